@@ -1,0 +1,215 @@
+"""SQLAlchemy 2 models: what the bot has seen, and what it understood.
+
+* ``Source``  one polled site, with its fetch state (validators, health, schedule);
+* ``Item``    one article as one source carried it (URL, title, date, clean text);
+* ``SeenKey`` every identity an item is known by (canonical URL, GUID, title), so a
+  changed GUID or a tracking parameter never makes an old article new again;
+* ``Story``   one piece of news, grouping the items of several sites that carry
+  the same text (exact or near duplicate), with the analysis of its text:
+  ``StoryUnit``, ``StoryTopic``, ``StoryEvent`` rows that queries can filter on.
+
+Times are stored in UTC (``UTCDateTime``) and shown in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every engine.
+
+    SQLite has no time zone type: it would hand back naive values and compare
+    strings, so everything is converted to UTC before it is written.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))  # as configured: rss | html | auto
+    detected_kind: Mapped[str | None] = mapped_column(String(8))  # what "auto" resolved to
+    feed_url: Mapped[str | None] = mapped_column(Text)  # autodiscovered feed
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    baseline_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    items_total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items: Mapped[list[Item]] = relationship(back_populates="source")
+
+
+class Story(Base):
+    __tablename__ = "stories"
+    __table_args__ = (
+        Index("ix_stories_first_seen", "first_seen_at"),
+        Index("ix_stories_published", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)  # the first item's URL
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # True for items stored when their source was polled for the first time:
+    # they are history, never pushed to anyone.
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Signed 64-bit SimHash of the text: recent stories within a few bits of a
+    # new item are checked for near-duplication (feeds.fingerprint).
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+    summary: Mapped[str | None] = mapped_column(Text)
+    analyzed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[Item]] = relationship(back_populates="story", order_by="Item.id")
+    units: Mapped[list[StoryUnit]] = relationship(
+        back_populates="story", cascade="all, delete-orphan"
+    )
+    topics: Mapped[list[StoryTopic]] = relationship(
+        back_populates="story", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[StoryEvent]] = relationship(
+        back_populates="story", cascade="all, delete-orphan", order_by="StoryEvent.date"
+    )
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "key"),
+        Index("ix_items_story", "story_id"),
+        Index("ix_items_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical URL (stable key)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    guid: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str | None] = mapped_column(Text)  # the sapo / feed summary
+    # The clean text; NULL when it is an exact copy of an earlier item's text
+    # (same content_hash), which is then not stored a second time.
+    text: Mapped[str | None] = mapped_column(Text)
+    credit: Mapped[str | None] = mapped_column(Text)  # "Theo Diệp Thanh - Baonghean.vn"
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="items")
+    story: Mapped[Story] = relationship(back_populates="items")
+
+
+class SeenKey(Base):
+    """One identity of an item.  Keys are namespaced strings, hashed:
+
+    ``url:<canonical url>`` (global: the same URL is the same article whatever
+    site lists it), ``guid:<source>:<guid>``, ``title:<source>:<folded title>``.
+    """
+
+    __tablename__ = "seen_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class StoryUnit(Base):
+    __tablename__ = "story_units"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(String(160), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    # False for an ancestor added so "LĐLĐ tỉnh Nghệ An and its sub-units" matches.
+    direct: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    story: Mapped[Story] = relationship(back_populates="units")
+
+
+class StoryTopic(Base):
+    __tablename__ = "story_topics"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+
+    story: Mapped[Story] = relationship(back_populates="topics")
+
+
+class StoryEvent(Base):
+    __tablename__ = "story_events"
+    __table_args__ = (Index("ix_story_events_date", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    time: Mapped[dt.time | None] = mapped_column(Time)
+    kind: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(Text)
+
+    story: Mapped[Story] = relationship(back_populates="events")
