@@ -7,7 +7,8 @@ exact hash misses it.  Two stages, cheap first:
 1. a 64-bit SimHash over the folded words: near copies land within a few bits
    (measured on the seeds: 2–6 bits for caption/credit edits, 11–18 bits
    between unrelated union articles, which share much vocabulary);
-2. for candidates within :data:`CANDIDATE_DISTANCE` bits, the Jaccard overlap
+2. for candidates within :data:`CANDIDATE_DISTANCE` bits (found through eight
+   8-bit bands: any two fingerprints that close share a band), the Jaccard overlap
    of word 3-gram shingles decides (:data:`MIN_JACCARD`), which is exact and
    does not confuse two different meetings of the same federation.
 """
@@ -18,7 +19,8 @@ import hashlib
 
 from feeds.vntext import fold_key
 
-CANDIDATE_DISTANCE = 10  # bits
+CANDIDATE_DISTANCE = 7  # bits; eight 8-bit bands guarantee every pair this close is found
+BANDS = 8
 MIN_JACCARD = 0.5
 MIN_WORDS = 30  # shorter texts are too small to compare reliably
 
@@ -78,3 +80,32 @@ def to_unsigned(value: int) -> int:
 def content_hash(text: str) -> str:
     """Exact-duplicate key: the same words in the same order, whatever the spacing."""
     return hashlib.sha256(fold_key(text).encode()).hexdigest()
+
+
+def bands(fp: int) -> list[tuple[int, int]]:
+    """(band number, 8-bit value) pairs used to find candidates."""
+    return [(i, (fp >> (8 * i)) & 0xFF) for i in range(BANDS)]
+
+
+class FingerprintIndex:
+    """Recent stories' fingerprints, searchable without scanning them all."""
+
+    def __init__(self) -> None:
+        self._fps: dict[int, int] = {}
+        self._bands: dict[tuple[int, int], set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._fps)
+
+    def add(self, story_id: int, fp: int) -> None:
+        self._fps[story_id] = fp
+        for band in bands(fp):
+            self._bands.setdefault(band, set()).add(story_id)
+
+    def candidates(self, fp: int) -> list[int]:
+        """Story ids within CANDIDATE_DISTANCE bits, closest first."""
+        ids: set[int] = set()
+        for band in bands(fp):
+            ids |= self._bands.get(band, set())
+        close = [(distance(fp, self._fps[i]), i) for i in ids]
+        return [i for d, i in sorted(close) if d <= CANDIDATE_DISTANCE]

@@ -1,0 +1,248 @@
+"""Poll one source: fetch, parse, and extract the text of what is new.
+
+The flow for one source, miniflux-style:
+
+1. fetch the feed or listing page with the stored validators (an unchanged
+   source costs one 304);
+2. parse it: RSS/Atom through feedparser, a listing through its CSS selectors,
+   ``kind = "auto"`` by sniffing, then ``<link rel="alternate">`` discovery, then
+   the listing heuristics;
+3. ask the store which entries it already knows (``is_new``) and fetch the
+   article page of each *new* entry whose feed gives only a teaser, once.
+
+Nothing here touches the database: the caller passes ``is_new`` and stores the
+:class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
+back as ``outcome.error`` with a reason an operator can act on; one article
+page failing does not fail the source (its teaser is kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from feeds.article import ExtractionError, extract_article
+from feeds.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
+from feeds.fetcher import Fetcher, FetchError, FetchResult
+from feeds.listing import ListingError, parse_listing
+from feeds.source_config import SourceConfig
+from feeds.vntext import collapse_whitespace, normalize
+
+log = logging.getLogger(__name__)
+
+MAX_ARTICLES_PER_POLL = 60  # article pages fetched per source per poll (politeness)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the store remembers between polls of one source."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    detected_kind: str | None = None  # "rss" | "html" once "auto" has been resolved
+    feed_url: str | None = None  # the discovered feed of an "auto" source
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    """Just enough of an entry for the store to tell whether it is new."""
+
+    url: str | None
+    guid: str | None
+    title: str
+
+
+@dataclass
+class Candidate:
+    """A new item, ready to store."""
+
+    url: str
+    guid: str | None
+    title: str
+    published: datetime | None
+    description: str | None  # sapo / feed summary
+    text: str
+    credit: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    text_error: str | None = None  # why only the teaser is kept, if so
+
+
+@dataclass
+class PollOutcome:
+    source_id: str
+    not_modified: bool = False
+    entries_seen: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+    state: SourceState = field(default_factory=SourceState)
+    error: str | None = None
+    retry_after: float | None = None
+
+
+IsNew = Callable[[Sequence[EntryRef]], list[bool]]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A parsed entry from either kind of source, before its article is fetched."""
+
+    url: str
+    guid: str | None
+    title: str
+    published: datetime | None
+    teaser: str | None
+    full_text: str | None  # the feed's own full text, when it has one
+
+
+async def poll_source(
+    fetcher: Fetcher,
+    source: SourceConfig,
+    state: SourceState,
+    *,
+    tz: ZoneInfo,
+    is_new: IsNew,
+    use_validators: bool = True,
+) -> PollOutcome:
+    """Poll ``source`` once; never raises for a site's fault."""
+    outcome = PollOutcome(source_id=source.id, state=state)
+    kind = source.kind if source.kind != "auto" else (state.detected_kind or "auto")
+    url = state.feed_url if (source.kind == "auto" and state.feed_url) else source.url
+    try:
+        result = await fetcher.fetch(
+            url,
+            etag=state.etag if use_validators else None,
+            last_modified=state.last_modified if use_validators else None,
+        )
+        if result.not_modified:
+            outcome.not_modified = True
+            return outcome
+        entries, kind, feed_url = await _parse(fetcher, source, result, kind, tz)
+    except FetchError as exc:
+        outcome.error = exc.reason
+        outcome.retry_after = exc.retry_after
+        return outcome
+    except (NotAFeed, ListingError) as exc:
+        outcome.error = exc.reason
+        return outcome
+
+    outcome.state = SourceState(
+        etag=result.etag,
+        last_modified=result.last_modified,
+        detected_kind=kind,
+        feed_url=feed_url,
+    )
+    outcome.entries_seen = len(entries)
+    fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
+    new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
+    outcome.candidates = await _complete(fetcher, source, new_entries, tz)
+    return outcome
+
+
+async def _parse(
+    fetcher: Fetcher, source: SourceConfig, result: FetchResult, kind: str, tz: ZoneInfo
+) -> tuple[list[_Entry], str, str | None]:
+    """Entries of the fetched page, the kind it turned out to be, and its feed URL."""
+    body, text = result.body, result.text or ""
+    if kind == "auto":
+        if looks_like_feed(body, result.content_type):
+            return _feed_entries(body, result.url, tz), "rss", result.url
+        for feed_url in discover_feeds(text, result.url)[:1]:
+            try:
+                feed = await fetcher.fetch(feed_url)
+                return _feed_entries(feed.body, feed.url, tz), "rss", feed.url
+            except (FetchError, NotAFeed) as exc:
+                log.info("source %s: discovered feed %s unusable (%s)", source.id, feed_url, exc)
+        return _listing_entries(text, result.url, source, tz), "html", None
+    if kind == "rss":
+        return _feed_entries(body, result.url, tz), "rss", None
+    return _listing_entries(text, result.url, source, tz), "html", None
+
+
+def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
+    feed = parse_feed(body, url, tz)
+    entries = []
+    for e in feed.entries:
+        link = e.url or (e.guid if e.guid and e.guid.startswith("http") else None)
+        if not link or not e.title:
+            continue
+        entries.append(
+            _Entry(
+                url=link,
+                guid=e.guid,
+                title=normalize(collapse_whitespace(e.title)),
+                published=e.published,
+                teaser=e.summary,
+                full_text=None if e.is_teaser else (e.content_text or e.summary),
+            )
+        )
+    return entries
+
+
+def _listing_entries(html: str, url: str, source: SourceConfig, tz: ZoneInfo) -> list[_Entry]:
+    listing = parse_listing(html, url, tz, source.listing, fetched_at=datetime.now(UTC))
+    if not listing:
+        raise ListingError("the listing page has no recognizable news entries")
+    return [
+        _Entry(
+            url=e.url,
+            guid=None,
+            title=e.title,
+            published=e.published,
+            teaser=e.teaser,
+            full_text=None,
+        )
+        for e in listing
+    ]
+
+
+async def _complete(
+    fetcher: Fetcher, source: SourceConfig, entries: list[_Entry], tz: ZoneInfo
+) -> list[Candidate]:
+    """Fetch the article page of each teaser-only entry (bounded), in page order."""
+    need_page = [e for e in entries if e.full_text is None][:MAX_ARTICLES_PER_POLL]
+    pages = await asyncio.gather(*(_article(fetcher, source, e, tz) for e in need_page))
+    by_url = {e.url: page for e, page in zip(need_page, pages, strict=True)}
+    candidates = []
+    for e in entries:
+        if e.full_text is not None:
+            candidates.append(Candidate(e.url, e.guid, e.title, e.published, e.teaser, e.full_text))
+        elif e.url in by_url:
+            candidates.append(by_url[e.url])
+    return candidates
+
+
+async def _article(
+    fetcher: Fetcher, source: SourceConfig, entry: _Entry, tz: ZoneInfo
+) -> Candidate:
+    fetched_at = datetime.now(UTC)
+    try:
+        page = await fetcher.fetch(entry.url)
+        article = extract_article(
+            page.text or "", page.url, tz, source.article, fetched_at=fetched_at
+        )
+    except (FetchError, ExtractionError) as exc:
+        log.warning("source %s: article %s kept as teaser: %s", source.id, entry.url, exc)
+        return Candidate(
+            url=entry.url,
+            guid=entry.guid,
+            title=entry.title,
+            published=entry.published,
+            description=entry.teaser,
+            text=entry.teaser or "",
+            fetched_at=fetched_at,
+            text_error=getattr(exc, "reason", str(exc)),
+        )
+    return Candidate(
+        url=entry.url,
+        guid=entry.guid,
+        title=entry.title or article.title or "",
+        # The article page's own timestamp is more precise than a listing's.
+        published=article.published or entry.published,
+        description=article.description or entry.teaser,
+        text=article.text,
+        credit=getattr(article, "credit", None),
+        fetched_at=fetched_at,
+    )

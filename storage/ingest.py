@@ -1,0 +1,354 @@
+"""Store what a poll found: each item once, each story once, and the source's health.
+
+"Never twice" is decided here:
+
+* an entry whose canonical URL, GUID or long title is already a :class:`SeenKey`
+  is not new (checked before its article page is even fetched);
+* a new item whose text is an exact copy of a stored one (same content hash)
+  joins that story and its text is not stored again;
+* a new item whose text nearly matches a recent story (SimHash candidates, then
+  shingle overlap) joins that story as another link;
+* otherwise it starts a new story, analyzed (units, topics, events, summary).
+
+Items stored by a source's first successful poll form its *baseline*: history
+that is searchable but never pushed to anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feeds.fingerprint import (
+    FingerprintIndex,
+    content_hash,
+    is_near_duplicate,
+    simhash,
+    to_signed,
+    to_unsigned,
+)
+from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
+from feeds.source_config import SourceConfig
+from feeds.urls import canonical_url, digest, item_keys
+from storage.db import Database
+from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
+
+log = logging.getLogger(__name__)
+
+NEAR_DUPLICATE_WINDOW = timedelta(days=30)
+
+
+class AnalysisLike(Protocol):
+    summary: str
+    units: Sequence[Any]  # .id, .name, .ancestors
+    topics: Sequence[Any]  # .id
+    events: Sequence[Any]  # .date, .time, .kind, .what
+
+
+# (title, text, published date, url, province, sapo) -> analysis
+Analyzer = Callable[[str, str, date | None, str | None, str | None, str | None], AnalysisLike]
+
+
+@dataclass
+class StoreResult:
+    source_id: str
+    new_items: int = 0
+    new_story_ids: list[int] = field(default_factory=list)
+    joined_story_ids: list[int] = field(default_factory=list)  # duplicates linked to a story
+
+
+# --- sources --------------------------------------------------------------
+
+
+def sync_sources(db: Database, sources: Sequence[SourceConfig]) -> None:
+    """Create rows for configured sources and refresh their names and URLs."""
+    with db.write() as session:
+        existing = {s.id: s for s in session.scalars(select(Source))}
+        for cfg in sources:
+            row = existing.get(cfg.id)
+            if row is None:
+                session.add(Source(id=cfg.id, name=cfg.name, url=cfg.url, kind=cfg.kind))
+                continue
+            if row.url != cfg.url or row.kind != cfg.kind:
+                # Another address or kind is another feed: forget validators and discovery.
+                row.etag = row.last_modified = row.detected_kind = row.feed_url = None
+            row.name, row.url, row.kind = cfg.name, cfg.url, cfg.kind
+
+
+def source_state(db: Database, source_id: str) -> SourceState:
+    with db.read() as session:
+        row = session.get(Source, source_id)
+        if row is None:
+            return SourceState()
+        return SourceState(row.etag, row.last_modified, row.detected_kind, row.feed_url)
+
+
+def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) -> list[SourceConfig]:
+    """Enabled sources whose next poll time has come (or that never ran)."""
+    with db.read() as session:
+        next_at = dict(session.execute(select(Source.id, Source.next_poll_at)).all())
+    return [s for s in sources if s.enabled and (next_at.get(s.id) is None or next_at[s.id] <= now)]
+
+
+def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], list[bool]]:
+    """The poller's question "which of these entries are new?", answered in one query."""
+
+    def is_new(refs: Sequence[EntryRef]) -> list[bool]:
+        per_ref = [item_keys(source_id, r.url, r.guid, r.title) for r in refs]
+        wanted = {k for keys in per_ref for k in keys}
+        known: set[str] = set()
+        with db.read() as session:
+            chunk = list(wanted)
+            for i in range(0, len(chunk), 500):
+                known.update(
+                    session.scalars(select(SeenKey.key).where(SeenKey.key.in_(chunk[i : i + 500])))
+                )
+        seen_in_batch: set[str] = set()
+        answer = []
+        for keys in per_ref:
+            new = bool(keys) and not any(k in known or k in seen_in_batch for k in keys)
+            seen_in_batch.update(keys)  # the same article twice in one page counts once
+            answer.append(new)
+        return answer
+
+    return is_new
+
+
+# --- storing a poll -----------------------------------------------------------
+
+
+def store_outcome(
+    db: Database,
+    source: SourceConfig,
+    outcome: PollOutcome,
+    *,
+    analyzer: Analyzer,
+    tz: ZoneInfo,
+    max_backoff: int = 6 * 3600,
+    now: datetime | None = None,
+) -> StoreResult:
+    """Write the poll's new items and the source's new state in one transaction."""
+    now = now or datetime.now(UTC)
+    result = StoreResult(source.id)
+    # Analysis is CPU work: do it before taking the write lock.
+    analyses = {
+        id(c): analyzer(
+            c.title,
+            c.text,
+            c.published.astimezone(tz).date() if c.published else None,
+            c.url,
+            source.province,
+            c.description,
+        )
+        for c in outcome.candidates
+        if c.text
+    }
+    with db.write() as session:
+        row = session.get(Source, source.id)
+        if row is None:
+            row = Source(id=source.id, name=source.name, url=source.url, kind=source.kind)
+            session.add(row)
+            session.flush()
+        row.last_attempt_at = now
+        if outcome.error:
+            _record_failure(row, source, outcome, now, max_backoff)
+            return result
+        baseline = not row.baseline_done
+        index = _fingerprints(db, session, now)
+        pending_fps: list[tuple[int, int]] = []
+        for candidate in outcome.candidates:
+            _store_candidate(
+                session,
+                index,
+                pending_fps,
+                row,
+                candidate,
+                analyses.get(id(candidate)),
+                baseline,
+                result,
+                now,
+            )
+        row.baseline_done = True
+        row.consecutive_failures = 0
+        row.last_error = None
+        row.last_success_at = now
+        row.next_poll_at = now + timedelta(seconds=source.poll_interval)
+        if not outcome.not_modified:
+            row.etag = outcome.state.etag
+            row.last_modified = outcome.state.last_modified
+            row.detected_kind = outcome.state.detected_kind
+            row.feed_url = outcome.state.feed_url
+        row.items_total += result.new_items
+    # Only committed stories enter the shared index.
+    for story_id, fp in pending_fps:
+        index.add(story_id, fp)
+    return result
+
+
+def _record_failure(
+    row: Source, source: SourceConfig, outcome: PollOutcome, now: datetime, max_backoff: int
+) -> None:
+    """Exponential back-off with a cap; the error stays visible in `sources`."""
+    row.consecutive_failures += 1
+    row.last_error = outcome.error
+    delay = min(source.poll_interval * 2 ** (row.consecutive_failures - 1), max_backoff)
+    if outcome.retry_after:
+        delay = max(delay, min(outcome.retry_after, max_backoff))
+    row.next_poll_at = now + timedelta(seconds=delay)
+    log.warning(
+        "source %s failed (%d in a row), next try in %d s: %s",
+        source.id,
+        row.consecutive_failures,
+        delay,
+        outcome.error,
+    )
+
+
+def _store_candidate(
+    session: Session,
+    index: FingerprintIndex,
+    pending_fps: list[tuple[int, int]],
+    source: Source,
+    candidate: Candidate,
+    analysis: AnalysisLike | None,
+    baseline: bool,
+    result: StoreResult,
+    now: datetime,
+) -> None:
+    keys = item_keys(source.id, candidate.url, candidate.guid, candidate.title)
+    if session.scalars(select(SeenKey.key).where(SeenKey.key.in_(keys)).limit(1)).first():
+        return  # stored meanwhile (same URL through another listing of this poll)
+    text = candidate.text or ""
+    chash = content_hash(text) if text else None
+    fp = simhash(text) if text else None
+    story, exact = _find_story(session, index, chash, text, fp)
+    if story is None:
+        story = Story(
+            title=candidate.title,
+            url=candidate.url,
+            published_at=candidate.published,
+            first_seen_at=now,
+            baseline=baseline,
+            fingerprint=to_signed(fp) if fp is not None else None,
+        )
+        session.add(story)
+        session.flush()
+        if analysis is not None:
+            apply_analysis(story, analysis, now)
+        if fp is not None:
+            pending_fps.append((story.id, fp))
+        result.new_story_ids.append(story.id)
+    else:
+        result.joined_story_ids.append(story.id)
+    item = Item(
+        source_id=source.id,
+        key=digest("url:" + canonical_url(candidate.url)),
+        story_id=story.id,
+        url=candidate.url,
+        canonical_url=canonical_url(candidate.url),
+        guid=candidate.guid,
+        title=candidate.title,
+        published_at=candidate.published,
+        description=candidate.description,
+        text=None if exact else text,
+        credit=candidate.credit,
+        content_hash=chash,
+        fetched_at=candidate.fetched_at,
+    )
+    session.add(item)
+    session.flush()
+    for key in keys:
+        session.merge(SeenKey(key=key, item_id=item.id))
+    result.new_items += 1
+
+
+# One index per database, loaded on first use, kept current as stories are added.
+_INDEXES: weakref.WeakKeyDictionary[Database, FingerprintIndex] = weakref.WeakKeyDictionary()
+
+
+def _fingerprints(db: Database, session: Session, now: datetime) -> FingerprintIndex:
+    index = _INDEXES.get(db)
+    if index is None:
+        index = FingerprintIndex()
+        rows = session.execute(
+            select(Story.id, Story.fingerprint).where(
+                Story.fingerprint.is_not(None), Story.first_seen_at >= now - NEAR_DUPLICATE_WINDOW
+            )
+        )
+        for story_id, fp in rows:
+            index.add(story_id, to_unsigned(fp))
+        _INDEXES[db] = index
+    return index
+
+
+def _find_story(
+    session: Session, index: FingerprintIndex, chash: str | None, text: str, fp: int | None
+) -> tuple[Story | None, bool]:
+    """(story this text already belongs to, whether it is an exact copy)."""
+    if chash:
+        story_id = session.scalars(
+            select(Item.story_id).where(Item.content_hash == chash).limit(1)
+        ).first()
+        if story_id is not None:
+            return session.get(Story, story_id), True
+    if fp is None:
+        return None, False
+    for story_id in index.candidates(fp):
+        other = session.get(Story, story_id)
+        other_text = session.scalars(
+            select(Item.text).where(Item.story_id == story_id, Item.text.is_not(None)).limit(1)
+        ).first()
+        if (
+            other is not None
+            and other_text
+            and other.fingerprint is not None
+            and is_near_duplicate(text, fp, other_text, to_unsigned(other.fingerprint))
+        ):
+            return other, False
+    return None, False
+
+
+def apply_analysis(story: Story, analysis: AnalysisLike, now: datetime) -> None:
+    """Replace a story's summary, units, topics and events with a new analysis."""
+    story.summary = analysis.summary or None
+    story.units.clear()
+    story.topics.clear()
+    story.events.clear()
+    seen_units: set[str] = set()
+    names = _unit_names()
+    for unit in analysis.units:
+        if unit.id not in seen_units:
+            story.units.append(StoryUnit(unit_id=unit.id, name=unit.name, direct=True))
+            seen_units.add(unit.id)
+    for unit in analysis.units:
+        for ancestor in getattr(unit, "ancestors", ()) or ():
+            if ancestor not in seen_units:
+                story.units.append(StoryUnit(unit_id=ancestor, name=names(ancestor), direct=False))
+                seen_units.add(ancestor)
+    for rank, topic in enumerate(analysis.topics):
+        story.topics.append(StoryTopic(topic_id=topic.id, rank=rank))
+    for event in analysis.events:
+        story.events.append(
+            StoryEvent(date=event.date, time=event.time, kind=event.kind, what=event.what)
+        )
+    story.analyzed_at = now
+
+
+def _unit_names() -> Callable[[str], str]:
+    from feeds.units import taxonomy
+
+    tax = taxonomy()
+
+    def name(unit_id: str) -> str:
+        unit = tax.get(unit_id)
+        return unit.name if unit else unit_id
+
+    return name
