@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import shutil
 import socket
+import subprocess
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -238,6 +241,22 @@ async def test_dns_failure_is_fast_and_offline(fetcher: Fetcher) -> None:
     assert info.value.kind == "dns"
     assert info.value.reason == "DNS lookup failed for nonexistent.invalid"
     assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
+async def test_self_signed_certificate_is_a_tls_error(tmp_path: Path, fetcher: Fetcher) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=20,
+    )  # fmt: skip
+    with LocalServer(tls=(str(cert), str(key))) as server:
+        server.route("/rss", RSS)
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(server.url("/rss"))
+    assert info.value.kind == "tls"
+    assert info.value.reason == "TLS certificate rejected for 127.0.0.1"
 
 
 @pytest.mark.parametrize(

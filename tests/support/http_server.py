@@ -17,6 +17,7 @@ addresses work on Linux and let a test simulate several hosts).
 from __future__ import annotations
 
 import gzip as gzip_module
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -158,8 +159,10 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """Threaded HTTP server on a loopback address and an ephemeral port."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, tls: tuple[str, str] | None = None) -> None:
+        """``tls``: (certfile, keyfile) to serve HTTPS instead of HTTP."""
         self.host = host
+        self.tls = tls
         self.requests: list[LoggedRequest] = []
         self.responses: list[tuple[str, int]] = []  # (path, status) in answer order
         self._routes: dict[str, Route] = {}
@@ -171,6 +174,10 @@ class LocalServer:
     def start(self) -> LocalServer:
         self._httpd = _Server((self.host, 0), _Handler)
         self._httpd.owner = self
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -195,7 +202,8 @@ class LocalServer:
         return self._httpd.server_address[1]
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}{path}"
 
     # -- programming -------------------------------------------------------
     def route(self, path: str, body: bytes | str = b"", **options: Any) -> None:
