@@ -1,0 +1,441 @@
+"""What an officer must attend or act on: dated events, deadlines, effective dates.
+
+:func:`extract_events` reads an item's clean text sentence by sentence, finds
+date expressions (:mod:`feeds.date_grammar`), resolves missing years against
+the item's own date, and keeps only days the text presents as scheduled,
+upcoming or in progress on or after that date.  Reports of what already
+happened ("Sáng 13/4, LĐLĐ tỉnh đã tổ chức..."), anniversary spans
+("28/7/1929 – 28/7/2024"), document dates ("4074/QĐ-TLĐ ngày 18/01/2022") and
+holiday references ("chào mừng ngày 2/9") are not events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from feeds.date_grammar import DateExpr, DatePart, find_expressions
+from feeds.vntext import normalize, split_sentences
+
+__all__ = ["Event", "extract_events"]
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_I = re.IGNORECASE
+_WHAT_MAX = 120
+# A year-less day is put at most this far from the item's date in the
+# direction the cues point; beyond it the nearest year wins.
+_CUE_REACH = timedelta(days=330)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One day to remember; ``time`` only when the text gives a clock time."""
+
+    date: date
+    time: time | None
+    kind: str  # "event" | "start" | "end" | "deadline" | "effective"
+    what: str
+
+
+# --- cues ---------------------------------------------------------------------
+
+_FUTURE = re.compile(
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
+    r"|chuẩn bị|tiến tới|kế hoạch|đề nghị|yêu cầu|đăng ký|kính mời|mời|triệu tập|lưu ý"
+    r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần|phải|hãy|nộp"
+    r"|gửi về|chương trình dự kiến)(?!\w)",
+    _I,
+)
+_PAST = re.compile(
+    r"(?<!\w)(?:đã|hôm qua|trước đó|(?:tuần|tháng|năm|thời gian|ngày|đêm|sáng|chiều|tối|trưa) qua"
+    r"|vừa (?:qua|được|tổ chức|diễn ra|có|ký|trao|ban hành|khai mạc|bế mạc|kết thúc|tiến hành"
+    r"|phối hợp|thăm|tặng|chính thức|long trọng)"
+    r"|diễn ra thành công|thành công tốt đẹp|khép lại)(?!\w)",
+    _I,
+)
+_DEADLINE = re.compile(
+    r"(?<!\w)(?:hạn cuối|hạn chót|thời hạn|hết hạn|gia hạn|hạn nộp|hạn gửi|hạn đăng ký|hạn(?= \d| ngày|:)"
+    r"|kết thúc (?:việc )?nhận|chậm nhất|muộn nhất|trước ngày)(?!\w)",
+    _I,
+)
+_DEADLINE_AFTER = re.compile(r"^\W{0,3}(?:là\s+)?(?:hạn cuối|hạn chót|thời hạn cuối)", _I)
+_SUBMIT = re.compile(r"(?<!\w)(?:nộp|gửi|nhận|đăng ký|báo cáo|đề xuất|hoàn thành)(?!\w)", _I)
+_EFFECTIVE = re.compile(r"(?<!\w)hiệu lực(?: thi hành)?(?!\w)", _I)
+_START_WORD = re.compile(r"(?<!\w)(?:kể từ|từ)\s*$", _I)
+_END_WORD = re.compile(r"(?<!\w)(?:đến|tới|kết thúc(?: vào)?|kết thúc đến)(?:\s+hết)?\s*$", _I)
+_BEFORE_WORD = re.compile(r"(?<!\w)trước\s*$", _I)
+# "chào mừng ngày 2/9", "kỷ niệm Ngày Phụ nữ Việt Nam 20/10/2023": a holiday, not a plan.
+_HOLIDAY_REF = re.compile(
+    r"(?<!\w)(?:kỷ niệm|chào mừng|mừng|nhân dịp|dịp|hướng về|hướng tới)(?!\w)"
+    r"(?![^,;:]*(?:diễn ra|tổ chức|khai mạc|họp|tiến hành))[^,;:]*$",
+    _I,
+)
+# Days that name a holiday; with a year they still do ("Ngày Phụ nữ Việt Nam 20/10/2023").
+_HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7), (28, 7),
+             (19, 8), (2, 9), (20, 10), (20, 11), (22, 12)}  # fmt: skip
+# "Quyết định số 4074/QĐ-TLĐ ngày 18/01/2022", "ban hành ngày ...": a document's date.
+_DOC_DATE = re.compile(
+    r"(?:\d+[\w.]*[/-][A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))\s*,?\s*(?:ngày\s*)?$",
+)
+_NOTICE_TITLE = re.compile(
+    r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
+    r"|thể lệ|chương trình)(?!\w)",
+    _I,
+)
+
+# --- page furniture -------------------------------------------------------------
+
+# Headings after which a page lists other items: stop reading there.
+_STOP_LINE = re.compile(
+    r"^(?:tin mới|tin tức mới nhất|tin cùng chuyên mục|tin liên quan|bài viết liên quan"
+    r"|tin khác|các tin khác|tin đã đăng|xem thêm|từ khóa\s*:?.*|tags?\s*:.*)\W*$",
+    _I,
+)
+# A publication stamp line ("13:53 26/07/2022", "Hoạt động Công đoàn - 20/05/2022 17:40 ...").
+_STAMP = re.compile(
+    r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
+    r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
+)
+_MAYBE_DATE = re.compile(r"\d|(?<!\w)(?:nay|mai|kia)(?!\w)", _I)
+
+
+# --- resolution ---------------------------------------------------------------
+
+
+def _candidates(part: DatePart, base: date) -> list[date]:
+    out = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            out.append(date(year, part.month or 0, part.day or 0))
+        except ValueError:
+            continue
+    if part.weekday is not None:
+        matching = [d for d in out if d.weekday() == part.weekday]
+        out = matching or out
+    return out
+
+
+def _resolve(part: DatePart, base: date, direction: int) -> date | None:
+    """The day a part names; a missing year is inferred from ``base`` and cues."""
+    if part.day is None:
+        return base + timedelta(days=part.rel or 0)
+    year = part.year
+    if year is None and part.year_offset is not None:
+        year = base.year + part.year_offset
+    if year is not None:
+        try:
+            return date(year, part.month or 0, part.day)
+        except ValueError:
+            return None  # 31/2
+    if part.rel is not None:  # "chiều nay 21/9": the day is near the item's date
+        direction = 0
+    found = _candidates(part, base)
+    if not found:
+        return None
+    if direction > 0:
+        ahead = [d for d in found if base <= d <= base + _CUE_REACH]
+        if ahead:
+            return min(ahead)
+    elif direction < 0:
+        behind = [d for d in found if base - _CUE_REACH <= d <= base]
+        if behind:
+            return max(behind)
+    # Ties go forward: a notice names days to come more often than past ones.
+    return min(found, key=lambda d: (abs((d - base).days), d < base))
+
+
+def _nearest_cue(clause: str, lo: int, hi: int) -> int:
+    """+1 future, -1 past, 0 none: the cue nearest to ``clause[lo:hi]`` decides."""
+    best, best_dist = 0, 10**9
+    for pattern, sign in ((_FUTURE, 1), (_PAST, -1)):
+        for m in pattern.finditer(clause):
+            if lo <= m.start() < hi:
+                continue  # inside the date expression itself
+            dist = lo - m.end() if m.end() <= lo else m.start() - hi
+            if dist < best_dist or (dist == best_dist and sign < 0):
+                best, best_dist = sign, dist
+    return best
+
+
+# --- "what" -----------------------------------------------------------------------
+
+_LEAD = re.compile(
+    r"^(?:\s*(?:[-–•+*>]+|\([^)]{2,30}\)\s*[-–]|(?:theo đó|dự kiến|cụ thể|đồng thời|ngoài ra"
+    r"|trước đó|bên cạnh đó|tiếp đó|sau đó|như vậy|được biết|theo kế hoạch|theo thông báo|lưu ý"
+    r"|thời gian|thời gian tổ chức|thời gian diễn ra|tại đây|vào|lúc|từ|trong|đến|tới|ngày"
+    r"|sáng|trưa|chiều|tối|đêm|nay|mai|hôm nay)(?!\w)\s*[,:]?)\s*)+",
+    _I,
+)
+# Lower case only: "Ban Tổ chức" is a name, "sẽ tổ chức" a dangling verb.
+_TRAIL = re.compile(
+    r"(?:\s+|^)(?:vào(?: lúc)?|lúc|hồi|ngày|từ|đến|tới|trong|là|hết|trước|sau|kể từ|kể|sẽ|được"
+    r"|diễn ra|tổ chức|dự kiến|chậm nhất|muộn nhất|trong(?: \d{1,2})?|các ngày|cùng|và|nay|mai"
+    r"|sáng|trưa|chiều|tối|đêm|[tT]hứ \w+|[cC]hủ nhật)\s*$",
+)
+# A preposition left behind when the date after it is cut out.
+_PREP_BEFORE = re.compile(
+    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|trong|hết)\s*$", _I
+)
+_GENERIC = re.compile(r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$", _I)
+
+
+def _cut(text: str, limit: int = _WHAT_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–(")
+
+
+def _what(clause: str, exprs: list[DateExpr], fallback: str) -> str:
+    """The clause minus its date text and connective words, ≤ 120 chars."""
+    pieces, pos = [], 0
+    for expr in exprs:
+        pieces.append(_PREP_BEFORE.sub("", clause[pos : expr.start]))
+        pieces.append(" ")
+        pos = expr.end
+    pieces.append(clause[pos:])
+    text = "".join(pieces)
+    text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)  # "()" left by "(20/5)"
+    text = re.sub(r"\s+([,;:.)])", r"\1", " ".join(text.split()))
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    for _ in range(4):
+        before = text
+        text = _LEAD.sub("", text).strip(" ,;:.-–")
+        text = _TRAIL.sub("", text).strip(" ,;:.-–(")
+        if text == before:
+            break
+    if len(text.split()) < 2 or _GENERIC.match(text):
+        text = fallback
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return _cut(text)
+
+
+# --- main ------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def _body_lines(text: str, published: date | None) -> tuple[list[str], date | None]:
+    """Lines of the item's own body (stop at listing headings and other items' stamps),
+    and the date of a stamp line near the top ("13:53 26/07/2022")."""
+    lines: list[str] = []
+    first_stamp: date | None = None
+    for index, raw in enumerate(normalize(text).splitlines()):
+        line = raw.strip()
+        if not line:
+            continue
+        if _STOP_LINE.match(line):
+            break
+        stamp = _STAMP.search(line) if len(line) < 120 else None
+        if stamp is not None:
+            g = [x for x in stamp.groups() if x is not None]
+            try:
+                day = date(int(g[2]), int(g[1]), int(g[0]))
+            except ValueError:
+                day = None
+            ref = published or first_stamp
+            if ref is not None and day is not None and day != ref:
+                break  # a sidebar or "related news" item with its own date
+            if index < 8:
+                first_stamp = first_stamp or day
+            if len(line) < 80:
+                continue  # the item's own stamp line carries no event
+        lines.append(line)
+    return lines, first_stamp
+
+
+def _clauses(sentence: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for part in re.split(r"(;)", sentence):
+        if part != ";":
+            out.append((pos, part))
+        pos += len(part)
+    return out
+
+
+def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
+    head = clause[prev_end : expr.start]
+    after = clause[expr.end : expr.end + 40]
+    if _EFFECTIVE.search(head) or _EFFECTIVE.search(after[:25]):
+        return "effective"
+    if (
+        _DEADLINE.search(head)
+        or _BEFORE_WORD.search(head)
+        or _DEADLINE_AFTER.search(after)
+        or (_END_WORD.search(head) and "hết" in head[-12:] and _SUBMIT.search(clause))
+    ):
+        return "deadline"
+    # "từ ngày 1/7" starts something; "từ 8h ngày 20/5" is when a meeting opens.
+    if _START_WORD.search(head) and not re.match(r"\d{1,2}\s*(?:h|giờ|:)", clause[expr.start :]):
+        return "start"
+    if _END_WORD.search(head):
+        return "end"
+    return "event"
+
+
+def _skip(clause: str, expr: DateExpr) -> bool:
+    """Document dates, holiday references and anniversary spans."""
+    head = clause[max(0, expr.start - 60) : expr.start]
+    if _DOC_DATE.search(head):
+        return True
+    first, last = expr.first, expr.last
+    if last is not None and first.year and last.year:
+        if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
+            return True  # (28/7/1929 – 28/7/2024)
+        if last.year - first.year >= 3:
+            return True
+    if first.day is None or not _HOLIDAY_REF.search(head[-60:]):
+        return False
+    no_year = first.year is None and (last is None or last.year is None)
+    return no_year or (last is None and (first.day, first.month) in _HOLIDAYS)
+
+
+def _events_in_clause(
+    clause: str, base: date, notice: bool, fallback: str
+) -> list[tuple[Event, bool]]:
+    """Events of one clause, each flagged True when it comes from a single day."""
+    exprs = find_expressions(clause)
+    if not exprs:
+        return []
+    what = _what(clause, exprs, fallback)
+    found: list[tuple[Event, bool]] = []
+    prev_end = 0
+    for expr in exprs:
+        if _skip(clause, expr):
+            prev_end = expr.end
+            continue
+        direction = _nearest_cue(clause, expr.start, expr.end)
+        if expr.last is None:
+            day = _resolve(expr.first, base, direction)
+            kind = _kind_single(clause, expr, prev_end)
+            if day is not None and _keep(day, base, direction, notice, kind):
+                found.append((Event(day, expr.first.clock, kind, what), True))
+        else:
+            spans = _range_events(clause, expr, base, direction, notice, what, prev_end)
+            found.extend((ev, False) for ev in spans)
+        prev_end = expr.end
+    return found
+
+
+def _range_events(
+    clause: str,
+    expr: DateExpr,
+    base: date,
+    direction: int,
+    notice: bool,
+    what: str,
+    prev_end: int,
+) -> list[Event]:
+    last = expr.last
+    assert last is not None
+    end = _resolve(last, base, direction)
+    if end is None:
+        return []
+    first = expr.first
+    if first.year is None and last.year is None:
+        year = (
+            end.year - 1
+            if ((first.month or 0), first.day or 0) > (end.month, end.day)
+            else end.year
+        )
+        first = DatePart(first.day, first.month, year, first.clock, first.weekday)
+    start = _resolve(first, base, direction)
+    if start is None or start > end:
+        return []
+    head = clause[prev_end : expr.start]
+    end_kind = "deadline" if _DEADLINE.search(head) else "end"
+    if end < base or (end == base and not _keep(end, base, direction, notice, end_kind)):
+        return []
+    if direction < 0 and start <= base and end <= base:
+        return []
+    out = []
+    if start >= base:
+        out.append(Event(start, first.clock, "start", what))
+    out.append(Event(end, last.clock, end_kind, what))
+    return out
+
+
+def _keep(day: date, base: date, direction: int, notice: bool, kind: str) -> bool:
+    """Scheduled or upcoming as of the item's date, not a report of the past."""
+    if day < base:
+        return False
+    if day > base:
+        return True
+    # The item's own day: news reports the day's meetings in the past tense
+    # without saying so; keep it only when the text looks forward.
+    if direction < 0:
+        return False
+    return direction > 0 or notice or kind in ("deadline", "effective")
+
+
+_KIND_ORDER = {"deadline": 0, "effective": 1, "start": 2, "event": 3, "end": 4}
+
+
+def _dedupe(events: list[Event]) -> list[Event]:
+    seen: dict[tuple[date, time | None, str], Event] = {}
+    for ev in events:
+        seen.setdefault((ev.date, ev.time, ev.kind), ev)
+    timed = {(d, k) for d, t, k in seen if t is not None}
+    kept = [ev for (d, t, k), ev in seen.items() if t is not None or (d, k) not in timed]
+    return sorted(kept, key=lambda e: (e.date, e.time or time.min, _KIND_ORDER[e.kind]))
+
+
+def extract_events(text: str, published: date | None, *, title: str = "") -> list[Event]:
+    """Days the item asks officers to attend or act on, sorted by date and time.
+
+    ``published`` is the item's date (today in Asia/Ho_Chi_Minh when None):
+    missing years are inferred from it, and nothing before it is returned.
+    The title marks notices (Kế hoạch, Thông báo, Giấy mời...) as forward-looking
+    and supplies the description when a sentence gives none ("Thời gian: 8h00,
+    ngày 20/5/2026").
+    """
+    lines, stamp = _body_lines(text, published)
+    # Without a given date, the item's own stamp line beats the clock.
+    base = published or stamp or _today()
+    title = normalize(title).strip()
+    notice = bool(_NOTICE_TITLE.match(title))
+    fallback_title = _cut(title)
+    events: list[Event] = []
+    if title:
+        lines.insert(0, title)
+    previous = ""
+    for line in lines:
+        if not _MAYBE_DATE.search(line):
+            previous = line
+            continue
+        for sentence in split_sentences(line):
+            if _MAYBE_DATE.search(sentence):
+                # "Thời gian: 8h00, ngày 20/5" describes the notice, or the line above it.
+                fallback = fallback_title if notice or not previous else _clean_previous(previous)
+                found: list[tuple[Event, bool]] = []
+                for _, clause in _clauses(sentence):
+                    found.extend(_events_in_clause(clause, base, notice, fallback))
+                events.extend(_pair_ends(found))
+            previous = sentence
+    return _dedupe(events)
+
+
+def _pair_ends(found: list[tuple[Event, bool]]) -> list[Event]:
+    """ "Khai mạc lúc 7h30 ngày 6/6; thi đấu đến hết ngày 14/6": the opening starts a span."""
+    out = [ev for ev, _ in found]
+    for i, (ev, single) in enumerate(found):
+        if not single or ev.kind != "end":
+            continue
+        for j in range(i - 1, -1, -1):
+            if not found[j][1]:
+                break  # a range in between: its own start and end
+            if out[j].kind == "event" and out[j].date < ev.date:
+                out[j] = replace(out[j], kind="start")
+                break
+    return out
+
+
+def _clean_previous(sentence: str) -> str:
+    text = _LEAD.sub("", sentence).strip(" ,;:.-–")
+    return _cut(text[:1].upper() + text[1:]) if text else ""
