@@ -213,3 +213,107 @@ class StoryEvent(Base):
     what: Mapped[str] = mapped_column(Text)
 
     story: Mapped[Story] = relationship(back_populates="events")
+
+
+# --- chat side: who follows what, and what is owed to them -------------------
+
+
+class Chat(Base):
+    """A subscriber: one chat on one channel (a person or a group)."""
+
+    __tablename__ = "chats"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "telegram" | "zalo" | "console"
+    chat_id: Mapped[str] = mapped_column(String(64))  # the channel's id, as text
+    kind: Mapped[str] = mapped_column(
+        String(16), default="private"
+    )  # private|group|supergroup|channel
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # delivery failures in a row
+    digest_time: Mapped[dt.time | None] = mapped_column(Time)  # None: digest off
+    remind_days: Mapped[str] = mapped_column(String(32), default="3,1,0")  # "" = reminders off
+    quiet_start: Mapped[dt.time | None] = mapped_column(Time)
+    quiet_end: Mapped[dt.time | None] = mapped_column(Time)
+    # Nothing discovered before this moment is pushed to the chat: /latest is for the past.
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        back_populates="chat", cascade="all, delete-orphan", order_by="Subscription.id"
+    )
+
+
+class Subscription(Base):
+    """Follow a unit, a topic or keywords.  ``value``: unit id, topic id, or the
+    keyword phrase as typed (normalized); ``exclude``: words after "-", comma-separated."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("chat_pk", "kind", "value"),
+        Index("ix_subscriptions_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "unit" | "topic" | "keyword"
+    value: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(Text)  # what the user sees
+    include_children: Mapped[bool] = mapped_column(Boolean, default=True)
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    chat: Mapped[Chat] = relationship(back_populates="subscriptions")
+
+
+class Delivery(Base):
+    """A story owed to a chat, once, whatever number of subscriptions match it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_digest", "chat_pk", "mode", "digest_sent_at"),)
+
+    chat_pk: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(8))  # "push" | "digest"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Outbox(Base):
+    """A message to send.  Claimed with a lease and marked sent in the same row,
+    so a restart resends nothing Telegram acknowledged and loses nothing queued."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        Index("ix_outbox_due", "status", "not_before", "id"),
+        Index("ix_outbox_chat", "chat_pk", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    # e.g. "push:<story>:<chat>", "digest:<chat>:<yyyy-mm-dd>", "remind:<event>:<days>:<chat>"
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # push | digest | reminder | notice
+    part: Mapped[int] = mapped_column(Integer, default=0)  # order within a split message
+    text: Mapped[str] = mapped_column(Text)
+    parse_mode: Mapped[str | None] = mapped_column(String(16))  # "HTML" or None (plain)
+    buttons: Mapped[str | None] = mapped_column(Text)  # JSON [[{"text","url"|"data"}]]
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
