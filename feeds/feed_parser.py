@@ -41,7 +41,11 @@ _COOKIE_CHALLENGE = re.compile(
 _PASSWORD_INPUT = re.compile(rb"<input[^>]+type\s*=\s*[\"']?password", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _DROP_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BLOCK_TAGS = re.compile(r"<(?:/?(?:p|div|li|h\d|tr|blockquote)\b[^>]*|br\s*/?)>", re.IGNORECASE)
+_BLOCK_TAGS = re.compile(
+    r"<(?:/?(?:p|div|li|ul|ol|h\d|tr|td|th|table|blockquote|section|article|figure|figcaption)\b[^>]*"
+    r"|br\s*/?)>",
+    re.IGNORECASE,
+)
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
@@ -131,7 +135,8 @@ def html_to_text(fragment: str | None) -> str | None:
         return None
     text = _DROP_BLOCKS.sub(" ", fragment)
     text = _BLOCK_TAGS.sub("\n", text)
-    text = html.unescape(_TAG.sub(" ", text))
+    # inline tags render without a gap ("<b>Sáng 26/7</b>, ..."), blocks as new lines
+    text = html.unescape(_TAG.sub("", text))
     lines = (" ".join(line.split()) for line in text.splitlines())
     result = "\n".join(line for line in lines if line)
     return unicodedata.normalize("NFC", result) or None
@@ -209,7 +214,8 @@ def parse_feed(body: bytes | str, url: str, tz: ZoneInfo) -> ParsedFeed:
         io.BytesIO(raw),
         sanitize_html=False,
         resolve_relative_uris=False,
-        response_headers={"content-location": url},
+        # the body was sniffed above; without a type feedparser flags every feed as bozo
+        response_headers={"content-location": url, "content-type": "application/xml"},
     )
     entries = parsed.get("entries") or []
     if parsed.get("bozo"):
