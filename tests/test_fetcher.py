@@ -323,7 +323,7 @@ async def test_per_host_delay_spaces_request_starts(hosts: list[LocalServer]) ->
         await asyncio.gather(*(f.fetch(server.url("/rss")) for server in hosts))
         four_hosts = time.monotonic() - started
     assert one_host >= 0.3  # starts at 0, 0.1, 0.2, 0.3
-    assert four_hosts < 0.2  # different hosts do not wait for each other
+    assert four_hosts < 0.28  # different hosts do not wait for each other (serial: >= 0.3)
 
 
 async def test_per_host_concurrency_cap(hosts: list[LocalServer]) -> None:
