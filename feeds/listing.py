@@ -115,9 +115,18 @@ def _text(el: Element) -> str:
     return _clean(el.text_content())
 
 
-def _words(text: str) -> int:
-    """Number of tokens that contain a letter ("12/TB-LĐLĐ" counts, "-" does not)."""
-    return sum(1 for tok in text.split() if any(ch.isalpha() for ch in tok))
+def _words(text: str, limit: int = 12) -> int:
+    """Tokens that contain a letter ("12/TB-LĐLĐ" counts, "-" does not), counted up to ``limit``.
+
+    Callers only compare with small thresholds, so long leads are not scanned whole.
+    """
+    return sum(
+        1 for tok in text.split(None, limit)[:limit] if not tok.isdigit() and _has_letter(tok)
+    )
+
+
+def _has_letter(token: str) -> bool:
+    return any(ch.isalpha() for ch in token)
 
 
 _CLASS_SPLIT = re.compile(r"[\s_\-]+")
@@ -132,6 +141,7 @@ def _class_words(el: Element) -> set[str]:
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "sms:", "data:", "about:")
 
 
+@lru_cache(maxsize=4096)
 def _absolute(href: str | None, base: str) -> str | None:
     """Absolute http(s) URL without fragment, or None for non-navigating links."""
     if not href:
@@ -196,56 +206,88 @@ def _date_of(el: Element, tz: ZoneInfo, reference: datetime | None) -> datetime 
         value = el.get(attr)
         if value and (moment := _iso(value, tz)):
             return moment
-    text = _text(el)
+    return _parse_text(_text(el), tz, reference)
+
+
+def _parse_text(text: str, tz: ZoneInfo, reference: datetime | None) -> datetime | None:
     if not text or not _DATE_LIKE.search(text):
         return None
     moment = parse_vn_datetime(text, tz, reference=reference)
     return moment.astimezone(tz) if moment is not None else None
 
 
-def _find_date(
-    item: Element, tz: ZoneInfo, reference: datetime | None, skip: set[Element]
-) -> datetime | None:
-    """The item's timestamp: a ``<time>``, a date/time-classed element, or short dated text.
+_SHORT_RAW = 200  # raw characters; a timestamp line is at most 60 once whitespace collapses
 
-    Titles (``skip``) and long teasers are never read: "Sáng 13/11, ..." in a
-    lead is an event date, not the publication date.
+
+class _Index:
+    """Date and lead candidates of the chosen items, found in one pass over their subtrees.
+
+    Each item then costs a dictionary look-up, not repeated subtree scans, so a
+    100 KB listing stays within a few milliseconds.
     """
-    # Elements holding a title, or inside one, are never read.
-    blocked = set(skip)
-    for el in skip:
-        blocked.update(el.iterancestors())
-    labelled: list[Element] = []
-    short: list[Element] = []
-    for el in _elements(item):
-        if el in skip:
-            continue
-        if el.tag == "time" or el.get("datetime"):
-            labelled.insert(0, el)
-        elif _class_words(el) & _DATE_WORDS and el not in blocked:
-            labelled.append(el)
-        elif el not in blocked and len(_text(el)) <= 60:
-            short.append(el)
-    for el in labelled + short:
-        moment = _date_of(el, tz, reference)
-        if moment is not None:
-            return moment
-    return None
 
+    def __init__(self, items: Iterable[Element]) -> None:
+        self.dated: dict[Element, list[Element]] = {}
+        self.texts: dict[Element, list[tuple[Element, str]]] = {}
+        self.leads: dict[Element, list[Element]] = {}
+        for item in items:
+            dated = self.dated.setdefault(item, [])
+            texts = self.texts.setdefault(item, [])
+            leads = self.leads.setdefault(item, [])
+            for el in item.iter():
+                if not isinstance(el.tag, str):
+                    continue
+                words = _class_words(el) if el.get("class") or el.get("id") else set()
+                if el.tag == "time" or el.get("datetime") or words & _DATE_WORDS:
+                    dated.append(el)
+                if el.tag == "p" or words & _TEASER_WORDS:
+                    leads.append(el)
+                # Only short texts can be a timestamp line; leads are skipped unscanned.
+                if el.text and len(el.text) <= _SHORT_RAW and _DATE_LIKE.search(el.text):
+                    texts.append((el, el.text))
+                tail = el.tail
+                if el is not item and tail and len(tail) <= _SHORT_RAW and _DATE_LIKE.search(tail):
+                    texts.append((el.getparent(), tail))
 
-def _find_teaser(item: Element, skip_texts: set[str], skip: set[Element]) -> str | None:
-    """A lead-classed element (sapo/lead/desc...) or else the item's first real paragraph."""
-    paragraphs: list[str] = []
-    for el in _elements(item):
-        if el in skip:
-            continue
-        if _class_words(el) & _TEASER_WORDS or el.tag == "p":
+    def date(
+        self, item: Element, tz: ZoneInfo, reference: datetime | None, skip: set[Element]
+    ) -> datetime | None:
+        """The item's timestamp: a ``<time>``, a date/time-classed element, or short dated text.
+
+        Titles (``skip``) and long teasers are never read: "Sáng 13/11, ..." in
+        a lead is an event date, not the publication date.
+        """
+        blocked = set(skip)  # titles, and the elements that contain them
+        for el in skip:
+            blocked.update(el.iterancestors())
+        labelled = sorted(
+            self.dated.get(item, ()), key=lambda el: el.tag != "time" and not el.get("datetime")
+        )
+        for el in labelled:
+            readable = el not in skip and (el.tag == "time" or el not in blocked)
+            if readable and (moment := _date_of(el, tz, reference)) is not None:
+                return moment
+        for owner, text in self.texts.get(item, ()):
+            if owner in blocked:
+                continue
+            whole = _text(owner)
+            for candidate in (whole, _clean(text)):
+                if len(candidate) <= 60 and (moment := _parse_text(candidate, tz, reference)):
+                    return moment
+        return None
+
+    def teaser(self, item: Element, skip_texts: set[str], skip: set[Element]) -> str | None:
+        """A lead-classed element (sapo/lead/desc...) or else the item's first real paragraph."""
+        paragraphs: list[str] = []
+        for el in self.leads.get(item, ()):
+            if el in skip:
+                continue
             text = _text(el)
             if text and text not in skip_texts and _words(text) >= 4:
                 if el.tag != "p":
                     return text
                 paragraphs.append(text)
-    return paragraphs[0] if paragraphs else None
+        return paragraphs[0] if paragraphs else None
 
 
 def _elements(item: Element) -> Iterator[Element]:
@@ -293,6 +335,7 @@ def _by_selectors(
     items = _select(doc, sel.item)
     if not items:
         raise ListingError(f"selector '{sel.item}' matched nothing on the page")
+    index = _Index(items)
     matched = {"link": False, "title": False, "date": False}
     entries: list[ListingEntry] = []
     for item in items:
@@ -322,8 +365,8 @@ def _by_selectors(
                 published = _date_of(date_els[0], tz, reference)
                 skip |= _descendants(date_els[0])
         else:
-            published = _find_date(item, tz, reference, skip)
-        teaser = _find_teaser(item, {title}, skip)
+            published = index.date(item, tz, reference, skip)
+        teaser = index.teaser(item, {title}, skip)
         entries.append(ListingEntry(url, title, published, teaser))
     # A configured selector that never matches means the layout changed.
     for key, selector in (("link", sel.link), ("title", sel.title), ("date", sel.date)):
@@ -376,6 +419,13 @@ class _Item:
     title: str
     links: list[Element]
     order: int
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = _text(self.el)
+        return self._text
 
 
 def _article_like(path: str, listing_path: str) -> bool:
@@ -391,6 +441,21 @@ def _signature(el: Element) -> tuple[str, tuple[str, ...]]:
     classes = (el.get("class") or "").split()
     kept = sorted(c for c in classes if not _STATE_CLASS.match(c) and not re.search(r"\d", c))
     return el.tag, tuple(kept)
+
+
+def _alike(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]) -> bool:
+    """Same tag and a shared class ("b-grid b-grid--focus" is a "b-grid")."""
+    return a[0] == b[0] and (set(a[1]) & set(b[1]) or a[1] == b[1] == ())
+
+
+def _unwrap_to(el: Element, signature: tuple[str, tuple[str, ...]]) -> Element | None:
+    """``el`` or its single-child descendant that looks like a block of ``signature``."""
+    while not _alike(_signature(el), signature):
+        children = [c for c in el if isinstance(c.tag, str)]
+        if len(children) != 1:
+            return None
+        el = children[0]
+    return el
 
 
 def _region(el: Element) -> str:
@@ -492,8 +557,9 @@ class _Group:
 def _score(group: _Group) -> float:
     """Items count, weighted up for dates and leads, down for sidebars and furniture boxes."""
     n = len(group.items)
-    dated = sum(1 for it in group.items if _DATE_LIKE.search(_text(it.el).replace(it.title, "")))
-    with_lead = sum(1 for it in group.items if _words(_text(it.el)) >= _words(it.title) + 8)
+    dated = sum(1 for it in group.items if _DATE_LIKE.search(it.text.replace(it.title, "")))
+    # A lead adds at least a sentence of text to the title.
+    with_lead = sum(1 for it in group.items if len(it.text) >= len(it.title) + 40)
     score = n * (1 + 0.5 * dated / n + 0.5 * with_lead / n)
     if group.region == "side":
         score *= 0.3
@@ -529,20 +595,24 @@ def _by_heuristics(
     scope = best.parent.getparent()
     for group in ranked:
         if (
-            group is not best
-            and group.signature == best.signature
-            and group.region == best.region
-            and not group.furniture
-            and scope is not None
-            and (group.parent is scope or scope in group.parent.iterancestors())
+            group is best
+            or group.region != best.region
+            or group.furniture
+            or scope is None
+            or not (group.parent is scope or scope in group.parent.iterancestors())
         ):
-            chosen.extend(group.items)
+            continue
+        for item in group.items:
+            block = _unwrap_to(item.el, best.signature)
+            if block is not None:
+                item.el = block
+                chosen.append(item)
     chosen.sort(key=lambda it: it.order)
-    return [_entry(item, tz, reference) for item in chosen]
-
-
-def _entry(item: _Item, tz: ZoneInfo, reference: datetime | None) -> ListingEntry:
-    skip = set().union(*(_descendants(a) for a in item.links))
-    published = _find_date(item.el, tz, reference, skip)
-    teaser = _find_teaser(item.el, {item.title}, skip)
-    return ListingEntry(item.url, item.title, published, teaser)
+    index = _Index(item.el for item in chosen)
+    entries = []
+    for item in chosen:
+        skip = set().union(*(_descendants(a) for a in item.links))
+        published = index.date(item.el, tz, reference, skip)
+        teaser = index.teaser(item.el, {item.title}, skip)
+        entries.append(ListingEntry(item.url, item.title, published, teaser))
+    return entries
