@@ -12,8 +12,11 @@ holiday references ("chào mừng ngày 2/9") are not events.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache, partial
 from zoneinfo import ZoneInfo
 
 from feeds.date_grammar import DateExpr, DatePart, find_expressions
@@ -50,6 +53,7 @@ _FUTURE = re.compile(
 )
 _PAST = re.compile(
     r"(?<!\w)(?:đã|hôm qua|trước đó|(?:tuần|tháng|năm|thời gian|ngày|đêm|sáng|chiều|tối|trưa) qua"
+    r"|ban hành|phát hành|có văn bản|có công văn"  # "Ngày 26/2, LĐLĐ ban hành...": a document's day
     r"|vừa (?:qua|được|tổ chức|diễn ra|có|ký|trao|ban hành|khai mạc|bế mạc|kết thúc|tiến hành"
     r"|phối hợp|thăm|tặng|chính thức|long trọng)"
     r"|diễn ra thành công|thành công tốt đẹp|khép lại)(?!\w)",
@@ -98,7 +102,13 @@ _STAMP = re.compile(
     r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
 )
-_MAYBE_DATE = re.compile(r"\d|(?<!\w)(?:nay|mai|kia)(?!\w)", _I)
+# Cheap pre-filter: lines without any of these hold no date expression.
+_MAYBE_DATE = re.compile(
+    r"\d\s*[/.\-–]\s*\d|\d\s+tháng\s+\d|\d\s+(?:và|đến|tới)\s+(?:ngày\s+)?\d"
+    r"|(?<!\w)(?:sáng|trưa|chiều|tối|đêm|hôm)\s+nay(?!\w)"
+    r"|(?<!\w)(?:sáng|trưa|chiều|tối|đêm|ngày)\s+(?:mai|kia)(?!\w)",
+    _I,
+)
 
 
 # --- resolution ---------------------------------------------------------------
@@ -117,7 +127,7 @@ def _candidates(part: DatePart, base: date) -> list[date]:
     return out
 
 
-def _resolve(part: DatePart, base: date, direction: int) -> date | None:
+def _resolve(part: DatePart, base: date, cue: Callable[[], int]) -> date | None:
     """The day a part names; a missing year is inferred from ``base`` and cues."""
     if part.day is None:
         return base + timedelta(days=part.rel or 0)
@@ -129,8 +139,8 @@ def _resolve(part: DatePart, base: date, direction: int) -> date | None:
             return date(year, part.month or 0, part.day)
         except ValueError:
             return None  # 31/2
-    if part.rel is not None:  # "chiều nay 21/9": the day is near the item's date
-        direction = 0
+    # "chiều nay 21/9": the day is near the item's date, whatever the cues say.
+    direction = 0 if part.rel is not None else cue()
     found = _candidates(part, base)
     if not found:
         return None
@@ -176,7 +186,11 @@ _TRAIL = re.compile(
 )
 # A preposition left behind when the date after it is cut out.
 _PREP_BEFORE = re.compile(
-    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|trong|hết)\s*$", _I
+    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|trong|hết|trước)\s*$", _I
+)
+# A side clause that only lengthens the description.
+_SIDE_CLAUSE = re.compile(
+    r"[,;]\s*(?:đồng thời|nhằm|để|trong đó|qua đó|góp phần|theo đó)(?!\w).*$", _I
 )
 _GENERIC = re.compile(r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$", _I)
 
@@ -188,7 +202,7 @@ def _cut(text: str, limit: int = _WHAT_MAX) -> str:
     return cut.rstrip(" ,;:-–(")
 
 
-def _what(clause: str, exprs: list[DateExpr], fallback: str) -> str:
+def _what(clause: str, exprs: list[DateExpr], fallback: Callable[[], str]) -> str:
     """The clause minus its date text and connective words, ≤ 120 chars."""
     pieces, pos = [], 0
     for expr in exprs:
@@ -200,6 +214,11 @@ def _what(clause: str, exprs: list[DateExpr], fallback: str) -> str:
     text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)  # "()" left by "(20/5)"
     text = re.sub(r"\s+([,;:.)])", r"\1", " ".join(text.split()))
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    # "Thời gian gửi báo cáo: Các đơn vị gửi ...": the part after a short label says more.
+    label, colon, rest = text.partition(":")
+    if colon and len(label.split()) <= 6 and len(rest.split()) >= 3:
+        text = rest
+    text = _SIDE_CLAUSE.sub("", text) if len(text.split()) > 8 else text
     for _ in range(4):
         before = text
         text = _LEAD.sub("", text).strip(" ,;:.-–")
@@ -207,7 +226,7 @@ def _what(clause: str, exprs: list[DateExpr], fallback: str) -> str:
         if text == before:
             break
     if len(text.split()) < 2 or _GENERIC.match(text):
-        text = fallback
+        text = fallback()
     if not text:
         return ""
     text = text[0].upper() + text[1:]
@@ -215,6 +234,20 @@ def _what(clause: str, exprs: list[DateExpr], fallback: str) -> str:
 
 
 # --- main ------------------------------------------------------------------------
+
+
+def _light_normalize(text: str) -> str:
+    """What the grammar needs of :func:`normalize` (NFC, plain spaces, Đ), cheaply.
+
+    ``split_sentences`` applies the full form to the few lines holding a date.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _ODD_CHARS.sub(lambda m: _ODD_MAP.get(m[0], " "), text)
+
+
+_ODD_MAP = {"Ð": "Đ", "ð": "đ", "\u200b": "", "\ufeff": "", "\u00ad": ""}
+_ODD_CHARS = re.compile(r"[\u00a0\u2000-\u200b\u202f\u3000\ufeff\u00adÐð]")
 
 
 def _today() -> date:
@@ -226,7 +259,7 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
     and the date of a stamp line near the top ("13:53 26/07/2022")."""
     lines: list[str] = []
     first_stamp: date | None = None
-    for index, raw in enumerate(normalize(text).splitlines()):
+    for index, raw in enumerate(_light_normalize(text).splitlines()):
         line = raw.strip()
         if not line:
             continue
@@ -297,44 +330,46 @@ def _skip(clause: str, expr: DateExpr) -> bool:
 
 
 def _events_in_clause(
-    clause: str, base: date, notice: bool, fallback: str
+    clause: str, base: date, notice: bool, fallback: Callable[[], str]
 ) -> list[tuple[Event, bool]]:
     """Events of one clause, each flagged True when it comes from a single day."""
     exprs = find_expressions(clause)
     if not exprs:
         return []
-    what = _what(clause, exprs, fallback)
     found: list[tuple[Event, bool]] = []
     prev_end = 0
     for expr in exprs:
         if _skip(clause, expr):
             prev_end = expr.end
             continue
-        direction = _nearest_cue(clause, expr.start, expr.end)
+        # Cues are read only when a year is missing or the day is the item's own.
+        cue = cache(partial(_nearest_cue, clause, expr.start, expr.end))
         if expr.last is None:
-            day = _resolve(expr.first, base, direction)
+            day = _resolve(expr.first, base, cue)
             kind = _kind_single(clause, expr, prev_end)
-            if day is not None and _keep(day, base, direction, notice, kind):
-                found.append((Event(day, expr.first.clock, kind, what), True))
+            if day is not None and _keep(day, base, cue, notice, kind):
+                found.append((Event(day, expr.first.clock, kind, ""), True))
         else:
-            spans = _range_events(clause, expr, base, direction, notice, what, prev_end)
+            spans = _range_events(clause, expr, base, cue, notice, prev_end)
             found.extend((ev, False) for ev in spans)
         prev_end = expr.end
-    return found
+    if not found:
+        return []
+    what = _what(clause, exprs, fallback)  # only for kept events: it is the costly part
+    return [(replace(ev, what=what), single) for ev, single in found]
 
 
 def _range_events(
     clause: str,
     expr: DateExpr,
     base: date,
-    direction: int,
+    cue: Callable[[], int],
     notice: bool,
-    what: str,
     prev_end: int,
 ) -> list[Event]:
     last = expr.last
     assert last is not None
-    end = _resolve(last, base, direction)
+    end = _resolve(last, base, cue)
     if end is None:
         return []
     first = expr.first
@@ -345,23 +380,21 @@ def _range_events(
             else end.year
         )
         first = DatePart(first.day, first.month, year, first.clock, first.weekday)
-    start = _resolve(first, base, direction)
+    start = _resolve(first, base, cue)
     if start is None or start > end:
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    if end < base or (end == base and not _keep(end, base, direction, notice, end_kind)):
-        return []
-    if direction < 0 and start <= base and end <= base:
+    if end < base or (end == base and not _keep(end, base, cue, notice, end_kind)):
         return []
     out = []
     if start >= base:
-        out.append(Event(start, first.clock, "start", what))
-    out.append(Event(end, last.clock, end_kind, what))
+        out.append(Event(start, first.clock, "start", ""))
+    out.append(Event(end, last.clock, end_kind, ""))
     return out
 
 
-def _keep(day: date, base: date, direction: int, notice: bool, kind: str) -> bool:
+def _keep(day: date, base: date, cue: Callable[[], int], notice: bool, kind: str) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
     if day < base:
         return False
@@ -369,6 +402,7 @@ def _keep(day: date, base: date, direction: int, notice: bool, kind: str) -> boo
         return True
     # The item's own day: news reports the day's meetings in the past tense
     # without saying so; keep it only when the text looks forward.
+    direction = cue()
     if direction < 0:
         return False
     return direction > 0 or notice or kind in ("deadline", "effective")
@@ -412,7 +446,9 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
         for sentence in split_sentences(line):
             if _MAYBE_DATE.search(sentence):
                 # "Thời gian: 8h00, ngày 20/5" describes the notice, or the line above it.
-                fallback = fallback_title if notice or not previous else _clean_previous(previous)
+                def fallback(prev: str = previous) -> str:
+                    return fallback_title if notice or not prev else _clean_previous(prev)
+
                 found: list[tuple[Event, bool]] = []
                 for _, clause in _clauses(sentence):
                     found.extend(_events_in_clause(clause, base, notice, fallback))
