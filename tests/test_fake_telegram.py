@@ -300,6 +300,18 @@ async def test_markdown_v2_reserved_characters_must_be_escaped(bot: Bot) -> None
     assert message.text == "Ngày 05.01.2026 Xem"
 
 
+async def test_inline_buttons_are_validated_like_telegram(bot: Bot) -> None:
+    # 56 characters, but 74 bytes of UTF-8: over the 64-byte limit.
+    long_data = "sub:Liên đoàn Lao động tỉnh Nghệ An – Công đoàn Giáo dục"
+    assert len(long_data) < 64 < len(long_data.encode())
+    button = InlineKeyboardButton("Đăng ký", callback_data=long_data)
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await bot.send_message(USER, "Chọn", reply_markup=InlineKeyboardMarkup([[button]]))
+    bad_url = InlineKeyboardButton("Xem", url="congdoan.vn/tin")
+    with pytest.raises(BadRequest, match=r"(?i)wrong http url"):
+        await bot.send_message(USER, "Chọn", reply_markup=InlineKeyboardMarkup([[bad_url]]))
+
+
 async def test_edit_without_change_is_not_modified(bot: Bot) -> None:
     message = await bot.send_message(USER, "Tin mới")
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
@@ -509,12 +521,24 @@ async def test_standalone_process_prints_url_and_enforces_limits(timedelta_mode:
         assert process.stdout is not None
         base_url = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/bot")
+        control = base_url.removesuffix("/bot") + "/_fake/control"
         async with Bot("123456:TEST-TOKEN", base_url=base_url) as client:
             refused = await _blast(client, [USER] * 5)
-        assert len(refused) >= 2  # 3-message burst, then 1/s
+            assert len(refused) >= 2  # 3-message burst, then 1/s
+            async with httpx.AsyncClient() as http:
+                answer = await http.post(control, json={"action": "block", "args": [USER + 1]})
+                assert answer.json() == {"ok": True, "result": None}
+                pushed = await http.post(
+                    control, json={"action": "push_message", "args": [USER, "/start"]}
+                )
+            with pytest.raises(Forbidden):
+                await client.send_message(USER + 1, "Tin")
+            [update] = await client.get_updates(timeout=0)
+            assert (update.update_id, update.message.text) == (pushed.json()["result"], "/start")
     finally:
         process.send_signal(signal.SIGTERM)
         out, _ = await asyncio.wait_for(process.communicate(), 10)
     stats = json.loads(out.decode().strip().splitlines()[-1])
     assert stats["too_many_requests"] == len(refused)
+    assert stats["forbidden"] == 1
     assert stats["sent"] == 5 - len(refused)

@@ -12,7 +12,9 @@ exactly as it would to api.telegram.org (PTB's ``base_url``/``base_file_url``)::
 
 Standalone (benchmarks in another process): ``python -m tests.support.fake_telegram
 --port N`` prints the base URL on its first line; rate limits are on by default there.
-Out-of-process inspection and control goes through the ``/_fake/...`` endpoints.
+Out-of-process inspection and control: ``GET /_fake/stats``, ``GET /_fake/sent?chat_id=``
+and ``POST /_fake/control`` with ``{"action": "block", "args": [42], "kwargs": {}}``
+(actions: the public fault, user-side and reset methods, plus ``enforce_limits``).
 
 Faithfulness notes (what is deliberately stricter or simpler than Telegram):
 
@@ -67,6 +69,40 @@ _JSON_FIELDS = frozenset(
         "allowed_updates",
         "reply_parameters",
         "media",
+    }
+)
+_BUTTON_ACTIONS = frozenset(
+    {
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
+# FakeTelegram methods reachable through POST /_fake/control.
+_CONTROL_ACTIONS = frozenset(
+    {
+        "block",
+        "unblock",
+        "kick",
+        "chat_not_found",
+        "migrate",
+        "clear_fault",
+        "flood",
+        "fail_next",
+        "set_admins",
+        "push_message",
+        "push_callback",
+        "press",
+        "push_my_chat_member",
+        "push_migration",
+        "reset",
     }
 )
 # Methods that deliver a new message and therefore count against the flood limits.
@@ -709,6 +745,35 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     return _load_json_fields(params)
 
 
+def _check_markup(markup: Any) -> dict[str, Any] | None:
+    """Validate an inline keyboard like Telegram; other markups pass through."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise _bad_request("can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return markup
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise _bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+        )
+    for button in (b for row in rows for b in row):
+        if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+            raise _bad_request("text buttons are unallowed in the inline keyboard")
+        actions = _BUTTON_ACTIONS & button.keys()
+        if not actions:
+            raise _bad_request("text buttons are unallowed in the inline keyboard")
+        data = button.get("callback_data")
+        # 1-64 bytes of UTF-8: Vietnamese letters take 2-3 bytes each.
+        if "callback_data" in button and not 1 <= len(str(data).encode()) <= 64:
+            raise _bad_request("BUTTON_DATA_INVALID")
+        url = button.get("url")
+        if "url" in button and not re.match(r"(?i)(https?|tg)://\S", str(url)):
+            raise _bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    return markup
+
+
 def _opt_int(params: dict[str, Any], key: str) -> int | None:
     value = params.get(key)
     if value is None or value == "":
@@ -751,6 +816,7 @@ class FakeTelegram:
         bot_name: str = "Công đoàn (thử nghiệm)",
         strict_chats: bool = False,
         strict_ampersand: bool = True,
+        max_calls: int | None = None,
     ) -> None:
         self.token = token
         self.host = host
@@ -759,6 +825,8 @@ class FakeTelegram:
         self.limits = limits or Limits()
         self.strict_chats = strict_chats
         self.strict_ampersand = strict_ampersand
+        # Long benchmarks would otherwise keep every request's params in memory.
+        self.max_calls = max_calls
         head = token.split(":", 1)[0]
         self.bot_user: dict[str, Any] = {
             "id": int(head) if head.isdigit() else 123456,
@@ -827,16 +895,13 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_get("/_fake/sent", self._handle_sent)
-        app.router.add_post("/_fake/message", self._handle_push_message)
-        app.router.add_post("/_fake/reset", self._handle_reset)
+        app.router.add_post("/_fake/control", self._handle_control)
         # Pending long polls are woken on close, so a short grace period is enough.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = self._runner.addresses[0][1]
         self._closing = False
         self._started_at = time.monotonic()
         return self
@@ -1146,6 +1211,8 @@ class FakeTelegram:
         method = request.match_info["method"]
         call = Call(method, {}, time.monotonic())
         self.calls.append(call)
+        if self.max_calls is not None and len(self.calls) > 2 * self.max_calls:
+            del self.calls[: -self.max_calls]  # trimmed in chunks: amortised O(1)
         self.stats.requests += 1
         try:
             call.params = await _read_params(request)
@@ -1184,14 +1251,22 @@ class FakeTelegram:
         messages = self.sent(int(chat) if chat else None)
         return web.json_response([asdict(m) for m in messages])
 
-    async def _handle_push_message(self, request: web.Request) -> web.Response:
+    async def _handle_control(self, request: web.Request) -> web.Response:
         body = await request.json()
-        update_id = self.push_message(int(body.pop("chat_id")), str(body.pop("text")), **body)
-        return web.json_response({"update_id": update_id})
-
-    async def _handle_reset(self, request: web.Request) -> web.Response:
-        self.reset()
-        return web.json_response({"ok": True})
+        action = str(body.get("action"))
+        args, kwargs = body.get("args") or [], body.get("kwargs") or {}
+        if action == "enforce_limits":
+            self.enforce_limits = bool(args[0]) if args else True
+            return web.json_response({"ok": True, "result": self.enforce_limits})
+        if action not in _CONTROL_ACTIONS:
+            return web.json_response(
+                {"ok": False, "description": f"unknown action {action}"}, status=400
+            )
+        try:
+            result = getattr(self, action)(*args, **kwargs)
+        except (TypeError, ValueError, LookupError) as exc:
+            return web.json_response({"ok": False, "description": str(exc)}, status=400)
+        return web.json_response({"ok": True, "result": result})
 
     def _count_error(self, error: ApiError) -> None:
         self.stats.errors[error.description] += 1
@@ -1384,7 +1459,7 @@ class FakeTelegram:
         entities: list[dict[str, Any]],
         **content: Any,
     ) -> dict[str, Any]:
-        markup = params.get("reply_markup")
+        markup = _check_markup(params.get("reply_markup"))
         preview = params.get("link_preview_options")
         reply_to = _opt_int(params, "reply_to_message_id")
         if isinstance(params.get("reply_parameters"), dict):
@@ -1542,7 +1617,7 @@ class FakeTelegram:
             return True
         _chat, message, record = self._editable(params)
         raw, visible, entities = self._render(params, "text", MAX_TEXT_UTF16, "message is too long")
-        markup = params.get("reply_markup")
+        markup = _check_markup(params.get("reply_markup"))
         new_markup = markup if isinstance(markup, dict) else None
         if (
             visible == record.visible_text
@@ -1571,7 +1646,7 @@ class FakeTelegram:
         if params.get("inline_message_id"):
             return True
         _chat, message, record = self._editable(params)
-        markup = params.get("reply_markup")
+        markup = _check_markup(params.get("reply_markup"))
         new_markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
         if new_markup == (record.reply_markup or None):
             raise _bad_request(
@@ -1728,7 +1803,11 @@ class FakeTelegram:
 
 async def _serve(args: argparse.Namespace) -> None:
     server = FakeTelegram(
-        args.token, host=args.host, port=args.port, enforce_limits=args.enforce_limits
+        args.token,
+        host=args.host,
+        port=args.port,
+        enforce_limits=args.enforce_limits,
+        max_calls=10_000,
     )
     await server.start()
     print(server.base_url, flush=True)
