@@ -57,8 +57,10 @@ EXTRA_ABBREVIATIONS: dict[str, str] = {
 
 # Placeholders that survive keying: "#" = a number, "*" = any one word.
 _NUM, _ANY = "qqnumqq", "qqanyqq"
-_NUM_RE = r"\d+(?: \d{3})*"
-_ANY_RE = r"\S+"
+
+
+# Placeholders that survive keying: "#" = a number, "*" = any one word.
+_NUM, _ANY = "qqnumqq", "qqanyqq"
 
 
 @dataclass(frozen=True)
@@ -70,87 +72,155 @@ class Topic:
     name_en: str
 
 
-def _abbreviation_table() -> tuple[dict[str, str], dict[str, str]]:
-    exact = {vntext.exact_key(k): vntext.exact_key(v) for k, v in EXTRA_ABBREVIATIONS.items()}
-    folded: dict[str, str] = {}
+def _expansion_tables(folded: bool) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    """Abbreviation -> expansion tokens, for one- and two-token abbreviations."""
+    key = vntext.fold_key if folded else vntext.exact_key
+    single: dict[str, list[str]] = {}
+    double: dict[tuple[str, str], list[str]] = {}
     for short, long in {**vntext.ABBREVIATIONS, **EXTRA_ABBREVIATIONS}.items():
-        key = vntext.fold_key(short)
-        # Folded one- or two-letter forms ("cd", "tp", "vn") are ambiguous in
-        # plain ASCII text only when they are real words; these are not.
-        folded[key] = vntext.fold_key(long)
-    return exact, folded
+        words = key(short).split()
+        if len(words) == 1:
+            single[words[0]] = key(long).split()
+        elif len(words) == 2:
+            double[(words[0], words[1])] = key(long).split()
+    return single, double
 
 
-def _replacer(table: Mapping[str, str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-    return re.compile(rf"(?<!\S)(?:{alternatives})(?!\S)")
+_TABLES = {False: _expansion_tables(False), True: _expansion_tables(True)}
 
 
-_EXACT_ABBR, _FOLDED_ABBR = _abbreviation_table()
-_EXACT_ABBR_RE, _FOLDED_ABBR_RE = _replacer(_EXACT_ABBR), _replacer(_FOLDED_ABBR)
+def key_tokens(text: str, *, folded: bool = False) -> list[str]:
+    """Match-key words of a text with union abbreviations spelled out.
+
+    Exact keys keep diacritics (casefolded); folded keys drop them.  Token-level
+    expansion is equivalent to ``vntext.expand_abbreviations`` on keys and much
+    cheaper than a regex pass over the raw text.
+    """
+    words = (vntext.fold_key(text) if folded else vntext.exact_key(text)).split()
+    single, double = _TABLES[folded]
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        pair = (words[i], words[i + 1]) if i + 1 < n else None
+        if pair is not None and pair in double:
+            out.extend(double[pair])
+            i += 2
+            continue
+        out.extend(single.get(words[i], (words[i],)))
+        i += 1
+    return out
 
 
 def text_keys(text: str) -> tuple[str, str]:
     """(exact, folded) match keys with union abbreviations spelled out."""
-    exact, folded = vntext.match_keys(text)
-    exact = _EXACT_ABBR_RE.sub(lambda m: _EXACT_ABBR[m.group(0)], exact)
-    folded = _FOLDED_ABBR_RE.sub(lambda m: _FOLDED_ABBR[m.group(0)], folded)
-    return exact, folded
+    return " ".join(key_tokens(text)), " ".join(key_tokens(text, folded=True))
 
 
 def _is_plain_ascii(text: str) -> bool:
     """True when the text was typed without Vietnamese diacritics."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return False
-    marked = sum(1 for ch in letters if not ch.isascii())
-    return marked / len(letters) < 0.01
+    if text.isascii():
+        return any(ch.isalpha() for ch in text)
+    sample = text[:3000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    marked = sum(1 for ch in sample if not ch.isascii() and ch.isalpha())
+    return bool(letters) and marked / letters < 0.01
 
 
-def _phrase_pattern(key: str) -> str:
-    return re.escape(key).replace(_NUM, _NUM_RE).replace(_ANY, _ANY_RE)
-
-
-def _phrase_keys(phrase: str) -> tuple[str, str]:
+def _phrase_tokens(phrase: str) -> tuple[list[str], list[str]]:
+    """(exact, folded) pattern tokens; "#" and "*" become placeholders."""
     marked = phrase.replace("#", f" {_NUM} ").replace("*", f" {_ANY} ")
-    return text_keys(marked)
+    return key_tokens(marked), key_tokens(marked, folded=True)
 
 
-def _compile(keys: Iterable[str]) -> re.Pattern[str] | None:
-    """One alternation, longest phrase first so it wins at the same position."""
-    # dict.fromkeys + stable sort: group i must stay phrase i of the caller's order.
-    ordered = sorted(dict.fromkeys(keys), key=len, reverse=True)
-    if not ordered:
-        return None
-    groups = "|".join(f"(?P<g{i}>{_phrase_pattern(k)})" for i, k in enumerate(ordered))
-    return re.compile(rf"(?<!\S)(?:{groups})(?!\S)")
+def _match_at(words: list[str], i: int, pattern: tuple[str, ...]) -> int:
+    """End index of ``pattern`` matched at ``words[i]``, or -1."""
+    n = len(words)
+    j = i
+    for token in pattern:
+        if j >= n:
+            return -1
+        if token == _NUM:
+            if not words[j].isdigit():
+                return -1
+            j += 1
+            while j < n and len(words[j]) == 3 and words[j].isdigit():
+                j += 1  # "1.000" is keyed "1 000"
+        elif token == _ANY or token == words[j]:
+            j += 1
+        else:
+            return -1
+    return j
 
 
-@dataclass
-class _Matcher:
-    """Compiled phrases of one topic for one key kind (exact or folded)."""
+@dataclass(frozen=True)
+class _Entry:
+    topic: str
+    pattern: tuple[str, ...]
+    phrase: int  # phrase id (index into the classifier's weights); -1 for a guard
 
-    regex: re.Pattern[str] | None
-    weights: list[float]  # by group index
-    guards: re.Pattern[str] | None
 
-    @classmethod
-    def build(cls, phrases: Mapping[str, float], guards: Iterable[str]) -> _Matcher:
-        ordered = sorted(phrases, key=len, reverse=True)
-        return cls(_compile(ordered), [phrases[k] for k in ordered], _compile(guards))
+class _PhraseIndex:
+    """Every topic's phrases and guards for one key kind, indexed by first word.
 
-    def hits(self, key: str) -> Counter[int]:
-        """Phrase index -> number of hits not inside a guard phrase."""
-        counts: Counter[int] = Counter()
-        if self.regex is None or not key:
-            return counts
-        spans = [m.span() for m in self.guards.finditer(key)] if self.guards else []
-        for match in self.regex.finditer(key):
-            start, end = match.span()
-            if any(g0 < end and start < g1 for g0, g1 in spans):
-                continue
-            counts[int(match.lastgroup[1:])] += 1  # type: ignore[index]
-        return counts
+    One pass over the item's words serves all topics: each word looks up only
+    the phrases that start with it.
+    """
+
+    def __init__(self) -> None:
+        # Keyed by the first two words when both are literal (most phrases), so a
+        # common first word ("công", "người") does not fan out to every phrase.
+        self._by_pair: dict[tuple[str, str], list[_Entry]] = {}
+        self._by_first: dict[str, list[_Entry]] = {}
+        self._num_first: list[_Entry] = []
+
+    def add(self, entry: _Entry) -> None:
+        pattern = entry.pattern
+        if pattern[0] == _ANY:
+            raise ValueError("a phrase cannot start with '*'")
+        if pattern[0] == _NUM:
+            self._num_first.append(entry)
+        elif len(pattern) >= 2 and pattern[1] not in (_NUM, _ANY):
+            self._by_pair.setdefault((pattern[0], pattern[1]), []).append(entry)
+        else:
+            self._by_first.setdefault(pattern[0], []).append(entry)
+
+    def scan(self, words: list[str]) -> dict[str, Counter[int]]:
+        """Topic -> phrase id -> hits, leftmost-longest, hits inside guards dropped."""
+        hits: dict[str, list[tuple[int, int, int]]] = {}
+        guards: dict[str, list[tuple[int, int]]] = {}
+        last = len(words) - 1
+        for i, word in enumerate(words):
+            entries = self._by_first.get(word, [])
+            if i < last:
+                pair = self._by_pair.get((word, words[i + 1]))
+                if pair:
+                    entries = [*entries, *pair]
+            if self._num_first and word.isdigit():
+                entries = [*entries, *self._num_first]
+            for entry in entries:
+                end = _match_at(words, i, entry.pattern)
+                if end < 0:
+                    continue
+                if entry.phrase < 0:
+                    guards.setdefault(entry.topic, []).append((i, end))
+                else:
+                    hits.setdefault(entry.topic, []).append((i, end, entry.phrase))
+        result: dict[str, Counter[int]] = {}
+        for topic, spans in hits.items():
+            blocked = guards.get(topic, ())
+            counts: Counter[int] = Counter()
+            last_end = -1
+            # Longest phrase first at each start; later hits inside it are the same words.
+            for start, end, phrase in sorted(spans, key=lambda h: (h[0], h[0] - h[1])):
+                if start < last_end:
+                    continue
+                last_end = end
+                if any(g0 < end and start < g1 for g0, g1 in blocked):
+                    continue
+                counts[phrase] += 1
+            if counts:
+                result[topic] = counts
+        return result
 
 
 @dataclass
@@ -160,37 +230,19 @@ class _Definition:
     guards: list[str] = field(default_factory=list)
     implies: list[str] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
-    exact: _Matcher | None = None
-    folded: _Matcher | None = None
-
-    def compile(self) -> None:
-        exact: dict[str, float] = {}
-        folded: dict[str, float] = {}
-        for phrase, weight in self.phrases.items():
-            ekey, fkey = _phrase_keys(phrase)
-            if ekey:
-                exact[ekey] = max(weight, exact.get(ekey, 0.0))
-            # Folding merges syllables (thăm/tham, quà/qua): fold only phrases
-            # of two or more syllables.
-            if len(fkey.split()) >= 2:
-                folded[fkey] = max(weight, folded.get(fkey, 0.0))
-        guard_keys = [_phrase_keys(g) for g in self.guards]
-        self.exact = _Matcher.build(exact, (g[0] for g in guard_keys if g[0]))
-        self.folded = _Matcher.build(folded, (g[1] for g in guard_keys if g[1]))
 
 
 @dataclass
 class _Segment:
-    exact: str
-    folded: str
-    plain: bool  # typed without diacritics: match folded keys
+    words: list[str]
     factor: float
     is_body: bool
+    folded: bool  # typed without diacritics: matched on folded keys
 
-    @classmethod
-    def of(cls, text: str, factor: float, is_body: bool) -> _Segment:
-        exact, folded = text_keys(text)
-        return cls(exact, folded, _is_plain_ascii(text), factor, is_body)
+
+def _segment(text: str, factor: float, is_body: bool) -> _Segment:
+    plain = _is_plain_ascii(text)
+    return _Segment(key_tokens(text, folded=plain), factor, is_body, plain)
 
 
 def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
@@ -213,8 +265,7 @@ class TopicClassifier:
         self._defs: dict[str, _Definition] = _load_builtin()
         for topic_id, spec in (extra or {}).items():
             self._extend(str(topic_id), spec)
-        for definition in self._defs.values():
-            definition.compile()
+        self._build_indexes()
         self._resolve_index = _ResolveIndex(self._defs.values())
 
     # --- configuration -------------------------------------------------------
@@ -244,6 +295,28 @@ class TopicClassifier:
         current.guards.extend(_str_list(spec, "guards", topic_id))
         current.implies.extend(_str_list(spec, "implies", topic_id))
 
+    def _build_indexes(self) -> None:
+        """Phrase indexes for exact and folded keys, over all topics."""
+        self._weights: list[float] = []
+        self._indexes = {False: _PhraseIndex(), True: _PhraseIndex()}
+        for topic_id, definition in self._defs.items():
+            for phrase, weight in definition.phrases.items():
+                exact, folded = _phrase_tokens(phrase)
+                pid = len(self._weights)
+                self._weights.append(weight)
+                if exact:
+                    self._indexes[False].add(_Entry(topic_id, tuple(exact), pid))
+                # Folding merges syllables (thăm/tham, quà/qua): fold only
+                # phrases of two or more words.
+                if len(folded) >= 2:
+                    self._indexes[True].add(_Entry(topic_id, tuple(folded), pid))
+            for guard in definition.guards:
+                exact, folded = _phrase_tokens(guard)
+                if exact:
+                    self._indexes[False].add(_Entry(topic_id, tuple(exact), -1))
+                if folded:
+                    self._indexes[True].add(_Entry(topic_id, tuple(folded), -1))
+
     # --- public API ------------------------------------------------------------
 
     def catalog(self) -> list[Topic]:
@@ -264,16 +337,19 @@ class TopicClassifier:
     ) -> list[tuple[Topic, float]]:
         """Accepted topics with their scores, best first (for debugging and ranking)."""
         lead, body = _lead_and_body(text or "", sapo)
-        segments = [_Segment.of(title or "", TITLE_FACTOR, False)]
-        lead_seg = _Segment.of(lead, LEAD_FACTOR, False)
-        body_seg = _Segment.of(body, BODY_FACTOR, True)
+        title_seg = _segment(title or "", TITLE_FACTOR, False)
+        lead_seg = _segment(lead, LEAD_FACTOR, False)
+        body_seg = _segment(body, BODY_FACTOR, True)
         # The lead is usually the start of the text: count it once, as lead.
-        if lead_seg.exact and body_seg.exact.startswith(lead_seg.exact):
-            body_seg.exact = body_seg.exact[len(lead_seg.exact) :].strip()
-            body_seg.folded = body_seg.folded[len(lead_seg.folded) :].strip()
-        segments += [lead_seg, body_seg]
+        n = len(lead_seg.words)
+        if n and lead_seg.folded == body_seg.folded and body_seg.words[:n] == lead_seg.words:
+            body_seg.words = body_seg.words[n:]
 
-        evidence = {tid: _evidence(d, segments) for tid, d in self._defs.items()}
+        evidence: dict[str, _Evidence] = {}
+        for seg in (title_seg, lead_seg, body_seg):
+            for topic_id, counts in self._indexes[seg.folded].scan(seg.words).items():
+                ev = evidence.setdefault(topic_id, _Evidence())
+                ev.add(seg, counts, self._weights)
         accepted = _select(evidence, {tid: d.threshold for tid, d in self._defs.items()})
         for topic_id, score in list(accepted.items()):
             for implied in self._defs[topic_id].implies:
@@ -295,29 +371,21 @@ class _Evidence:
     in_lead: bool = False  # a solid phrase in the lead
     body_hits: int = 0
 
-
-def _evidence(definition: _Definition, segments: list[_Segment]) -> _Evidence:
-    """Weighted phrase hits of one topic over the title, lead and body."""
-    ev = _Evidence()
-    for seg in segments:
-        matcher = definition.folded if seg.plain else definition.exact
-        key = seg.folded if seg.plain else seg.exact
-        if matcher is None:
-            continue
-        for index, count in matcher.hits(key).items():
-            weight = matcher.weights[index]
+    def add(self, seg: _Segment, counts: Counter[int], weights: list[float]) -> None:
+        """Add one segment's hits (phrase id -> count)."""
+        for phrase, count in counts.items():
+            weight = weights[phrase]
             solid = weight >= WEIGHTS["keywords"]
-            ev.solid = ev.solid or solid
+            self.solid = self.solid or solid
             if seg.is_body:
-                ev.score += weight * min(1 + _REPEAT_STEP * (count - 1), _REPEAT_CAP)
-                ev.body_hits += count
+                self.score += weight * min(1 + _REPEAT_STEP * (count - 1), _REPEAT_CAP)
+                self.body_hits += count
+            elif seg.factor == TITLE_FACTOR:
+                self.score += weight * seg.factor
+                self.in_title = self.in_title or solid
             else:
-                ev.score += weight * seg.factor
-                if seg.factor == TITLE_FACTOR:
-                    ev.in_title = ev.in_title or solid
-                else:
-                    ev.in_lead = ev.in_lead or solid
-    return ev
+                self.score += weight * seg.factor
+                self.in_lead = self.in_lead or solid
 
 
 def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) -> dict[str, float]:
@@ -359,7 +427,7 @@ class _ResolveIndex:
                 text_keys(d.topic.name_en),
             ]
             phrases = [
-                (*_phrase_keys(p), w)
+                (" ".join(_phrase_tokens(p)[0]), " ".join(_phrase_tokens(p)[1]), w)
                 for p, w in d.phrases.items()
                 if w >= WEIGHTS["keywords"] and "#" not in p and "*" not in p
             ]
