@@ -1,0 +1,349 @@
+"""feeds.events: what an officer would check in the reminder list of an item."""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from feeds.events import Event, extract_events
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def days(text: str, published: date | None, title: str = "") -> list[tuple[str, str]]:
+    """(ISO date, kind) pairs, the way the /events list shows them."""
+    return [(e.date.isoformat(), e.kind) for e in extract_events(text, published, title=title)]
+
+
+# --- grammar forms -----------------------------------------------------------
+
+GRAMMAR = [
+    ("Hội nghị sẽ diễn ra ngày 20/5/2026.", date(2026, 5, 1), [("2026-05-20", "event")]),
+    ("Hội nghị sẽ diễn ra ngày 20.5.2026.", date(2026, 5, 1), [("2026-05-20", "event")]),
+    ("Hội nghị sẽ diễn ra ngày 20-5-2026.", date(2026, 5, 1), [("2026-05-20", "event")]),
+    ("Lễ phát động sẽ tổ chức ngày 25-4 tại Hà Nội.", date(2026, 4, 10), [("2026-04-25", "event")]),
+    ("Hội thảo sẽ diễn ra ngày 20.4 tại Vinh.", date(2026, 4, 1), [("2026-04-20", "event")]),
+    (
+        "Đại hội sẽ khai mạc vào ngày 7 tháng 12 năm 2025.",
+        date(2025, 11, 1),
+        [("2025-12-07", "event")],
+    ),
+    ("Đại hội sẽ khai mạc vào ngày 7 tháng 12.", date(2025, 11, 1), [("2025-12-07", "event")]),
+    ("Sáng 15/5, LĐLĐ tỉnh sẽ tổ chức Lễ mít tinh.", date(2026, 5, 10), [("2026-05-15", "event")]),
+    ("Chiều ngày 22/5 sẽ diễn ra phiên bế mạc.", date(2026, 5, 10), [("2026-05-22", "event")]),
+    (
+        "Đoàn sẽ làm việc với doanh nghiệp vào thứ Sáu, ngày 20/5.",
+        date(2022, 5, 10),
+        [("2022-05-20", "event")],
+    ),
+    (
+        "Tối Chủ nhật (22/5) sẽ có chương trình giao lưu.",
+        date(2022, 5, 10),
+        [("2022-05-22", "event")],
+    ),
+    (
+        "Giải chạy diễn ra ngày 20/5 năm nay tại Quảng trường.",
+        date(2026, 5, 1),
+        [("2026-05-20", "event")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), GRAMMAR)
+def test_grammar_forms(text: str, published: date, expected: list[tuple[str, str]]) -> None:
+    assert days(text, published) == expected
+
+
+# --- ranges --------------------------------------------------------------------
+
+RANGES = [
+    ("Hội trại từ 18/6- 19/6/2008 tại Cửa Lò.", date(2008, 6, 1), ["2008-06-18", "2008-06-19"]),
+    (
+        "Cuộc thi diễn ra từ ngày 1/10/2022 đến 31/3/2023.",
+        date(2022, 9, 20),
+        ["2022-10-01", "2023-03-31"],
+    ),
+    ("Đại hội diễn ra trong 2 ngày 18-19/6/2026.", date(2026, 6, 1), ["2026-06-18", "2026-06-19"]),
+    (
+        "Tuần lễ áo dài từ 1 – 8/3 chào mừng ngày 8/3.",
+        date(2026, 2, 20),
+        ["2026-03-01", "2026-03-08"],
+    ),
+    (
+        "Đại hội sẽ diễn ra trong 2 ngày 10 - 11.8 tại tỉnh.",
+        date(2023, 8, 7),
+        ["2023-08-10", "2023-08-11"],
+    ),
+    ("Hội nghị họp trong hai ngày 18 và 19/6.", date(2026, 6, 2), ["2026-06-18", "2026-06-19"]),
+    (
+        "Chương trình Tết Sum vầy từ 20/12 đến 5/1/2026 tại các KCN.",
+        date(2025, 12, 10),
+        ["2025-12-20", "2026-01-05"],
+    ),
+    (
+        "Giải diễn ra từ chiều nay 21/9 đến 23/9 tại sân vận động tỉnh.",
+        date(2024, 9, 21),
+        ["2024-09-21", "2024-09-23"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), RANGES)
+def test_range_gives_start_and_end(text: str, published: date, expected: list[str]) -> None:
+    assert days(text, published) == [(expected[0], "start"), (expected[1], "end")]
+
+
+def test_range_in_progress_keeps_only_its_end() -> None:
+    text = "Tháng Công nhân năm 2026 diễn ra từ ngày 1/5 đến ngày 31/5/2026."
+    assert days(text, date(2026, 5, 12)) == [("2026-05-31", "end")]
+
+
+def test_lone_from_date_is_a_start() -> None:
+    text = "Từ ngày 1/7/2026, các CĐCS sẽ áp dụng mẫu báo cáo mới."
+    assert days(text, date(2026, 6, 20)) == [("2026-07-01", "start")]
+
+
+# --- relative words ---------------------------------------------------------------
+
+RELATIVE = [
+    ("Ngày mai, LĐLĐ tỉnh sẽ tổ chức hội nghị.", date(2026, 3, 31), "2026-04-01"),
+    ("Sáng mai, đoàn công tác sẽ thăm công nhân KCN.", date(2025, 12, 31), "2026-01-01"),
+    ("Chiều nay, Tổng LĐLĐ sẽ tổ chức hội nghị trực tuyến.", date(2026, 5, 10), "2026-05-10"),
+    ("Tối nay sẽ diễn ra chương trình nghệ thuật.", date(2026, 7, 27), "2026-07-27"),
+    ("Ngày kia, đoàn sẽ lên đường.", date(2026, 2, 27), "2026-03-01"),
+    ("Hôm nay là hạn cuối đăng ký dự thi.", date(2026, 6, 30), "2026-06-30"),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), RELATIVE)
+def test_relative_words_resolve_against_the_item_date(
+    text: str, published: date, expected: str
+) -> None:
+    assert [d for d, _ in days(text, published)] == [expected]
+
+
+def test_relative_word_without_future_cue_is_a_same_day_report() -> None:
+    assert days("Sáng nay, Tổng LĐLĐ tổ chức hội nghị.", date(2026, 5, 10)) == []
+
+
+# --- year inference ---------------------------------------------------------------
+
+YEARS = [
+    # across the new year, forward
+    ("Hội nghị sẽ được tổ chức vào ngày 5/1.", date(2025, 12, 28), "2026-01-05"),
+    ("Dự kiến ngày 10/1 sẽ bế mạc giải.", date(2025, 12, 20), "2026-01-10"),
+    # plan words push forward beyond the nearest candidate
+    ("Theo kế hoạch, ngày 1/7 sẽ khai mạc hội thao.", date(2025, 12, 15), "2026-07-01"),
+    # the weekday picks the year
+    ("Đoàn sẽ làm việc vào thứ Hai, ngày 5/1.", date(2025, 6, 1), "2026-01-05"),
+    # with no cue the nearest day wins, ties go forward
+    ("Hội nghị diễn ra ngày 14/4.", date(2022, 4, 13), "2022-04-14"),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), YEARS)
+def test_year_inference(text: str, published: date, expected: str) -> None:
+    assert [d for d, _ in days(text, published)] == [expected]
+
+
+def test_backward_cue_puts_the_day_in_the_past() -> None:
+    # "đã" on 3/1 about "ngày 28/12": last December, before the item, so nothing.
+    assert days("Ngày 28/12, LĐLĐ tỉnh đã tổng kết năm.", date(2026, 1, 3)) == []
+
+
+def test_missing_published_uses_the_items_stamp_line() -> None:
+    text = "13:53 26/07/2022\nHội nghị sẽ diễn ra ngày 28/7 tại Vinh."
+    assert days(text, None) == [("2022-07-28", "event")]
+
+
+def test_missing_published_and_stamp_uses_today() -> None:
+    # A day in the past whatever today is: nothing.  A day far ahead: kept.
+    assert days("Hội nghị sẽ diễn ra ngày 5/1/2020.", None) == []
+    assert days("Hội nghị sẽ diễn ra ngày 5/1/2099.", None) == [("2099-01-05", "event")]
+
+
+# --- clock times ----------------------------------------------------------------------
+
+TIMES = [
+    ("Hội nghị khai mạc lúc 14h ngày 20/5/2026.", time(14, 0)),
+    ("Hội nghị khai mạc lúc 14h30 ngày 20/5/2026.", time(14, 30)),
+    ("Hội nghị khai mạc lúc 8 giờ 30 phút ngày 20/5/2026.", time(8, 30)),
+    ("Hội nghị khai mạc lúc 13:30 ngày 20/5/2026.", time(13, 30)),
+    ("Hội nghị khai mạc ngày 20/5/2026, lúc 7h45.", time(7, 45)),
+    ("Hội nghị khai mạc ngày 20/5/2026 (14h00).", time(14, 0)),
+    ("Hội nghị làm việc từ 7h30 đến 11h30 ngày 20/5/2026.", time(7, 30)),
+    ("Sáng 20/5/2026 hội nghị sẽ khai mạc.", None),
+    ("Chiều ngày 20/5/2026 hội nghị sẽ bế mạc.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TIMES)
+def test_clock_time(text: str, expected: time | None) -> None:
+    events = extract_events(text, date(2026, 5, 1))
+    assert [(e.date, e.time) for e in events] == [(date(2026, 5, 20), expected)]
+
+
+def test_time_is_not_taken_as_a_date() -> None:
+    events = extract_events("Lễ khai mạc lúc 8.30 ngày 20/5/2026.", date(2026, 5, 1))
+    assert [e.date for e in events] == [date(2026, 5, 20)]
+
+
+# --- kinds: deadlines and effective dates -------------------------------------------
+
+KINDS = [
+    ("Hạn cuối nộp bài dự thi là ngày 30/6/2026.", "deadline"),
+    ("Hạn chót nhận hồ sơ: 30/6/2026.", "deadline"),
+    ("Các đơn vị gửi báo cáo về LĐLĐ tỉnh trước ngày 30/6/2026.", "deadline"),
+    ("Báo cáo gửi về chậm nhất ngày 30/6/2026.", "deadline"),
+    ("Hồ sơ gửi về Ban Tổ chức trước 17h00 ngày 30/6/2026.", "deadline"),
+    ("Thời gian nhận bài đến hết ngày 30/6/2026, các tác giả gửi bài qua email.", "deadline"),
+    ("Ban Tổ chức kết thúc nhận bài dự thi vào ngày 30/6/2026.", "deadline"),
+    ("Quyết định có hiệu lực từ ngày 30/6/2026.", "effective"),
+    ("Luật Công đoàn có hiệu lực thi hành kể từ ngày 30/6/2026.", "effective"),
+    ("Chương trình làm việc sẽ kết thúc đến ngày 30/6/2026.", "end"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), KINDS)
+def test_kind(text: str, kind: str) -> None:
+    assert days(text, date(2026, 6, 1)) == [("2026-06-30", kind)]
+
+
+def test_deadline_keeps_its_clock_time() -> None:
+    (event,) = extract_events("Nộp hồ sơ trước 17h00 ngày 30/6/2026.", date(2026, 6, 1))
+    assert (event.kind, event.time) == ("deadline", time(17, 0))
+
+
+# --- what is not an event ---------------------------------------------------------
+
+NEGATIVES = [
+    ("Sáng 13/4, LĐLĐ tỉnh đã tổ chức hội nghị.", date(2022, 4, 13)),
+    ("Chiều ngày 01/03, LĐLĐ tỉnh tổ chức buổi làm việc với Khối thi đua số 01.", date(2021, 3, 1)),
+    ("Ngày 26/2/2021, LĐLĐ TP Vinh ban hành Hướng dẫn số 54/HD-LĐLĐ.", date(2021, 2, 26)),
+    ("Hội nghị vừa diễn ra ngày 10/5/2026 tại Vinh.", date(2026, 5, 12)),
+    ("Theo Quyết định số 4074/QĐ-TLĐ ngày 18/01/2022 của Đoàn Chủ tịch.", date(2022, 1, 10)),
+    ("Thực hiện Nghị quyết số 02/NQ-TW của Bộ Chính trị.", date(2026, 1, 1)),
+    ("Doanh nghiệp có từ 1.000 lao động trở lên.", date(2026, 1, 1)),
+    (
+        "Kỷ niệm 95 năm ngày thành lập Công đoàn Việt Nam (28/7/1929 – 28/7/2024).",
+        date(2024, 7, 20),
+    ),
+    ("75 năm ngày Thương binh - Liệt sỹ (27/7/1947- 27/7/2022).", date(2022, 7, 20)),
+    ("Đại hội XIV dự kiến diễn ra vào tháng 6-2026.", date(2026, 1, 1)),
+    ("Lễ tổng kết dự kiến tổ chức trong tháng 6.2026.", date(2026, 1, 1)),
+    ("Lễ tổng kết dự kiến tổ chức trong tháng 6/2026.", date(2026, 1, 1)),
+    ("Hội nghị sẽ diễn ra ngày 31/2/2026.", date(2026, 1, 1)),
+    ("Hội nghị sẽ diễn ra ngày 32/5/2026.", date(2026, 1, 1)),
+    ("Mọi thắc mắc xin liên hệ số điện thoại 0238.3844.123 hoặc 0912.12.12.12.", date(2026, 1, 1)),
+    ("Chương trình phối hợp công tác giai đoạn 2023-2028.", date(2026, 1, 1)),
+    ("Đại hội Công đoàn tỉnh lần thứ XX, nhiệm kỳ 2025 - 2030.", date(2025, 1, 1)),
+    ("Cập nhật ứng dụng lên phiên bản 2.5.1 hoặc 3.12 để thi.", date(2026, 1, 1)),
+    ("Mức đóng kinh phí công đoàn là 2%, tăng 2,5% so với cùng kỳ.", date(2026, 1, 1)),
+    ("Hơn 2/3 số đại biểu tán thành.", date(2026, 1, 1)),
+    ("Hội nghị sẽ đánh giá kết quả ngày 10/5/2026.", date(2026, 5, 20)),
+    ("Chào mừng kỷ niệm Ngày Quốc tế Lao động 1/5/2026, các CĐCS sẽ treo cờ.", date(2026, 4, 20)),
+    ("Nhân dịp kỷ niệm ngày 2/9, đoàn viên sẽ được tặng quà.", date(2026, 8, 20)),
+    ("Đến 30/6 có 03 chỉ tiêu vượt, 02 chỉ tiêu đã hoàn thành.", date(2022, 7, 26)),
+]
+
+
+@pytest.mark.parametrize(("text", "published"), NEGATIVES)
+def test_not_an_event(text: str, published: date) -> None:
+    assert extract_events(text, published) == []
+
+
+# --- notices and descriptions ------------------------------------------------------
+
+
+def test_notice_title_makes_the_items_own_day_an_event() -> None:
+    text = "Hội nghị tổng kết tổ chức lúc 14h00 ngày 20/5/2026 tại Hội trường LĐLĐ tỉnh."
+    report = extract_events(text, date(2026, 5, 20), title="Hội nghị tổng kết năm")
+    notice = extract_events(text, date(2026, 5, 20), title="Giấy mời dự Hội nghị tổng kết")
+    assert report == []
+    assert [(e.date, e.time) for e in notice] == [(date(2026, 5, 20), time(14, 0))]
+
+
+def test_what_is_the_clause_without_its_date() -> None:
+    (event,) = extract_events(
+        "Theo đó, hạn cuối nộp bài dự thi là ngày 30/6/2026.", date(2026, 5, 1)
+    )
+    assert event.what == "Hạn cuối nộp bài dự thi"
+
+
+def test_what_names_the_congress() -> None:
+    text = (
+        "Đại hội Công đoàn tỉnh Nghệ An lần thứ XX, nhiệm kỳ 2025 – 2030 "
+        "sẽ diễn ra trong 2 ngày 7 – 8/12/2025."
+    )
+    events = extract_events(text, date(2025, 11, 20))
+    assert [e.kind for e in events] == ["start", "end"]
+    assert all(e.what.startswith("Đại hội Công đoàn tỉnh Nghệ An lần thứ XX") for e in events)
+    assert all("7" not in e.what.split("2025")[-1] for e in events)
+
+
+def test_what_for_a_bare_time_line_comes_from_the_notice_title() -> None:
+    title = "Giấy mời dự Hội nghị tập huấn cán bộ công đoàn cơ sở"
+    (event,) = extract_events("- Thời gian: 8 giờ, ngày 15/8/2026.", date(2026, 8, 1), title=title)
+    assert event.what == title
+
+
+def test_what_is_short_and_cut_at_a_word() -> None:
+    text = "Hội nghị " + "tập huấn nghiệp vụ công tác công đoàn " * 8 + "sẽ diễn ra ngày 20/5/2026."
+    (event,) = extract_events(text, date(2026, 5, 1))
+    assert len(event.what) <= 120
+    assert text.startswith(event.what)
+
+
+def test_sorted_and_deduplicated() -> None:
+    text = (
+        "Hạn cuối đăng ký là ngày 15/5/2026. Lễ khai mạc lúc 8h00 ngày 20/5/2026. "
+        "Các đơn vị lưu ý: lễ khai mạc ngày 20/5/2026 tại Quảng trường."
+    )
+    events = extract_events(text, date(2026, 5, 1))
+    assert [(e.date.isoformat(), e.time, e.kind) for e in events] == [
+        ("2026-05-15", None, "deadline"),
+        ("2026-05-20", time(8, 0), "event"),
+    ]
+    assert all(isinstance(e, Event) for e in events)
+
+
+# --- seeds: real union pages -------------------------------------------------------
+
+
+def _seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_seed_001_end_of_the_working_programme() -> None:
+    events = extract_events(_seed("001"), date(2021, 3, 1))
+    assert [(e.date, e.kind) for e in events] == [(date(2021, 3, 9), "end")]
+    assert "chương trình làm việc" in events[0].what.casefold()
+
+
+def test_seed_004_reports_only_the_past() -> None:
+    # Everything reported is past, the span is an anniversary, "Đến 30/6" is past,
+    # and the sidebar (other items, 2024) is not read.
+    assert extract_events(_seed("004"), date(2022, 7, 26)) == []
+
+
+def test_seed_000_has_no_event() -> None:
+    assert extract_events(_seed("000"), date(2022, 4, 13)) == []
+
+
+@pytest.mark.parametrize("prefix", ["002", "003"])
+def test_other_seeds_have_no_event(prefix: str) -> None:
+    published = {"002": date(2022, 2, 16), "003": date(2022, 5, 20)}[prefix]
+    assert extract_events(_seed(prefix), published) == []
+
+
+def test_speed_on_long_documents() -> None:
+    # ~3,000 characters of union prose with a few dates, as a real article.
+    doc = (_seed("004")[:2600] + "\nHạn cuối nộp báo cáo là ngày 30/8/2022.")[:3000]
+    start = clock.perf_counter()
+    for _ in range(200):
+        extract_events(doc, date(2022, 7, 26))
+    per_doc = (clock.perf_counter() - start) / 200
+    assert per_doc < 0.005  # generous bound for shared CI machines
