@@ -67,7 +67,7 @@ _PROTOCOL = re.compile(
 _WORD = re.compile(r"\w+")
 _END_MARK = re.compile(r"\s*\.?/\.\s*$")
 _VERBLESS_MAX = 120  # a line this short without final punctuation is a caption/heading
-_TERMINAL = ".!?…:;\"”’)»"
+_TERMINAL = '.!?…:;"”’)»'
 
 
 def summarize(title: str, text: str, *, sapo: str | None = None, max_chars: int = 300) -> str:
@@ -186,7 +186,7 @@ def _cut_words(sentence: str, max_chars: int) -> str:
     cut = sentence[:room]
     if len(sentence) > room and not sentence[room].isspace() and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-–—(\"“") + "…"
+    return cut.rstrip(' ,;:-–—("“') + "…"
 
 
 # --- TextRank ----------------------------------------------------------------

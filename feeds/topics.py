@@ -72,7 +72,9 @@ class Topic:
     name_en: str
 
 
-def _expansion_tables(folded: bool) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+def _expansion_tables(
+    folded: bool,
+) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
     """Abbreviation -> expansion tokens, for one- and two-token abbreviations."""
     key = vntext.fold_key if folded else vntext.exact_key
     single: dict[str, list[str]] = {}
