@@ -230,6 +230,8 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "marquee", "s
 
 # Below this much text the extractor failed; try the next method.
 MIN_TEXT_CHARS = 200
+# How far into the lead a date may be taken as the publication day (last resort).
+LEAD_DATE_CHARS = 80
 # The header window: how much text after the title may hold the timestamp.
 HEADER_WINDOW_CHARS = 300
 
@@ -415,6 +417,14 @@ def _link_ratio(el: HtmlElement) -> float:
     return linked / total
 
 
+def _has_prose(el: HtmlElement) -> bool:
+    """Does `el` hold a paragraph of running text that is not a link?"""
+    for block in el.iter("p", "div", "td", "li", "blockquote"):
+        if _raw_len(block) >= 80 and block.find(".//a") is None:
+            return True
+    return False
+
+
 def _heading_elements(root: HtmlElement) -> list[tuple[HtmlElement, str]]:
     """Outermost elements whose whole text is a furniture heading."""
     found: list[tuple[HtmlElement, str]] = []
@@ -430,14 +440,16 @@ def _heading_elements(root: HtmlElement) -> list[tuple[HtmlElement, str]]:
     return found
 
 
-def _doc_order(root: HtmlElement) -> dict[int, int]:
-    return {id(el): i for i, el in enumerate(root.iter())}
+def _doc_order(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Document position of every element. The dict keeps the lxml proxies alive,
+    so later lookups get the same objects (id() of a transient proxy is reused)."""
+    return {el: i for i, el in enumerate(root.iter())}
 
 
 def _prune_furniture(root: HtmlElement, title_el: HtmlElement | None) -> None:
     """Remove boxes introduced by a furniture heading, never the title's container."""
     order = _doc_order(root)
-    title_pos = order.get(id(title_el), -1) if title_el is not None else -1
+    title_pos = order.get(title_el, -1) if title_el is not None else -1
     for heading, key in _heading_elements(root):
         if not _contains(root, heading) or _contains(heading, title_el):
             continue  # already removed with an earlier box
@@ -450,10 +462,10 @@ def _prune_furniture(root: HtmlElement, title_el: HtmlElement | None) -> None:
                 break  # no anchor: stay local rather than eat the page
             box = parent
         heading_only = _key(_text_of(box)) == key
-        if not heading_only and _raw_len(box) > 600 and _link_ratio(box) < 0.15:
-            # a long text without links under "THÔNG BÁO" is a notice article, not a box
+        if not heading_only and _link_ratio(box) < 0.15 and _has_prose(box):
+            # sentences without links under "THÔNG BÁO" are a notice article, not a box
             continue
-        if heading_only and key in LIST_HEADINGS and order.get(id(box), 0) > title_pos:
+        if heading_only and key in LIST_HEADINGS and order.get(box, 0) > title_pos:
             # bare heading (flat markup): the list is in the following siblings
             for sibling in list(box.itersiblings()):
                 sibling.drop_tree()
@@ -506,10 +518,11 @@ def _take_captions(root: HtmlElement) -> list[str]:
     for table in root.iter("table"):
         # an image table: pictures plus a short text, the caption
         if (
-            table.find(".//img") is not None
+            0 < len(table.findall(".//img")) <= 2
             and _raw_len(table) < 600
             and table.find(".//p") is None
             and table.find(".//table") is None
+            and _link_ratio(table) < 0.5  # a table of linked teasers is not a photo
         ):
             grab(table)
     for p in root.iter("p", "div"):
@@ -556,14 +569,14 @@ def _inside_data_table(el: HtmlElement, layout: HtmlElement) -> bool:
 def _find_sapo(root: HtmlElement, title_el: HtmlElement | None) -> str | None:
     """A sapo element (class~=sapo|lead|desc) or the first fully bold paragraph."""
     order = _doc_order(root)
-    title_pos = order.get(id(title_el), -1) if title_el is not None else -1
+    title_pos = order.get(title_el, -1) if title_el is not None else -1
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "meta", "a"):
             continue
         cls = el.get("class") or ""
         if cls and _SAPO_CLASS.search(cls) and not _NOT_SAPO_CLASS.search(cls):
             text = _text_of(el)
-            if 40 <= len(text) <= 1500 and order.get(id(el), 0) > title_pos:
+            if 40 <= len(text) <= 1500 and order.get(el, 0) > title_pos:
                 return text
     start = title_el if title_el is not None else root
     for p in _following(start, "p", limit=6):
@@ -846,6 +859,11 @@ def extract_article(
         )
     if published is None:
         published = _trafilatura_date(tree, url, tz)
+    if published is None:
+        # Last resort: the lead's own date ("(Baonghean.vn) - Sáng ngày 13/4, ...").
+        # News is published on the day or the day after, and the year comes from
+        # the fetch time, never landing more than 2 days after it.
+        published = parse_vn_datetime(cleaned[0][:LEAD_DATE_CHARS], tz, reference=reference)
 
     unique_captions = list(
         dict.fromkeys(c for c in (_clean(c) for c in captions) if _caption_ok(c, title))

@@ -49,8 +49,11 @@ _TIME = r"(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(?:phút|'
 _TIME_BEFORE = re.compile(
     _TIME + r"\s*(?:[,|\-–]\s*)?(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,?\s*)?(?:ngày\s*)?$", re.IGNORECASE
 )
-_TIME_AFTER = re.compile(r"\s*(?:[,|\-–]|lúc)?\s*" + _TIME + r"(?!\d)", re.IGNORECASE)
-_WEEKDAY_PREFIX = re.compile(r"(?:thứ\s+\w+|chủ\s+nhật)\s*,?\s*$", re.IGNORECASE)
+# "20/05/2022 17:40", "13/04/2022 - 16:05", "13/04/2022 - Cập nhật lúc 16:05"
+_TIME_AFTER = re.compile(
+    r"\s*(?:[,|\-–]\s*)?(?:(?:cập nhật|đăng|vào)\s*)?(?:lúc\s*)?:?\s*" + _TIME + r"(?!\d)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
