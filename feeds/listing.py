@@ -283,7 +283,7 @@ class _Index:
             if el in skip:
                 continue
             text = _text(el)
-            if text and text not in skip_texts and _words(text) >= 4:
+            if text and text not in skip_texts and _words(text, 4) >= 4:
                 if el.tag != "p":
                     return text
                 paragraphs.append(text)
@@ -461,7 +461,7 @@ def _unwrap_to(el: Element, signature: tuple[str, tuple[str, ...]]) -> Element |
 def _region(el: Element) -> str:
     """ "chrome" (menus, header, footer), "side" (sidebars) or "main", from the ancestors."""
     side = False
-    for anc in el.iterancestors():
+    for anc in (el, *el.iterancestors()):
         words = _class_words(anc)
         if anc.tag in _CHROME_TAGS or words & _CHROME_WORDS:
             return "chrome"
@@ -471,7 +471,7 @@ def _region(el: Element) -> str:
 
 def _heading_like(el: Element) -> bool:
     if el.tag in _HEADING_TAGS or _class_words(el) & _HEADING_WORDS:
-        return 0 < _words(_text(el)) <= 8
+        return 0 < _words(_text(el), 9) <= 8
     return False
 
 
@@ -539,7 +539,7 @@ def _candidate_items(doc: Element, base: str) -> list[_Item]:
     result = []
     for item in items.values():
         item.title = max((_link_title(a) for a in item.links), key=len)
-        if _words(item.title) >= _MIN_TITLE_WORDS:
+        if _words(item.title, _MIN_TITLE_WORDS) >= _MIN_TITLE_WORDS:
             result.append(item)
     return result
 
