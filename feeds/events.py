@@ -76,6 +76,7 @@ _HOLIDAY_REF = re.compile(
     r"(?![^,;:]*(?:diễn ra|tổ chức|khai mạc|họp|tiến hành))[^,;:]*$",
     _I,
 )
+_RECURRING = re.compile(r"\s*(?:hằng|hàng|mỗi)\s+(?:năm|tháng|tuần|ngày)(?!\w)", _I)
 # Days that name a holiday; with a year they still do ("Ngày Phụ nữ Việt Nam 20/10/2023").
 _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7), (28, 7),
              (19, 8), (2, 9), (20, 10), (20, 11), (22, 12)}  # fmt: skip
@@ -195,6 +196,9 @@ _SIDE_CLAUSE = re.compile(
 _GENERIC = re.compile(r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$", _I)
 
 
+_WEEKDAY_PAREN = re.compile(r"\(\s*(?:thứ\s+\w+|chủ\s+nhật)\s*\)", _I)
+
+
 def _cut(text: str, limit: int = _WHAT_MAX) -> str:
     if len(text) <= limit:
         return text
@@ -212,6 +216,8 @@ def _what(clause: str, exprs: list[DateExpr], fallback: Callable[[], str]) -> st
     pieces.append(clause[pos:])
     text = "".join(pieces)
     text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)  # "()" left by "(20/5)"
+    text = _WEEKDAY_PAREN.sub(" ", text)  # "(thứ Tư)" after a removed date
+    text = re.sub(r"^[\s,;:.)\-–]+", "", text)
     text = re.sub(r"\s+([,;:.)])", r"\1", " ".join(text.split()))
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     # "Thời gian gửi báo cáo: Các đơn vị gửi ...": the part after a short label says more.
@@ -294,8 +300,8 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
 
 def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
     head = clause[prev_end : expr.start]
-    after = clause[expr.end : expr.end + 40]
-    if _EFFECTIVE.search(head) or _EFFECTIVE.search(after[:25]):
+    after = clause[expr.end : expr.end + 80]
+    if _EFFECTIVE.search(head) or _EFFECTIVE.search(after):
         return "effective"
     if (
         _DEADLINE.search(head)
@@ -323,6 +329,8 @@ def _skip(clause: str, expr: DateExpr) -> bool:
             return True  # (28/7/1929 – 28/7/2024)
         if last.year - first.year >= 3:
             return True
+    if _RECURRING.match(clause, expr.end):
+        return True  # "ngày 28/7 hằng năm": a yearly day, not a date in this year
     if first.day is None or not _HOLIDAY_REF.search(head[-60:]):
         return False
     no_year = first.year is None and (last is None or last.year is None)
