@@ -283,7 +283,7 @@ class _Index:
             if el in skip:
                 continue
             text = _text(el)
-            if text and text not in skip_texts and _words(text, 4) >= 4:
+            if text and text not in skip_texts and _words(text, 8) >= 4:
                 if el.tag != "p":
                     return text
                 paragraphs.append(text)
@@ -539,7 +539,7 @@ def _candidate_items(doc: Element, base: str) -> list[_Item]:
     result = []
     for item in items.values():
         item.title = max((_link_title(a) for a in item.links), key=len)
-        if _words(item.title, _MIN_TITLE_WORDS) >= _MIN_TITLE_WORDS:
+        if _words(item.title, 2 * _MIN_TITLE_WORDS) >= _MIN_TITLE_WORDS:
             result.append(item)
     return result
 
