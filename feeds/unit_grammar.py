@@ -297,6 +297,11 @@ _UBND = re.compile(
 )
 _CAND = re.compile(rf"{_SP}(?:(?i:công{_SP}an{_SP}nhân{_SP}dân)|CAND)(?!\w)")
 _QP = re.compile(rf"{_SP}(?i:quốc{_SP}phòng)(?!\w)")
+_SECTOR_WORD = re.compile(rf"{_SP}([^\W\d_][\w'’]*|[-–])")
+# First words of a grassroots or non-union body: "Công đoàn Công ty X Việt Nam".
+_NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", "Trường", "Bệnh viện",
+               "Viện", "Báo", "Đài", "Bộ", "Cục", "Học viện", "Đại học", "Ngân hàng TMCP",
+               "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng"}  # fmt: skip
 _CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
 
@@ -691,7 +696,7 @@ class _Parser:
                 at, _Fixed("Công đoàn Quốc phòng", "central_sector", NATIONAL_NAME, None, False)
             )
             return qp.end() if qp else end
-        for parse in (self.cd_special, self.cd_zone, self.cd_sector):
+        for parse in (self.cd_special, self.cd_zone, self.cd_sector, self.cd_central):
             stop = parse(at, end)
             if stop is not None:
                 return stop
@@ -815,6 +820,32 @@ class _Parser:
 
         self.add(at, _Deferred(build))
         return stop
+
+    def cd_central(self, at: int, end: int) -> int | None:
+        """ "Công đoàn <Ngành> Việt Nam" for a sector the gazetteer does not know
+        ("Công đoàn Than Việt Nam", a predecessor of Than - Khoáng sản)."""
+        text = self.text
+        words: list[str] = []
+        pos = end
+        while len(words) < 6:
+            t = _SECTOR_WORD.match(text, pos)
+            if not t:
+                break
+            vn = _VN.match(text, pos)
+            if vn and words:
+                if words[-1] in ("và", "-") or " ".join(words[:2]) in _NOT_SECTOR:
+                    return None
+                if words[0] in _NOT_SECTOR or words[0] in _STOP_WORDS - {"Công"}:
+                    return None
+                name = f"Công đoàn {' '.join(words)} Việt Nam"
+                self.add(at, _Fixed(name, "central_sector", NATIONAL_NAME, None, False))
+                return vn.end()
+            word = t.group(1)
+            if word not in ("và", "-", "–") and not word[0].isupper():
+                return None
+            words.append("-" if word in ("-", "–") else word)
+            pos = t.end()
+        return None
 
     def parse_khoi(self, m: re.Match[str], at: int) -> int:
         num = _KHOI_NUM.match(self.text, m.end())

@@ -238,6 +238,9 @@ class Taxonomy:
             ]
             if kind == "tp":
                 aliases += [f"LĐLĐ Thành phố {name}", f"LĐLĐ TP. {name}"]
+                aliases += [f"TP {a}" for a in (name, *p.get("aliases", ()))]
+            else:
+                aliases.append(f"tỉnh {name}")
             merged_fed = None
             if merged_into:
                 target = self.provinces[merged_into]
@@ -319,7 +322,7 @@ class Taxonomy:
                         "commune",
                         fed,
                         province=prov,
-                        aliases=[f"Công đoàn {level} {place}", f"{level} {place}"],
+                        aliases=[f"Công đoàn {level} {place}", f"{level} {place}", place],
                         valid_from="2025-07-01",
                     )
 
