@@ -178,6 +178,10 @@ def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
                 full_text=None if e.is_teaser else (e.content_text or e.summary),
             )
         )
+    if feed.entries and not entries:
+        raise NotAFeed(
+            f"malformed feed: none of its {len(feed.entries)} entries has a link and a title"
+        )
     return entries
 
 

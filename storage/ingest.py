@@ -17,6 +17,7 @@ that is searchable but never pushed to anyone.
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -151,6 +152,19 @@ def store_outcome(
         for c in outcome.candidates
         if c.text
     }
+    with _store_lock(db):
+        return _store(db, source, outcome, analyses, max_backoff, now, result)
+
+
+def _store(
+    db: Database,
+    source: SourceConfig,
+    outcome: PollOutcome,
+    analyses: dict[int, AnalysisLike],
+    max_backoff: int,
+    now: datetime,
+    result: StoreResult,
+) -> StoreResult:
     with db.write() as session:
         row = session.get(Source, source.id)
         if row is None:
@@ -272,6 +286,15 @@ def _store_candidate(
 
 # One index per database, loaded on first use, kept current as stories are added.
 _INDEXES: weakref.WeakKeyDictionary[Database, FingerprintIndex] = weakref.WeakKeyDictionary()
+# Sources are stored from worker threads: one at a time per database, so a story
+# committed by one is in the index before the next looks for near-duplicates.
+_STORE_LOCKS: weakref.WeakKeyDictionary[Database, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _store_lock(db: Database) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _STORE_LOCKS.setdefault(db, threading.Lock())
 
 
 def _fingerprints(db: Database, session: Session, now: datetime) -> FingerprintIndex:
