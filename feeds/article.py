@@ -370,16 +370,55 @@ def _first_time_element(tree: HtmlElement, tz: ZoneInfo) -> datetime | None:
 
 
 def _page_title(tree: HtmlElement, metas: dict[str, str]) -> tuple[str | None, HtmlElement | None]:
-    """The article title and the element showing it (anchor for pruning and dates)."""
+    """The article title and the element showing it (anchor for pruning and dates).
+
+    An <h1> agreeing with og:title/<title> wins; some templates put the site name
+    in an <h1> logo, so an h1 that disagrees with the metadata is not trusted
+    when the metadata title can be found elsewhere on the page. The flag says
+    whether the element agrees with the metadata (a trustworthy anchor).
+    """
     og = _clean(metas.get("og:title") or metas.get("twitter:title"))
     head_title = _clean(tree.findtext(".//title"))
-    for h1 in tree.iter("h1"):
-        text = _text_of(h1)
-        if len(text) >= 10 and _key(text) not in _ALL_HEADINGS:
-            return text, h1
+    meta_keys = [k for k in (_key(og), _key(head_title)) if k]
+    h1s = [
+        (text, h1)
+        for h1 in tree.iter("h1")
+        if len(text := _text_of(h1)) >= 10
+        and _key(text) not in _ALL_HEADINGS
+        and not any(a.tag == "a" for a in h1.iterancestors())
+    ]
+    for text, h1 in h1s:
+        key = _key(text)
+        if any(key in mk or mk in key for mk in meta_keys):
+            return text, h1, True
     title = og or _strip_site_name(head_title) or None
-    if not title:
-        return None, None
+    if title:
+        element = _find_text_element(tree, title)
+        if element is not None:
+            return title, element, True
+    for text, h1 in h1s:
+        if not _in_site_header(h1):
+            return text, h1, True  # the metadata only names the site
+    if h1s:
+        return *h1s[0], False
+    return title, None, False
+
+
+_SITE_HEADER = re.compile(r"logo|header|brand|banner|site-?name|masthead", re.IGNORECASE)
+
+
+def _in_site_header(el: HtmlElement) -> bool:
+    """Inside the page header or logo block, where templates put the site name."""
+    for anc in el.iterancestors():
+        if anc.tag in ("header", "nav"):
+            return True
+        if _SITE_HEADER.search(f"{anc.get('class') or ''} {anc.get('id') or ''}"):
+            return True
+    return False
+
+
+def _find_text_element(tree: HtmlElement, title: str) -> HtmlElement | None:
+    """The innermost element, outside links, whose whole text is `title`."""
     wanted = _key(title)
     best: HtmlElement | None = None
     body = tree.find("body")
@@ -393,7 +432,7 @@ def _page_title(tree: HtmlElement, metas: dict[str, str]) -> tuple[str | None, H
             best = el  # keep descending: the innermost match is the title element
             if not any(_key(_text_of(c)) == wanted for c in el if isinstance(c.tag, str)):
                 break
-    return title, best
+    return best
 
 
 def _strip_site_name(title: str) -> str:
@@ -415,6 +454,17 @@ def _link_ratio(el: HtmlElement) -> float:
     total = _raw_len(el) or 1
     linked = sum(_raw_len(a) for a in el.iter("a"))
     return linked / total
+
+
+def _densest_block(root: HtmlElement) -> HtmlElement | None:
+    """The element whose direct <p> children carry the most text (readability's
+    top candidate): on a short notice with a long sidebar it is still the notice."""
+    totals: dict[HtmlElement, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is not None and p.find(".//a") is None:
+            totals[parent] = totals.get(parent, 0) + _raw_len(p)
+    return max(totals, key=totals.__getitem__) if totals else None
 
 
 def _has_prose(el: HtmlElement) -> bool:
@@ -446,10 +496,11 @@ def _doc_order(root: HtmlElement) -> dict[HtmlElement, int]:
     return {el: i for i, el in enumerate(root.iter())}
 
 
-def _prune_furniture(root: HtmlElement, title_el: HtmlElement | None) -> None:
+def _prune_furniture(root: HtmlElement, title_el: HtmlElement | None, trusted: bool) -> None:
     """Remove boxes introduced by a furniture heading, never the title's container."""
     order = _doc_order(root)
     title_pos = order.get(title_el, -1) if title_el is not None else -1
+    main = None if trusted else _densest_block(root)
     for heading, key in _heading_elements(root):
         if not _contains(root, heading) or _contains(heading, title_el):
             continue  # already removed with an earlier box
@@ -462,7 +513,9 @@ def _prune_furniture(root: HtmlElement, title_el: HtmlElement | None) -> None:
                 break  # no anchor: stay local rather than eat the page
             box = parent
         heading_only = _key(_text_of(box)) == key
-        if not heading_only and _link_ratio(box) < 0.15 and _has_prose(box):
+        if main is not None and _contains(box, main):
+            continue  # unverified anchor: keep the densest run of paragraphs, the likely body
+        if key in BOX_HEADINGS and not heading_only and _link_ratio(box) < 0.15 and _has_prose(box):
             # sentences without links under "THÔNG BÁO" are a notice article, not a box
             continue
         if heading_only and key in LIST_HEADINGS and order.get(box, 0) > title_pos:
@@ -827,8 +880,8 @@ def extract_article(
             for el in _select(tree, selector):
                 el.drop_tree()
 
-    title, title_el = _page_title(tree, metas)
-    _prune_furniture(tree, title_el)
+    title, title_el, trusted = _page_title(tree, metas)
+    _prune_furniture(tree, title_el, trusted)
     captions = _take_captions(tree)
     dom_sapo = _find_sapo(tree, title_el)
     description = _description(metas, dom_sapo, title)

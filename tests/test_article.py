@@ -371,3 +371,42 @@ def test_typical_page_is_fast() -> None:
         extract_article(html, "http://example.vn/a", VN)
         timings.append(time.process_time() - start)
     assert min(timings) < 0.05
+
+
+def test_site_name_h1_is_not_taken_for_the_title() -> None:
+    sidebar = "".join(
+        f"<li><a href='/t{i}'>Tin hoạt động công đoàn cơ sở số {i}</a><p>Tóm tắt {i}.</p></li>"
+        for i in range(12)
+    )
+    html = page(
+        "<header><h1>Liên đoàn Lao động tỉnh Hà Tĩnh</h1><nav><a href='/'>Trang chủ</a></nav></header>"
+        "<div class='wrap'><div class='main'>"
+        "<h2 class='title'>Hội nghị Ban Chấp hành Liên đoàn Lao động tỉnh lần thứ 12</h2>"
+        f"<div class='date'>10:15 05/12/2023</div><p>{LONG}</p><p>Kết luận: {LONG}</p></div>"
+        f"<div class='side'><h3>Tin đọc nhiều</h3><ul>{sidebar}</ul></div></div>",
+        head='<meta property="og:title" content="Hội nghị Ban Chấp hành Liên đoàn Lao động '
+        'tỉnh lần thứ 12">',
+    )
+    article = extract_article(html, "https://ldld-hatinh.example.vn/hn.html", VN)
+    assert article.title == "Hội nghị Ban Chấp hành Liên đoàn Lao động tỉnh lần thứ 12"
+    assert article.text.split("\n") == [LONG, f"Kết luận: {LONG}"]
+    assert article.published == datetime(2023, 12, 5, 10, 15, tzinfo=VN)
+
+
+def test_short_notice_beside_a_long_sidebar() -> None:
+    notice = (
+        "Liên đoàn Lao động tỉnh thông báo tuyển chọn 30 đoàn viên tham gia chương trình "
+        "Chuyến xe Công đoàn đưa người lao động về quê đón Tết năm 2024."
+    )
+    leads = "".join(
+        f"<div class='item'><a href='/n{i}'>Tin số {i}</a><p>{LONG}</p></div>" for i in range(8)
+    )
+    html = page(
+        "<div class='row'><div class='col-8'>"
+        "<h1>Thông báo tuyển chọn đoàn viên về quê đón Tết</h1>"
+        f"<div class='time'>07:45 12/01/2024</div><div class='body'><p>{notice}</p></div></div>"
+        f"<div class='col-4'><h2>TIN TỨC MỚI NHẤT</h2>{leads}</div></div>"
+    )
+    article = extract_article(html, "https://ldld.example.vn/tb-tet.html", VN)
+    assert article.text == notice
+    assert article.published == datetime(2024, 1, 12, 7, 45, tzinfo=VN)
