@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from itertools import islice
+from itertools import islice, pairwise
 
 from feeds import vntext
 
@@ -196,7 +196,7 @@ def _features(sentence: str) -> Counter[str]:
     """Syllables and syllable bigrams (no word segmenter needed)."""
     words = _key(sentence).split()
     feats = Counter(w for w in words if not w.isdigit())
-    feats.update(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    feats.update(f"{a}_{b}" for a, b in pairwise(words))
     return feats
 
 

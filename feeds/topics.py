@@ -36,6 +36,7 @@ SECONDARY_SHARE = 0.4  # ... and, unless in the title, 40% of the best topic's s
 # A repeated phrase adds evidence, but less each time: 1, 1.5, 2 (cap) x weight.
 _REPEAT_STEP, _REPEAT_CAP = 0.5, 2.0
 _LEAD_MAX_CHARS = 400
+_LEAD_SHORT = 100
 
 # Abbreviations vntext does not expand, as union texts write them.
 EXTRA_ABBREVIATIONS: dict[str, str] = {
@@ -254,7 +255,12 @@ def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
     sentences = vntext.split_sentences(text[:1500])
     lead = ""
     for sentence in sentences[:2]:
-        if lead and len(lead) + len(sentence) > _LEAD_MAX_CHARS:
+        # An enumeration ("... như A; B; C") lists side activities: body, not lead.
+        if sentence.count(";") >= 2:
+            break
+        # A second sentence only completes a short first one: in longer leads it
+        # already lists side activities ("Các đại biểu đề cập nhiều nội dung như...").
+        if lead and (len(lead) >= _LEAD_SHORT or len(lead) + len(sentence) > _LEAD_MAX_CHARS):
             break
         lead = f"{lead} {sentence}".strip()
     return lead, text
@@ -436,8 +442,9 @@ class _ResolveIndex:
             self._names.append((d.topic.id, names, phrases))
 
     def lookup(self, query: str) -> list[tuple[str, float]]:
-        exact, folded = text_keys(query or "")
-        plain = vntext.is_ascii(query or "")
+        query = (query or "").replace("_", " ")  # topic ids typed as they are shown
+        exact, folded = text_keys(query)
+        plain = vntext.is_ascii(query)
         q = folded if plain else exact
         if not q:
             return []

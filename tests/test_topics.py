@@ -1,0 +1,463 @@
+"""Topic classification as an officer would judge it: main subjects, not passing mentions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from feeds.topics import Topic, TopicClassifier, default_classifier
+
+SEEDS = Path("/work/shared/seeds")
+
+# (title, text, expected topic ids).  Short items as union sites write them,
+# from many provinces and years; the expected sets follow the rule "a topic only
+# when the item is substantially about it".
+CASES: list[tuple[str, str, set[str]]] = [
+    (
+        "LĐLĐ huyện Yên Thành kết nạp 320 đoàn viên, thành lập 4 CĐCS",
+        "Trong 6 tháng đầu năm, LĐLĐ huyện Yên Thành đã phối hợp với chính quyền vận động "
+        "người lao động tại các doanh nghiệp ngoài nhà nước gia nhập tổ chức công đoàn.",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "Ra mắt Công đoàn cơ sở Công ty TNHH May Minh Anh",
+        "Sáng 12/5, Công đoàn Khu kinh tế Đông Nam tổ chức lễ công bố quyết định thành lập "
+        "công đoàn cơ sở Công ty TNHH May Minh Anh với 215 đoàn viên. Ban vận động thành "
+        "lập công đoàn cơ sở đã làm việc với doanh nghiệp từ tháng 3.",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "Tháng cao điểm phát triển đoàn viên: nhiều cách làm sáng tạo",
+        "Các cấp công đoàn tỉnh Bình Dương đặt chỉ tiêu phát triển đoàn viên năm 2024 là "
+        "25.000 người; đến nay đã kết nạp được 18.000 đoàn viên mới.",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "Khen thưởng 45 tập thể, cá nhân có thành tích xuất sắc trong phong trào thi đua",
+        "LĐLĐ tỉnh Hà Tĩnh trao Bằng khen cho 20 tập thể và 25 cá nhân có thành tích xuất "
+        "sắc trong phong trào thi đua Lao động giỏi, lao động sáng tạo năm 2023.",
+        {"thi_dua_khen_thuong"},
+    ),
+    (
+        "Tuyên dương 95 cán bộ công đoàn cơ sở tiêu biểu",
+        "Nhân dịp 28/7, LĐLĐ TP Hải Phòng tuyên dương 95 chủ tịch công đoàn cơ sở tiêu "
+        "biểu, trao Giấy khen cho các cán bộ có nhiều đóng góp.",
+        {"thi_dua_khen_thuong"},
+    ),
+    (
+        "Khối thi đua các doanh nghiệp ký kết giao ước thi đua năm 2025",
+        "Các công đoàn cơ sở trong khối thống nhất nội dung thi đua, phấn đấu hoàn thành "
+        "kế hoạch sản xuất kinh doanh.",
+        {"thi_dua_khen_thuong"},
+    ),
+    (
+        "Trao 1.200 suất quà Tết Sum vầy cho công nhân lao động khó khăn",
+        "Mỗi suất quà trị giá 1 triệu đồng gồm tiền mặt và nhu yếu phẩm, được trao cho "
+        "đoàn viên có hoàn cảnh khó khăn tại các khu công nghiệp.",
+        {"cham_lo_doi_song"},
+    ),
+    (
+        "Bữa cơm Công đoàn ấm áp nghĩa tình tại Công ty May Hà Quang",
+        "Chương trình Bữa cơm Công đoàn được tổ chức đồng loạt tại 60 doanh nghiệp, nâng "
+        "cao chất lượng bữa ăn cho người lao động.",
+        {"cham_lo_doi_song"},
+    ),
+    (
+        "Chuyến xe Công đoàn đưa 500 công nhân về quê đón Tết",
+        "LĐLĐ tỉnh Đồng Nai hỗ trợ vé xe miễn phí cho công nhân có hoàn cảnh khó khăn.",
+        {"cham_lo_doi_song"},
+    ),
+    (
+        "Bàn giao nhà Mái ấm Công đoàn cho đoàn viên khó khăn về nhà ở",
+        "Quỹ Mái ấm Công đoàn tỉnh hỗ trợ 60 triệu đồng xây mới căn nhà cho chị Lê Thị Hoa, "
+        "công nhân Công ty CP Mía đường Sông Lam.",
+        {"mai_am_cong_doan", "cham_lo_doi_song"},
+    ),
+    (
+        "Tư vấn pháp luật miễn phí cho công nhân Khu công nghiệp Nam Cấm",
+        "Các luật sư của Trung tâm Tư vấn pháp luật Công đoàn giải đáp thắc mắc về hợp "
+        "đồng lao động, bảo hiểm xã hội và chế độ thai sản.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Ký kết TƯLĐTT nhóm ngành thủy sản",
+        "Sau 3 tháng thương lượng tập thể, 9 doanh nghiệp thủy sản thống nhất mức lương "
+        "cao hơn lương tối thiểu vùng 7%.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Hội nghị đối thoại giữa người sử dụng lao động và công nhân",
+        "Tại hội nghị đối thoại định kỳ, công nhân kiến nghị về tiền ăn giữa ca và chế độ "
+        "nghỉ phép; Giám đốc công ty đã giải đáp từng ý kiến.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Quán triệt Nghị quyết Đại hội XIII Công đoàn Việt Nam",
+        "LĐLĐ tỉnh Quảng Trị tổ chức hội nghị học tập, quán triệt Nghị quyết cho 300 cán "
+        "bộ công đoàn chủ chốt.",
+        {"tuyen_truyen_giao_duc"},
+    ),
+    (
+        "Trao giải Cuộc thi tìm hiểu pháp luật về lao động năm 2024",
+        "Cuộc thi thu hút 12.000 bài dự thi của đoàn viên, người lao động toàn tỉnh.",
+        {"tuyen_truyen_giao_duc"},
+    ),
+    (
+        "Tọa đàm kỷ niệm 114 năm Ngày Quốc tế Phụ nữ 8/3",
+        "Ban Nữ công LĐLĐ tỉnh tổ chức tọa đàm về bình đẳng giới và chăm sóc sức khỏe "
+        "sinh sản cho lao động nữ.",
+        {"nu_cong"},
+    ),
+    (
+        "Truyền thông chăm sóc sức khỏe sinh sản cho nữ công nhân lao động",
+        "Hơn 200 nữ công nhân được tư vấn về dinh dưỡng, phòng chống bạo lực gia đình.",
+        {"nu_cong"},
+    ),
+    (
+        "Khai mạc Giải bóng đá công nhân, viên chức năm 2024",
+        "16 đội bóng đến từ các công đoàn cơ sở thi đấu vòng tròn tại sân vận động tỉnh.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Sôi nổi Hội diễn văn nghệ công nhân lao động",
+        "25 tiết mục văn nghệ đặc sắc được dàn dựng công phu, ca ngợi người lao động.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "UBKT LĐLĐ tỉnh kiểm tra việc quản lý tài chính công đoàn",
+        "Đoàn kiểm tra làm việc tại 6 công đoàn cơ sở về thu, chi kinh phí công đoàn và "
+        "đoàn phí công đoàn năm 2023.",
+        {"tai_chinh_kiem_tra"},
+    ),
+    (
+        "Hội nghị giao dự toán tài chính công đoàn năm 2025",
+        "LĐLĐ tỉnh giao dự toán thu kinh phí công đoàn cho các đơn vị; yêu cầu đôn đốc "
+        "doanh nghiệp nợ đọng kinh phí công đoàn.",
+        {"tai_chinh_kiem_tra"},
+    ),
+    (
+        "Đẩy mạnh chuyển đổi số trong hoạt động công đoàn",
+        "LĐLĐ tỉnh triển khai phần mềm quản lý đoàn viên và cấp thẻ đoàn viên điện tử qua "
+        "ứng dụng Công đoàn Việt Nam.",
+        {"chuyen_doi_so"},
+    ),
+    (
+        "Công bố quyết định sắp xếp tổ chức bộ máy các ban LĐLĐ tỉnh",
+        "Từ ngày 1/3/2025, Ban Tổ chức và Ủy ban Kiểm tra hợp nhất thành Ban Tổ chức - "
+        "Kiểm tra; các ban còn lại tiếp tục sắp xếp, tinh gọn.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Kết thúc hoạt động 24 công đoàn cấp huyện",
+        "LĐLĐ tỉnh tổ chức hội nghị công bố quyết định giải thể, kết thúc hoạt động các "
+        "LĐLĐ huyện từ ngày 1/7/2025 theo mô hình chính quyền địa phương 2 cấp.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Đại hội Công đoàn cơ sở Công ty Điện lực nhiệm kỳ 2023 - 2028",
+        "Đại hội đã bầu Ban Chấp hành khóa mới gồm 9 đồng chí và thông qua báo cáo chính "
+        "trị, phương hướng nhiệm kỳ tới.",
+        {"dai_hoi_cong_doan"},
+    ),
+    (
+        "Hội nghị đại biểu Công đoàn phường Thành Vinh lần thứ I",
+        "Hơn 100 đại biểu chính thức bầu Ban Chấp hành nhiệm kỳ 2025 - 2030.",
+        {"dai_hoi_cong_doan"},
+    ),
+    (
+        "Sơ kết 3 năm thực hiện Nghị quyết 02-NQ/TW của Bộ Chính trị",
+        "Hội nghị đánh giá kết quả đổi mới tổ chức và hoạt động của Công đoàn Việt Nam "
+        "trong tình hình mới tại tỉnh Hà Nam.",
+        {"nghi_quyet_02", "so_ket_tong_ket"},
+    ),
+    (
+        "Tập huấn ATVSLĐ cho an toàn vệ sinh viên",
+        "150 an toàn vệ sinh viên được hướng dẫn nhận diện nguy cơ tai nạn lao động và "
+        "bệnh nghề nghiệp tại nơi làm việc.",
+        {"atvsld"},
+    ),
+    (
+        "Công nhân tử vong do tai nạn lao động, công đoàn thăm hỏi gia đình",
+        "Vụ tai nạn lao động xảy ra tại công trường; Công đoàn ngành Xây dựng đề nghị "
+        "doanh nghiệp rà soát điều kiện làm việc.",
+        {"atvsld", "cham_lo_doi_song"},  # the visit to the family is in the title
+    ),
+    (
+        "Phát động Tháng Công nhân năm 2024",
+        "Tháng Công nhân năm nay có chủ đề Đoàn kết công nhân – Triển khai nghị quyết; các "
+        "hoạt động diễn ra từ 1/5 đến 31/5.",
+        {"thang_cong_nhan"},
+    ),
+    (
+        "Mít tinh kỷ niệm 95 năm Ngày thành lập Công đoàn Việt Nam",
+        "Lễ kỷ niệm ôn lại truyền thống vẻ vang của Công đoàn Việt Nam (28/7/1929 - 28/7/2024).",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "LĐLĐ tỉnh dâng hương tưởng niệm các anh hùng liệt sĩ",
+        "Nhân dịp kỷ niệm 77 năm Ngày Thương binh - Liệt sĩ, đoàn đại biểu đã dâng hương tại "
+        "Nghĩa trang liệt sĩ Quốc gia Đường 9.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "LĐLĐ tỉnh Nghệ An tổng kết công tác công đoàn năm 2024",
+        "Hội nghị tổng kết đánh giá 15/15 chỉ tiêu được giao đều hoàn thành và triển khai "
+        "nhiệm vụ năm 2025.",
+        {"so_ket_tong_ket"},
+    ),
+    (
+        "Ngày hội việc làm cho công nhân mất việc",
+        "Hơn 40 doanh nghiệp tuyển dụng 3.000 lao động; Trung tâm Dịch vụ việc làm tư vấn "
+        "trợ cấp thất nghiệp cho người lao động.",
+        {"viec_lam_thu_nhap"},
+    ),
+    (
+        "Thưởng Tết Nguyên đán 2025: mức cao nhất 1,2 tỷ đồng",
+        "Theo khảo sát của LĐLĐ tỉnh, tiền thưởng Tết bình quân 7,5 triệu đồng; tiền lương "
+        "bình quân tăng 6% so với năm trước.",
+        {"viec_lam_thu_nhap"},
+    ),
+    # --- abbreviations and text typed without diacritics ---
+    (
+        "Ket nap doan vien, thanh lap CDCS tai khu cong nghiep",
+        "LDLD tinh da thanh lap moi 12 cong doan co so va phat trien 1.500 doan vien.",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "Tang qua Tet Sum vay cho cong nhan kho khan",
+        "Cong doan trao 300 suat qua Tet cho doan vien co hoan canh kho khan.",
+        {"cham_lo_doi_song"},
+    ),
+    (
+        "Huấn luyện AT-VSLĐ cho công nhân ngành xây dựng",
+        "Lớp huấn luyện trang bị kiến thức phòng ngừa TNLĐ, BNN cho 200 công nhân.",
+        {"atvsld"},
+    ),
+    (
+        "Ký kết thỏa ước LĐ tập thể tại Công ty Giày Việt",
+        "Bản TƯLĐTT có 12 điều khoản có lợi hơn cho NLĐ so với quy định của pháp luật.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    # --- passing mentions must not make a topic ---
+    (
+        "LĐLĐ tỉnh Nghệ An làm việc với Thành ủy Vinh",
+        "Buổi làm việc trao đổi về công tác phối hợp tổ chức hoạt động công đoàn. Các đại "
+        "biểu đề cập nhiều nội dung như phát triển đoàn viên, thành lập CĐCS; tổ chức "
+        "Tháng Công nhân; triển khai Nghị quyết số 02/NQ-TW của Bộ Chính trị.",
+        set(),
+    ),
+    (
+        "Tiếp đoàn công tác Liên đoàn Lao động tỉnh Hủa Phăn (Lào)",
+        "Chiều 15/5, đồng chí Chủ tịch LĐLĐ tỉnh đã tiếp và làm việc với đoàn công tác do "
+        "Chủ tịch Liên đoàn Lao động tỉnh Hủa Phăn làm trưởng đoàn. Hai bên thông tin về tình hình hoạt động công đoàn của mỗi tỉnh, trong đó có chăm "
+        "lo đời sống cho đoàn viên; cuối buổi, hai đoàn trao tặng quà lưu niệm.",
+        set(),
+    ),
+    (
+        "Hội thao chào mừng kỷ niệm 41 năm Ngày Nhà giáo Việt Nam",
+        "Công đoàn trường tổ chức hội thao với các môn bóng chuyền hơi, cầu lông, kéo co.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Trao Kỷ niệm chương Vì sự nghiệp xây dựng tổ chức Công đoàn",
+        "30 cán bộ công đoàn được trao Kỷ niệm chương ghi nhận nhiều năm cống hiến.",
+        {"thi_dua_khen_thuong"},
+    ),
+    (
+        "Ông Nguyễn Văn Lương được bầu giữ chức Chủ tịch LĐLĐ tỉnh",
+        "Hội nghị Ban Chấp hành bầu bổ sung Chủ tịch thay đồng chí nghỉ hưu theo Nghị định 178.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Những việc làm thiết thực của công đoàn Trường Tiểu học Hưng Dũng",
+        "Công đoàn nhà trường luôn có những việc làm thiết thực, gần gũi với giáo viên.",
+        set(),
+    ),
+    (
+        "UBMTTQ tỉnh phát động ủng hộ đồng bào bị thiệt hại do bão",
+        "Các cơ quan, đơn vị, doanh nghiệp đã ủng hộ hơn 20 tỷ đồng giúp người dân khắc "
+        "phục hậu quả sau bão.",
+        set(),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> TopicClassifier:
+    return default_classifier()
+
+
+@pytest.mark.parametrize(("title", "text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_classify(classifier: TopicClassifier, title: str, text: str, expected: set[str]) -> None:
+    assert {t.id for t in classifier.classify(title, text)} == expected
+
+
+def test_enough_cases_cover_every_topic() -> None:
+    covered = set().union(*(c[2] for c in CASES))
+    assert len(CASES) >= 40
+    assert covered == {t.id for t in default_classifier().catalog()}
+
+
+def test_best_topic_first(classifier: TopicClassifier) -> None:
+    topics = classifier.classify(
+        "Bàn giao 3 nhà Mái ấm Công đoàn",
+        "Mỗi căn nhà được Quỹ Mái ấm Công đoàn hỗ trợ 50 triệu đồng xây mới.",
+    )
+    assert [t.id for t in topics][:2] == ["mai_am_cong_doan", "cham_lo_doi_song"]
+
+
+def test_sapo_weighs_as_lead(classifier: TopicClassifier) -> None:
+    title = "Công đoàn Công ty Sao Vàng: nhiều hoạt động ý nghĩa"
+    body = "Ban Chấp hành công đoàn đã tổ chức nhiều hoạt động trong năm."
+    assert classifier.classify(title, body) == []
+    sapo = "Công đoàn trao 200 suất quà cho công nhân có hoàn cảnh khó khăn dịp Tết Sum vầy."
+    assert [t.id for t in classifier.classify(title, body, sapo=sapo)] == ["cham_lo_doi_song"]
+
+
+def test_names_are_formal_vietnamese(classifier: TopicClassifier) -> None:
+    catalog = {t.id: t for t in classifier.catalog()}
+    assert len(catalog) == 18
+    assert catalog["phat_trien_doan_vien"].name == "Phát triển đoàn viên, thành lập CĐCS"
+    assert catalog["mai_am_cong_doan"].name == "Mái ấm Công đoàn"
+    assert all(t.name and t.name_en and t.name[0].isupper() for t in catalog.values())
+
+
+# --- the real seed pages ------------------------------------------------------
+
+SEED_CASES = [
+    # Working session: many activities listed in passing, none is the subject.
+    ("000_42062cfdec277463.txt", "Liên đoàn Lao động tỉnh Nghệ An làm việc với Thường trực Thành ủy Vinh", set()),
+    (
+        "002_c5db2657c5513135.txt",
+        "Ban chỉ đạo phát triển đoàn viên, thành lập công đoàn cơ sở LĐLĐ tỉnh Nghệ An họp bàn giải pháp",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "004_e9a1169cca8c1316.txt",
+        "Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu, nhiệm vụ",
+        {"so_ket_tong_ket", "thi_dua_khen_thuong", "ky_niem_truyen_thong"},
+    ),
+]  # fmt: skip
+
+
+def _seed_body(name: str) -> str:
+    """The article part of a seed page (its sidebars are not the item's text)."""
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    for marker in ("\nTin mới", "\nTHÔNG BÁO", "\nTheo Diệp Thanh", "\nTừ khóa:"):
+        text = text.split(marker)[0]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "expected"), SEED_CASES, ids=[c[0][:3] for c in SEED_CASES]
+)
+def test_seed_topics(
+    classifier: TopicClassifier, name: str, title: str, expected: set[str]
+) -> None:
+    assert {t.id for t in classifier.classify(title, _seed_body(name))} == expected
+
+
+def test_classification_is_fast(classifier: TopicClassifier) -> None:
+    text = _seed_body("004_e9a1169cca8c1316.txt")[:3000]
+    classifier.classify("x", text)
+    best = float("inf")
+    for _ in range(10):  # best of 10: other processes may share the machine
+        start = time.perf_counter()
+        classifier.classify("Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu", text)
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.008, f"{best * 1000:.1f} ms per 3,000-character item"
+
+
+# --- resolve (for /subscribe) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("phat trien doan vien", "phat_trien_doan_vien"),
+        ("phát triển đoàn viên", "phat_trien_doan_vien"),
+        ("đại hội", "dai_hoi_cong_doan"),
+        ("dai hoi", "dai_hoi_cong_doan"),
+        ("thi đua", "thi_dua_khen_thuong"),
+        ("ATVSLĐ", "atvsld"),
+        ("an toan lao dong", "atvsld"),
+        ("mai am", "mai_am_cong_doan"),
+        ("Mái ấm Công đoàn", "mai_am_cong_doan"),
+        ("nữ công", "nu_cong"),
+        ("Tết Sum vầy", "cham_lo_doi_song"),
+        ("TƯLĐTT", "phap_luat_quan_he_lao_dong"),
+        ("nghi quyet 02", "nghi_quyet_02"),
+        ("chuyen doi so", "chuyen_doi_so"),
+        ("bóng đá", "van_hoa_the_thao"),
+        ("viec lam", "viec_lam_thu_nhap"),
+        ("Workers' Month", "thang_cong_nhan"),
+        ("thang_cong_nhan", "thang_cong_nhan"),
+    ],
+)
+def test_resolve_best_candidate(classifier: TopicClassifier, query: str, expected: str) -> None:
+    ranked = classifier.resolve(query)
+    assert ranked, query
+    assert ranked[0][0].id == expected
+    assert all(0.0 < score <= 1.0 for _, score in ranked)
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+
+
+def test_resolve_exact_name_scores_one(classifier: TopicClassifier) -> None:
+    top, score = classifier.resolve("An toàn, vệ sinh lao động")[0]
+    assert top.id == "atvsld" and score == 1.0
+
+
+def test_resolve_nonsense_finds_nothing(classifier: TopicClassifier) -> None:
+    assert classifier.resolve("xyzzy quux") == []
+    assert classifier.resolve("   ") == []
+
+
+# --- operator extension -------------------------------------------------------
+
+
+def test_operator_defines_a_new_topic() -> None:
+    extra = {
+        "nha_o_xa_hoi": {
+            "name": "Nhà ở xã hội cho công nhân",
+            "name_en": "Social housing for workers",
+            "keywords": ["nhà ở xã hội", "thiết chế công đoàn"],
+        }
+    }
+    classifier = TopicClassifier(extra)
+    assert Topic("nha_o_xa_hoi", "Nhà ở xã hội cho công nhân", "Social housing for workers") in (
+        classifier.catalog()
+    )
+    found = classifier.classify(
+        "Khởi công dự án nhà ở xã hội cho công nhân tại KCN Bắc Vinh",
+        "Dự án gồm 1.000 căn hộ dành cho công nhân thuê với giá ưu đãi.",
+    )
+    assert "nha_o_xa_hoi" in {t.id for t in found}
+    assert classifier.resolve("nha o xa hoi")[0][0].id == "nha_o_xa_hoi"
+    # The built-in classifier is untouched.
+    assert default_classifier().get("nha_o_xa_hoi") is None
+
+
+def test_operator_adds_keywords_to_a_builtin_topic() -> None:
+    title = "Công đoàn tổ chức Ngày hội Hiến máu tình nguyện"
+    text = "Hơn 300 đoàn viên tham gia hiến máu tình nguyện tại Nhà Văn hóa công nhân."
+    assert "cham_lo_doi_song" not in {t.id for t in default_classifier().classify(title, text)}
+    classifier = TopicClassifier({"cham_lo_doi_song": {"keywords": ["hiến máu tình nguyện"]}})
+    assert classifier.classify(title, text)[0].id == "cham_lo_doi_song"
+    assert classifier.get("cham_lo_doi_song").name == "Chăm lo đời sống, phúc lợi"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"Bad Id": {"name": "X", "keywords": ["x y"]}},
+        {"new_topic": {"keywords": ["x y"]}},  # a new topic needs a name
+        {"nu_cong": {"keywords": "nữ công"}},  # not a list
+        {"nu_cong": {"keywords": [""]}},
+        {"nu_cong": {"keyword": ["nữ công"]}},  # typo in the key
+    ],
+)
+def test_bad_operator_config_is_rejected_clearly(extra: dict) -> None:
+    with pytest.raises(ValueError, match=r"topics\."):
+        TopicClassifier(extra)
