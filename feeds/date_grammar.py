@@ -52,13 +52,13 @@ _SUFFIX_TIME = re.compile(
 
 # d/m[/yyyy] with one separator kind; d.m and d-m need a date word before.
 _NUMERIC = re.compile(
-    r"(?<![\w/.,])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})"
+    r"(?=\d)(?<![\w/.,])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})"
     r"(?:(?P=sep)(?P<y>\d{4})|\s+năm\s+(?:(?P<y2>\d{4})|(?P<yw>nay|tới|sau)))?"
     r"(?![\w/%]|[.,]\d)",
     _I,
 )
 _WORDY = re.compile(
-    r"(?<![\w/.,])(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})"
+    r"(?=\d)(?<![\w/.,])(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})"
     r"(?:\s*(?:năm\s+|,\s*)(?P<y>\d{4}))?(?![\w/]|[.,]\d)",
     _I,
 )
@@ -138,7 +138,7 @@ def _clock(hour: str | None, minute: str | None) -> time | None:
 
 def _prefix(text: str, core: int) -> tuple[int, time | None, int | None, int | None, bool]:
     """(start, clock, weekday, relative days, has_context) of what precedes ``core``."""
-    lo = max(0, core - 70)
+    lo = max(0, core - 50)
     m = _PREFIX.search(text, lo, core)
     if m is None or m.start() == core:
         return core, None, None, None, False

@@ -103,13 +103,15 @@ _STAMP = re.compile(
     r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
 )
-# Cheap pre-filter: lines without any of these hold no date expression.
-_MAYBE_DATE = re.compile(
-    r"\d\s*[/.\-–]\s*\d|\d\s+tháng\s+\d|\d\s+(?:và|đến|tới)\s+(?:ngày\s+)?\d"
-    r"|(?<!\w)(?:sáng|trưa|chiều|tối|đêm|hôm)\s+nay(?!\w)"
-    r"|(?<!\w)(?:sáng|trưa|chiều|tối|đêm|ngày)\s+(?:mai|kia)(?!\w)",
+# A clock time given in the sentence after the day ("khai mạc lúc 10h30").
+_LONE_TIME = re.compile(
+    r"(?<!\w)(?:lúc|hồi)\s+(?P<h>\d{1,2})\s*(?:h|giờ|:)\s*(?P<m>\d{2})?(?:\s*phút)?(?![\w/])"
+    r"(?!\s*(?:sáng|trưa|chiều|tối)?\s*(?:ngày|hằng|mỗi))",
     _I,
 )
+# Cheap pre-filter: lines without any of these hold no date expression.  Digits
+# and the tails of "hôm nay"/"ngày mai" come first so the scan rejects letters fast.
+_MAYBE_DATE = re.compile(r"\d\s*[/.\-–]\s*\d|\d\s+(?:tháng|và|đến|tới)\s|(?:nay|mai|kia)(?!\w)")
 
 
 # --- resolution ---------------------------------------------------------------
@@ -269,9 +271,9 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
         line = raw.strip()
         if not line:
             continue
-        if _STOP_LINE.match(line):
+        if len(line) < 60 and _STOP_LINE.match(line):
             break
-        stamp = _STAMP.search(line) if len(line) < 120 else None
+        stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
         if stamp is not None:
             g = [x for x in stamp.groups() if x is not None]
             try:
@@ -447,12 +449,16 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     if title:
         lines.insert(0, title)
     previous = ""
+    pending: tuple[int, int] | None = None  # (index of a timeless event, lines since)
     for line in lines:
         if not _MAYBE_DATE.search(line):
             previous = line
+            pending = _attach_time(events, pending, line)
             continue
         for sentence in split_sentences(line):
-            if _MAYBE_DATE.search(sentence):
+            if not _MAYBE_DATE.search(sentence):
+                pending = _attach_time(events, pending, sentence)
+            else:
                 # "Thời gian: 8h00, ngày 20/5" describes the notice, or the line above it.
                 def fallback(prev: str = previous) -> str:
                     return fallback_title if notice or not prev else _clean_previous(prev)
@@ -461,8 +467,35 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
                 for _, clause in _clauses(sentence):
                     found.extend(_events_in_clause(clause, base, notice, fallback))
                 events.extend(_pair_ends(found))
+                single = [e for e, one in found if one and e.kind in ("event", "start")]
+                timeless = len(found) == 1 and single and single[0].time is None
+                pending = (len(events) - 1, -1) if timeless else None
             previous = sentence
     return _dedupe(events)
+
+
+def _attach_time(
+    events: list[Event], pending: tuple[int, int] | None, text: str
+) -> tuple[int, int] | None:
+    """ "... vào ngày 25/7. Điểm cầu chính ... khai mạc lúc 10h30.": the time of that day.
+
+    Only for the one timeless event of the sentence just before (or the next line).
+    """
+    if pending is None:
+        return None
+    index, since = pending
+    since += 1
+    if since > 1:
+        return None
+    m = _LONE_TIME.search(text)
+    if m is None:
+        return (index, since)
+    found = (
+        time(int(m["h"]), int(m["m"] or 0)) if int(m["h"]) < 24 and int(m["m"] or 0) < 60 else None
+    )
+    if found is not None:
+        events[index] = replace(events[index], time=found)
+    return None
 
 
 def _pair_ends(found: list[tuple[Event, bool]]) -> list[Event]:
