@@ -75,6 +75,8 @@ _KNOWN_PLACES = sorted(
     reverse=True,
 )
 _KNOWN_PLACE = re.compile(rf"(?:{_SP}|(?<=\.))(?P<place>{_alternation(_KNOWN_PLACES)})(?![\w'’])")
+_KNOWN_PLACE_CI = re.compile(_KNOWN_PLACE.pattern, re.IGNORECASE)
+_PLACE_CASE = {p.casefold(): p for p in _KNOWN_PLACES}
 
 # Explicit gazetteer units by alias (e.g. "Công đoàn KKT Đông Nam").
 _UNIT_BY_ALIAS: dict[str, Unit] = {}
@@ -263,6 +265,7 @@ _ANCHOR = re.compile(
     r")"
 )
 
+_ABBR_PAREN = re.compile(rf"{_OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 _VN = re.compile(rf"{_SP}(?:(?i:việt{_SP}nam)|VN)(?!\w)")
 _LEVEL = re.compile(
     rf"{_SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{_SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện))"
@@ -415,8 +418,12 @@ class _Parser:
         """A place name at ``pos``: a gazetteer name, else 1-3 capitalized syllables."""
         text = self.text
         known = _KNOWN_PLACE.match(text, pos)
-        if known:
-            return " ".join(known.group("place").split()), known.end()
+        if not known:  # an all-caps title: "LĐLĐ TP VINH"
+            caps = _KNOWN_PLACE_CI.match(text, pos)
+            known = caps if caps and caps.group("place").isupper() else None
+        if known and (numbers or not known.group("place").isdigit()):
+            written = " ".join(known.group("place").split())
+            return _PLACE_CASE.get(written.casefold(), written), known.end()
         tokens: list[str] = []
         end = pos
         while len(tokens) < max_tokens:
@@ -538,6 +545,8 @@ class _Parser:
     def parse_ldld(self, m: re.Match[str], at: int) -> int:
         text = self.text
         end = m.end()
+        if paren := _ABBR_PAREN.match(text, end):  # "Liên đoàn Lao động (LĐLĐ) tỉnh"
+            end = paren.end()
         if _CAC.match(text, end):
             listed = _CAC_PROVINCES.match(text, end)
             if listed:
@@ -587,10 +596,20 @@ class _Parser:
             if not place:
                 return self.bare(at, after, word)
             self.add_district(at, word, *place)
-            return self.after_explicit(place[1])
+            stop = place[1]
+            while (sep := _LIST_NEXT.match(text, stop)) and (
+                nxt := _KNOWN_PLACE.match(text, sep.end() - 1)
+            ):
+                # "LĐLĐ huyện Nghi Lộc và Hưng Nguyên": only known names of the same level.
+                name = " ".join(nxt.group("place").split())
+                if (word, name) not in _TAX.district_province:
+                    break
+                self.add_district(at, word, name, nxt.end())
+                stop = nxt.end()
+            return self.after_explicit(stop)
         if head == "cd" and level in ("xa", "phuong", "dk"):
             word = {"xa": "xã", "phuong": "phường", "dk": "đặc khu"}[level]
-            place = self.place(after, numbers=level == "phuong")
+            place = self.place(after)
             if not place:
                 return after
             self.add_commune(at, word, *place)

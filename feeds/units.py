@@ -130,7 +130,7 @@ class Taxonomy:
         self.sectors: dict[str, dict] = {s["name"]: s for s in data["sectors"]}
         self.sector_aliases: dict[str, str] = {}
         self._build()
-        self._index = self._build_index()
+        self._index_cache: dict[str, list[tuple[str, str, Unit]]] | None = None
 
     # -- construction --
 
@@ -378,6 +378,13 @@ class Taxonomy:
         return out
 
     # -- search --
+
+    @property
+    def _index(self) -> dict[str, list[tuple[str, str, Unit]]]:
+        # Built on first search: recognition never needs it.
+        if self._index_cache is None:
+            self._index_cache = self._build_index()
+        return self._index_cache
 
     def _build_index(self) -> dict[str, list[tuple[str, str, Unit]]]:
         """Alias keys of every gazetteer unit: {"exact"|"folded": [(key, alias, unit)]}."""

@@ -127,6 +127,13 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Liên đoàn Lao động thành phố đã làm tốt công tác chăm lo.", NA, []),
     ("Đồng chí Nguyễn Phi Thường - Chủ tịch LĐLĐ TP; các trưởng ban LĐLĐ TP Hà Nội.", None,
      ["LĐLĐ TP Hà Nội"]),
+    # --- written variants ---
+    ("Liên đoàn Lao động (LĐLĐ) tỉnh Nghệ An tổ chức hội nghị.", None, ["LĐLĐ tỉnh Nghệ An"]),
+    ("LIÊN ĐOÀN LAO ĐỘNG TỈNH HÀ TĨNH VÀ LĐLĐ TP VINH KÝ KẾT", None, ["LĐLĐ tỉnh Hà Tĩnh", "LĐLĐ TP Vinh"]),
+    ("LĐLĐ huyện Nghi Lộc và Hưng Nguyên, Nguyễn Văn A phát biểu.", None,
+     ["LĐLĐ huyện Nghi Lộc", "LĐLĐ huyện Hưng Nguyên"]),
+    ("Liên hiệp Công đoàn tỉnh Xiêng Khoảng (Lào) thăm Nghệ An.", NA, []),
+    ("Công đoàn phường 7, quận Gò Vấp trao quà (2019).", None, []),
     # --- not units ---
     ("CĐCS Công ty TNHH Bắc Đẩu chăm lo cho người lao động.", NA, []),
     ("Chủ tịch Công đoàn Trường THPT Ngô Gia Tự (huyện Gò Dầu, tỉnh Tây Ninh).", None, []),
@@ -251,10 +258,10 @@ def test_speed_on_seeds() -> None:
     best = 0.0
     for _ in range(3):
         start = time.perf_counter()
-        for _ in range(20):
+        for _ in range(10):
             for text in texts:
                 find_units(text, source_province=NA)
-        best = max(best, 100 / (time.perf_counter() - start))
+        best = max(best, 50 / (time.perf_counter() - start))
     assert best > 250, best  # leaves room for a loaded CI machine; measured in the report
 
 
