@@ -27,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     EndPointNotFound,
     Forbidden,
     InvalidToken,
@@ -505,6 +506,29 @@ async def test_get_updates_waits_for_new_updates_until_timeout(tg: FakeTelegram,
     assert time.monotonic() - started < 1.0
     assert update.message.text == "xin chào"
     assert update.message.from_user.language_code == "vi"
+
+
+async def test_second_poller_and_active_webhook_conflict(tg: FakeTelegram, bot: Bot) -> None:
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await tg.wait_for_call("getUpdates")
+    # A second instance of the bot starts polling: Telegram terminates the older poll.
+    async with Bot(tg.token, base_url=tg.base_url) as other_instance:
+        assert await other_instance.get_updates(timeout=0) == ()
+    with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+        await first
+    await bot.set_webhook("https://bot.congdoan.vn/hook")
+    with pytest.raises(Conflict, match="webhook is active"):
+        await bot.get_updates(timeout=0)
+    assert (await bot.get_webhook_info()).url == "https://bot.congdoan.vn/hook"
+    await bot.delete_webhook()
+    assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_files_are_downloadable_through_the_file_url(tg: FakeTelegram, bot: Bot) -> None:
+    file_id = tg.add_file("Nghị quyết".encode(), file_path="documents/nghi_quyet.txt")
+    telegram_file = await bot.get_file(file_id)
+    assert telegram_file.file_path.endswith("documents/nghi_quyet.txt")
+    assert bytes(await telegram_file.download_as_bytearray()).decode() == "Nghị quyết"
 
 
 async def test_standalone_process_prints_url_and_enforces_limits(timedelta_mode: None) -> None:

@@ -164,7 +164,7 @@ def _too_many(retry_after: int) -> ApiError:
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit of Telegram's limits and entity offsets."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class EntityParseError(ValueError):
@@ -190,6 +190,7 @@ _HTML_TAG_ENTITY = {
     "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
+_HTML_SPECIAL = re.compile("[&<]")
 _NAMED_HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
@@ -277,9 +278,12 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                     raise EntityParseError(f'Unsupported HTML entity "{word.group()}" {at(i)}')
                 raise EntityParseError(f'Character "&" must be escaped as "&amp;" {at(i)}')
         if char != "<":
-            out.append(char)
-            u16 += utf16_len(char)
-            i += 1
+            # Copy the plain run up to the next markup character in one step.
+            found = _HTML_SPECIAL.search(text, i + 1)
+            chunk = text[i : found.start() if found else n]
+            out.append(chunk)
+            u16 += utf16_len(chunk)
+            i += len(chunk)
             continue
 
         begin = i
@@ -304,8 +308,10 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 )
             length = u16 - tag.offset
             if length > 0:
-                inner = "".join(out)
-                inner = inner[len(inner) - _chars_for_utf16_tail(inner, length) :]
+                inner = ""
+                if tag.name == "a" and not tag.argument:  # the link text is the URL
+                    so_far = "".join(out)
+                    inner = so_far[len(so_far) - _chars_for_utf16_tail(so_far, length) :]
                 entities.append(_entity_for(tag, length, inner))
             continue
 
