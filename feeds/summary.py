@@ -88,6 +88,9 @@ def summarize(title: str, text: str, *, sapo: str | None = None, max_chars: int 
         return ""
     if len(sentences) >= _TEXTRANK_MIN_SENTENCES:
         ranked = textrank(sentences, bias=title or "")
+        # Rank over the whole text (protocol sentences still link the others),
+        # but never pick an attendance list.
+        ranked = [s for s in ranked if not _PROTOCOL.match(s)] or ranked
         top = sorted(ranked[:MAX_SENTENCES], key=sentences.index)
         return _fit(top, max_chars)
     return _fit(sentences, max_chars)
