@@ -429,6 +429,8 @@ async def test_private_burst_and_group_minute_limits(
     assert len(group_refused) == 2
     assert group_refused[0].retry_after > dtm.timedelta(seconds=50)
     assert len(tg.sent(GROUP)) == 20
+    tg.limits = Limits(private_burst=1)  # rules are settable per test
+    assert len(await _blast(bot, [USER + 1] * 2)) == 1
 
 
 # --------------------------------------------------------------------------- commands, chats

@@ -1417,6 +1417,8 @@ class FakeTelegram:
                 raise _too_many(flood.retry_after)
         now = time.monotonic()
         if self.enforce_limits:
+            if self._limiter.limits is not self.limits:  # a test swapped the rules
+                self._limiter = _RateLimiter(self.limits)
             retry_after = self._limiter.admit(chat_id, now)
             if retry_after is not None:
                 raise _too_many(retry_after)
