@@ -257,7 +257,7 @@ def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
     """The lead (sapo, else the first one or two sentences) and the rest."""
     if sapo and sapo.strip():
         return sapo, text
-    sentences = vntext.split_sentences(text[:1500])
+    sentences = vntext.split_sentences(text[:700])  # the lead is at most 400 chars
     lead = ""
     for sentence in sentences[:2]:
         # An enumeration ("... như A; B; C") lists side activities: body, not lead.

@@ -363,10 +363,10 @@ def test_classification_is_fast(classifier: TopicClassifier) -> None:
     text = _seed_body("004_e9a1169cca8c1316.txt")[:3000]
     classifier.classify("x", text)
     best = float("inf")
-    for _ in range(10):  # best of 10: other processes may share the machine
-        start = time.perf_counter()
+    for _ in range(10):  # best CPU time of 10: other processes may share the machine
+        start = time.process_time()
         classifier.classify("Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu", text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     assert best < 0.008, f"{best * 1000:.1f} ms per 3,000-character item"
 
 
