@@ -1,0 +1,419 @@
+"""Who gets a new story: the subscription index, and routing into deliveries and the outbox.
+
+The index is built from Core rows (tuples, not ORM objects: 100,000
+subscriptions load in a fraction of a second, ``../shared/docs/scale.md`` §4)
+and answers per story with dictionary lookups:
+
+* unit subscriptions: the story's direct units, and their ancestors for
+  subscriptions that include sub-units;
+* topic subscriptions: the story's topics;
+* keyword subscriptions: every included phrase present and no excluded one,
+  with exactly the semantics of :func:`feeds.vntext.query_matches` (whole
+  words; without diacritics only for ASCII queries of two or more syllables),
+  found by one pass over the story's words instead of one scan per keyword.
+
+A chat gets a story once, whatever number of its subscriptions match
+(one ``Delivery`` row per chat and story).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.render import Rendered, render_cap_notice, render_push, upcoming_events
+from feeds.config import Config
+from feeds.units import taxonomy
+from feeds.vntext import exact_key, fold_key, key_for_query
+from storage import outbox
+from storage.db import Database
+from storage.models import Chat, Delivery, StoryUnit, Subscription
+from storage.queries import StoryView, stories_by_id
+
+log = logging.getLogger(__name__)
+
+_SPLIT_PHRASES = re.compile(r"[,;]")
+_BOUNDARY = "\x00"  # between title and text: no phrase matches across it
+
+
+@dataclass
+class _Keyword:
+    chat_pk: int
+    label: str
+    include: tuple[int, ...]  # phrase ids
+    exclude: tuple[int, ...]
+
+
+@dataclass
+class SubscriptionIndex:
+    """Unit id, topic id and keyword phrases → chats (with the subscription's label)."""
+
+    unit_direct: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    unit_tree: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    topics: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    keywords: list[_Keyword] = field(default_factory=list)
+    since: dict[int, datetime] = field(default_factory=dict)
+    # Phrases: id -> (tokens, folded); first token -> [(tokens, id)] per key kind.
+    _phrase_ids: dict[tuple[tuple[str, ...], bool], int] = field(default_factory=dict)
+    _first: dict[bool, dict[str, list[tuple[tuple[str, ...], int]]]] = field(
+        default_factory=lambda: {False: {}, True: {}}
+    )
+    _triggers: dict[int, list[int]] = field(default_factory=dict)  # phrase -> keyword subs
+
+    @classmethod
+    def load(cls, session: Session) -> SubscriptionIndex:
+        """Every subscription of every active chat, as Core rows."""
+        rows = session.execute(
+            select(
+                Subscription.chat_pk,
+                Subscription.kind,
+                Subscription.value,
+                Subscription.label,
+                Subscription.include_children,
+                Subscription.exclude,
+                Chat.since,
+            )
+            .join(Chat, Chat.id == Subscription.chat_pk)
+            .where(Chat.active.is_(True))
+        ).all()
+        return cls.from_rows(rows)
+
+    @classmethod
+    def from_rows(
+        cls, rows: Iterable[tuple[int, str, str, str, bool, str, datetime | None]]
+    ) -> SubscriptionIndex:
+        """(chat_pk, kind, value, label, include_children, exclude, chat since) rows."""
+        index = cls()
+        for chat_pk, kind, value, label, include_children, exclude, since in rows:
+            if since is not None:
+                index.since[chat_pk] = since
+            if kind == "unit":
+                target = index.unit_tree if include_children else index.unit_direct
+                target.setdefault(value, []).append((chat_pk, label))
+            elif kind == "topic":
+                index.topics.setdefault(value, []).append((chat_pk, label))
+            elif kind == "keyword":
+                index._add_keyword(chat_pk, label, value, exclude or "")
+        return index
+
+    def _phrase(self, text: str) -> int | None:
+        key, folded = key_for_query(text)
+        if not key:
+            return None
+        tokens = tuple(key.split())
+        pid = self._phrase_ids.get((tokens, folded))
+        if pid is None:
+            pid = len(self._phrase_ids)
+            self._phrase_ids[(tokens, folded)] = pid
+            self._first[folded].setdefault(tokens[0], []).append((tokens, pid))
+        return pid
+
+    def _add_keyword(self, chat_pk: int, label: str, value: str, exclude: str) -> None:
+        include = [p for t in split_phrases(value) if (p := self._phrase(t)) is not None]
+        if not include:
+            return
+        excluded = [p for t in split_phrases(exclude) if (p := self._phrase(t)) is not None]
+        sub = len(self.keywords)
+        self.keywords.append(_Keyword(chat_pk, label, tuple(include), tuple(excluded)))
+        self._triggers.setdefault(include[0], []).append(sub)
+
+    def __len__(self) -> int:
+        units = sum(map(len, self.unit_direct.values())) + sum(map(len, self.unit_tree.values()))
+        return units + sum(map(len, self.topics.values())) + len(self.keywords)
+
+    # --- matching -----------------------------------------------------------------
+
+    def phrases_in(self, title: str, text: str) -> set[int]:
+        """Ids of the indexed phrases present in the story (one pass per key kind)."""
+        present: set[int] = set()
+        for folded, first in self._first.items():
+            if not first:
+                continue
+            key = fold_key if folded else exact_key
+            words = [*key(title).split(), _BOUNDARY, *key(text).split()]
+            for i, word in enumerate(words):
+                for tokens, pid in first.get(word, ()):
+                    if pid not in present and tuple(words[i : i + len(tokens)]) == tokens:
+                        present.add(pid)
+        return present
+
+    def match(self, story: StoryView, unit_ids_with_ancestors: set[str]) -> dict[int, list[str]]:
+        """chat_pk -> labels of the chat's subscriptions the story matches.
+
+        Baseline stories and stories first seen before a chat's ``since``
+        match nobody: they are history, not news."""
+        if story.baseline:
+            return {}
+        found: dict[int, list[str]] = defaultdict(list)
+
+        def add(hits: Iterable[tuple[int, str]]) -> None:
+            for chat_pk, label in hits:
+                if label not in found[chat_pk]:
+                    found[chat_pk].append(label)
+
+        direct = {uid for uid, _name in story.units}
+        for uid in direct:
+            add(self.unit_direct.get(uid, ()))
+        for uid in direct | unit_ids_with_ancestors:
+            add(self.unit_tree.get(uid, ()))
+        for tid in story.topics:
+            add(self.topics.get(tid, ()))
+        if self.keywords:
+            body = story.text or story.description or ""
+            present = self.phrases_in(story.title, body)
+            for pid in present:
+                for sub in self._triggers.get(pid, ()):
+                    kw = self.keywords[sub]
+                    if all(p in present for p in kw.include) and not any(
+                        p in present for p in kw.exclude
+                    ):
+                        add([(kw.chat_pk, kw.label)])
+        return {
+            chat_pk: labels
+            for chat_pk, labels in found.items()
+            if labels and _after(story.first_seen, self.since.get(chat_pk))
+        }
+
+
+def split_phrases(value: str) -> list[str]:
+    """A keyword subscription's phrases: comma- or semicolon-separated, quotes dropped."""
+    return [p.strip().strip("\"'“”").strip() for p in _SPLIT_PHRASES.split(value) if p.strip()]
+
+
+def _after(first_seen: datetime | None, since: datetime | None) -> bool:
+    return since is None or first_seen is None or first_seen > since
+
+
+# --- times of day ---------------------------------------------------------------------
+
+
+def parse_clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(moment: datetime, start: time | None, end: time | None, tz: ZoneInfo) -> datetime:
+    """``moment``, or the end of the chat's quiet hours when it falls inside them.
+
+    Quiet hours may span midnight (22:00-06:00)."""
+    if start is None or end is None or start == end:
+        return moment
+    local = moment.astimezone(tz)
+    now_t = local.time().replace(tzinfo=None)
+    spans_midnight = start > end
+    inside = (start <= now_t or now_t < end) if spans_midnight else (start <= now_t < end)
+    if not inside:
+        return moment
+    day = local.date()
+    if spans_midnight and now_t >= start:
+        day += timedelta(days=1)
+    return datetime.combine(day, end, tz).astimezone(UTC)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tz).astimezone(UTC)
+
+
+def outbox_parts(rendered: Sequence[Rendered], channel: str) -> list[outbox.NewMessage]:
+    """Telegram gets the HTML form; other channels (Zalo, console) the plain one."""
+    if channel == "telegram":
+        return [outbox.NewMessage(r.html, "HTML") for r in rendered if r.html]
+    return [outbox.NewMessage(r.plain, None) for r in rendered if r.plain]
+
+
+# --- routing --------------------------------------------------------------------------
+
+
+@dataclass
+class RouteResult:
+    stories: int = 0  # new, non-baseline stories looked at
+    matched: int = 0  # (chat, story) pairs newly owed
+    pushes: int = 0
+    digests: int = 0  # pairs held for a digest
+    notices: int = 0  # "push cap reached" notices
+    outbox_rows: int = 0
+    already: int = 0  # pairs delivered before (a story routed twice)
+
+
+@dataclass(frozen=True)
+class _ChatInfo:
+    pk: int
+    channel: str
+    language: str
+    digest_time: time | None
+    quiet_start: time | None
+    quiet_end: time | None
+
+
+def _unit_ancestors(session: Session, stories: Sequence[StoryView]) -> dict[int, set[str]]:
+    """Every unit id of each story: the stored ancestor rows plus the taxonomy's."""
+    ids = [s.id for s in stories]
+    out: dict[int, set[str]] = {i: set() for i in ids}
+    for story_id, unit_id in session.execute(
+        select(StoryUnit.story_id, StoryUnit.unit_id).where(StoryUnit.story_id.in_(ids))
+    ):
+        out[story_id].add(unit_id)
+    tax = taxonomy()
+    for story in stories:
+        for uid, _name in story.units:
+            unit = tax.get(uid)
+            if unit is not None:
+                out[story.id].update(unit.ancestors)
+    return out
+
+
+def route_new_stories(
+    db: Database, story_ids: list[int], config: Config, *, now: datetime | None = None
+) -> RouteResult:
+    """Owe each new story to the chats it matches: a push now, or a place in a digest.
+
+    * a chat with a digest gets at once only stories with an upcoming event or
+      deadline, the rest in its digest;
+    * a chat past ``push_cap_per_day`` pushes today gets the rest in its digest
+      (its own hour, or the default one) and is told so once that day;
+    * in quiet hours a push waits, silent, for their end.
+    Safe to call twice for the same stories: nothing is owed twice."""
+    now = now or datetime.now(UTC)
+    tz = config.tz
+    result = RouteResult()
+    with db.read() as session:
+        stories = [s for s in stories_by_id(session, story_ids) if not s.baseline]
+        if not stories:
+            return result
+        index = SubscriptionIndex.load(session)
+        ancestors = _unit_ancestors(session, stories)
+    result.stories = len(stories)
+    # Oldest first, so a chat's pushes arrive in publication order.
+    stories.sort(key=lambda s: (s.published or s.first_seen, s.id))
+    owed: list[tuple[StoryView, int, list[str]]] = []
+    for story in stories:
+        for chat_pk, labels in index.match(story, ancestors[story.id]).items():
+            owed.append((story, chat_pk, labels))
+    if not owed:
+        return result
+
+    today = now.astimezone(tz).date()
+    chat_pks = sorted({pk for _s, pk, _l in owed})
+    default_digest = parse_clock(config.delivery.digest_time)
+    cap = config.delivery.push_cap_per_day
+    rendered_cache: dict[tuple[int, str, tuple[str, ...]], list[Rendered]] = {}
+    with db.write() as s:
+        chats = {
+            row.pk: row
+            for row in (
+                _ChatInfo(*r)
+                for r in s.execute(
+                    select(
+                        Chat.id,
+                        Chat.channel,
+                        Chat.language,
+                        Chat.digest_time,
+                        Chat.quiet_start,
+                        Chat.quiet_end,
+                    ).where(Chat.id.in_(chat_pks), Chat.active.is_(True))
+                )
+            )
+        }
+        delivered = set(
+            s.execute(
+                select(Delivery.chat_pk, Delivery.story_id).where(
+                    Delivery.chat_pk.in_(chat_pks),
+                    Delivery.story_id.in_([st.id for st in stories]),
+                )
+            ).all()
+        )
+        pushed_today: dict[int, int] = dict(
+            s.execute(
+                select(Delivery.chat_pk, func.count())
+                .where(
+                    Delivery.chat_pk.in_(chat_pks),
+                    Delivery.mode == "push",
+                    Delivery.created_at >= local_midnight(today, tz),
+                )
+                .group_by(Delivery.chat_pk)
+            ).all()
+        )
+        for story, chat_pk, labels in owed:
+            chat = chats.get(chat_pk)
+            if chat is None:
+                continue
+            if (chat_pk, story.id) in delivered:
+                result.already += 1
+                continue
+            result.matched += 1
+            urgent = bool(upcoming_events(story, today))
+            mode = "push"
+            if chat.digest_time is not None and not urgent:
+                mode = "digest"
+            elif pushed_today.get(chat_pk, 0) >= cap:
+                mode = "digest"
+                told = _cap_notice(s, chat, today, cap, default_digest, now, tz)
+                result.outbox_rows += told
+                result.notices += 1 if told else 0
+            s.add(Delivery(chat_pk=chat_pk, story_id=story.id, mode=mode, created_at=now))
+            delivered.add((chat_pk, story.id))
+            if mode == "digest":
+                result.digests += 1
+                continue
+            pushed_today[chat_pk] = pushed_today.get(chat_pk, 0) + 1
+            key = (story.id, chat.language, tuple(labels))
+            if key not in rendered_cache:
+                rendered_cache[key] = render_push(
+                    [story], chat.language, tz, matched=labels, today=today
+                )
+            send_at = quiet_until(now, chat.quiet_start, chat.quiet_end, tz)
+            created = outbox.enqueue(
+                s,
+                chat_pk,
+                f"push:{story.id}:{chat_pk}",
+                "push",
+                outbox_parts(rendered_cache[key], chat.channel),
+                not_before=send_at,
+                silent=send_at != now,
+            )
+            result.outbox_rows += created
+            result.pushes += 1
+    log.info(
+        "routed stories=%d matched=%d pushes=%d digest=%d notices=%d rows=%d",
+        result.stories,
+        result.matched,
+        result.pushes,
+        result.digests,
+        result.notices,
+        result.outbox_rows,
+    )
+    return result
+
+
+def _cap_notice(
+    s: Session,
+    chat: _ChatInfo,
+    today: date,
+    cap: int,
+    default_digest: time,
+    now: datetime,
+    tz: ZoneInfo,
+) -> int:
+    """Tell the chat once today that the rest comes in the digest."""
+    key = f"capnotice:{chat.pk}:{today.isoformat()}"
+    if outbox.exists(s, key):
+        return 0
+    notice = render_cap_notice(cap, chat.digest_time or default_digest, chat.language)
+    send_at = quiet_until(now, chat.quiet_start, chat.quiet_end, tz)
+    return outbox.enqueue(
+        s,
+        chat.pk,
+        key,
+        "notice",
+        outbox_parts([notice], chat.channel),
+        not_before=send_at,
+        silent=True,
+    )

@@ -1,0 +1,388 @@
+"""The outbox: messages owed to chats, claimed with a lease, marked sent in place.
+
+Delivery is at-least-once with a tiny window: a row is ``pending`` until a
+sender claims it (``sending`` + ``lease_until``), then ``sent`` with Telegram's
+message id in the same row.  A sender that dies mid-send leaves a ``sending``
+row whose lease expires and is claimed again; a restart never resends a
+``sent`` row and never loses a ``pending`` one.
+
+Order per chat is kept by claiming, for each chat, only its earliest row (by
+``not_before``, then ``id``) and only when nothing of that chat is in flight;
+every retry pushes the chat's other pending rows behind the retried one.
+
+Several senders may share the table: on PostgreSQL the chats to serve are
+locked with ``FOR UPDATE SKIP LOCKED`` (a chat is served by one claimer at a
+time, others skip it); on SQLite the whole claim runs inside the writer's
+``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.models import Chat, Outbox
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A claimed row, with what the sender needs to know about its chat."""
+
+    id: int
+    chat_pk: int
+    channel: str
+    chat_id: str
+    chat_kind: str
+    dedup_key: str
+    kind: str
+    part: int
+    text: str
+    parse_mode: str | None
+    buttons: str | None
+    silent: bool
+    attempts: int  # including this one
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_kind in ("group", "supergroup", "channel") or self.chat_id.startswith("-")
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One part to enqueue."""
+
+    text: str
+    parse_mode: str | None = None  # "HTML" or None
+    buttons: list[list[dict[str, str]]] | None = None
+
+
+def part_key(dedup_key: str, part: int) -> str:
+    """Part 0 carries the message's key itself, later parts a suffix (keys are unique)."""
+    return dedup_key if part == 0 else f"{dedup_key}#p{part}"
+
+
+def enqueue(
+    session: Session,
+    chat_pk: int,
+    dedup_key: str,
+    kind: str,
+    parts: Sequence[NewMessage],
+    *,
+    not_before: datetime,
+    silent: bool = False,
+) -> int:
+    """Queue the parts of one message; returns rows created (0 if the key was seen).
+
+    Runs in the caller's write transaction, so a story's delivery row and its
+    outbox rows commit together (a transactional outbox)."""
+    parts = [p for p in parts if p.text.strip()]
+    if not parts:
+        return 0
+    keys = [part_key(dedup_key, i) for i in range(len(parts))]
+    existing = set(session.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_(keys))))
+    if keys[0] in existing:
+        return 0
+    rows = [
+        {
+            "chat_pk": chat_pk,
+            "dedup_key": key,
+            "kind": kind,
+            "part": i,
+            "text": part.text,
+            "parse_mode": part.parse_mode,
+            "buttons": json.dumps(part.buttons, ensure_ascii=False) if part.buttons else None,
+            "silent": silent,
+            "status": PENDING,
+            "attempts": 0,
+            "not_before": not_before,
+            "created_at": not_before,
+        }
+        for i, (key, part) in enumerate(zip(keys, parts, strict=True))
+        if key not in existing
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Two routers racing on the same key: the second one's rows are dropped, not an error.
+    session.execute(insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    return len(rows)
+
+
+def exists(session: Session, dedup_key: str) -> bool:
+    return session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(Outbox.status == PENDING, Outbox.not_before <= now),
+        and_(Outbox.status == SENDING, Outbox.lease_until < now),
+    )
+
+
+def claim(
+    db: Database,
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    now: datetime,
+    *,
+    exclude_chats: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows, at most one per chat, oldest chats first.
+
+    ``exclude_chats``: chats the caller may not send to yet (its pacing), so
+    their rows stay available to other senders."""
+    lease = now + timedelta(seconds=lease_seconds)
+    with db.write() as s:
+        in_flight = select(Outbox.chat_pk).where(
+            Outbox.status == SENDING, Outbox.lease_until >= now
+        )
+        candidates = (
+            select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
+            .where(_due(now), Outbox.chat_pk.not_in(in_flight))
+            .group_by(Outbox.chat_pk)
+            .order_by("first")
+            .limit(limit + len(exclude_chats))
+        )
+        chat_pks = [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:limit]
+        if not chat_pks:
+            return []
+        if not db.is_sqlite:
+            # Lock the chats, not the rows: a second claimer skips a chat being
+            # claimed and so can never take a later row of it out of order.
+            locked = select(Chat.id).where(Chat.id.in_(chat_pks)).with_for_update(skip_locked=True)
+            chat_pks = list(s.scalars(locked))
+            if not chat_pks:
+                return []
+            busy = set(s.scalars(in_flight.where(Outbox.chat_pk.in_(chat_pks))))
+            chat_pks = [pk for pk in chat_pks if pk not in busy]
+        rows = s.execute(
+            select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
+            .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
+            .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
+        ).all()
+        chosen: dict[int, int] = {}
+        for row_id, chat_pk, status, not_before, lease_until in rows:
+            if chat_pk in chosen:
+                continue
+            # The chat's head row decides: if it is not due, nothing of the chat is.
+            due = (status == PENDING and not_before <= now) or (
+                status == SENDING and lease_until is not None and lease_until < now
+            )
+            chosen[chat_pk] = row_id if due else -1
+        ids = [i for i in chosen.values() if i > 0]
+        if not ids:
+            return []
+        s.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(ids))
+            .values(
+                status=SENDING,
+                lease_until=lease,
+                claimed_by=worker_id,
+                attempts=Outbox.attempts + 1,
+            )
+        )
+        result = s.execute(
+            select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
+            .join(Chat, Chat.id == Outbox.chat_pk)
+            .where(Outbox.id.in_(ids))
+            .order_by(Outbox.id)
+        ).all()
+        return [
+            OutboxMessage(
+                id=o.id,
+                chat_pk=o.chat_pk,
+                channel=channel,
+                chat_id=chat_id,
+                chat_kind=kind,
+                dedup_key=o.dedup_key,
+                kind=o.kind,
+                part=o.part,
+                text=o.text,
+                parse_mode=o.parse_mode,
+                buttons=o.buttons,
+                silent=o.silent,
+                attempts=o.attempts,
+            )
+            for o, channel, chat_id, kind in result
+        ]
+
+
+def mark_sent(db: Database, row_id: int, message_id: str, now: datetime) -> None:
+    """Sent: status, time and Telegram's message id in the row; the chat's failures reset."""
+    with db.write() as s:
+        chat_pk = s.scalar(
+            update(Outbox)
+            .where(Outbox.id == row_id)
+            .values(status=SENT, sent_at=now, message_id=message_id, lease_until=None, error=None)
+            .returning(Outbox.chat_pk)
+        )
+        if chat_pk is not None:
+            s.execute(update(Chat).where(Chat.id == chat_pk, Chat.failures > 0).values(failures=0))
+
+
+def mark_retry(
+    db: Database,
+    row_id: int,
+    not_before: datetime,
+    error: str,
+    *,
+    count_attempt: bool = True,
+    text: str | None = None,
+    parse_mode: str | None = "keep",
+) -> None:
+    """Back to pending at ``not_before``; the chat's later rows wait behind it.
+
+    ``count_attempt=False`` for waits that are not failures (a 429, a moved chat),
+    so a flood storm can never exhaust a message's attempts."""
+    values: dict[str, object] = {
+        "status": PENDING,
+        "not_before": not_before,
+        "lease_until": None,
+        "error": error[:500],
+    }
+    if not count_attempt:
+        values["attempts"] = Outbox.attempts - 1
+    if text is not None:
+        values["text"] = text
+    if parse_mode != "keep":
+        values["parse_mode"] = parse_mode
+    with db.write() as s:
+        chat_pk = s.scalar(
+            update(Outbox).where(Outbox.id == row_id).values(**values).returning(Outbox.chat_pk)
+        )
+        if chat_pk is not None:
+            _hold_chat(s, chat_pk, not_before)
+
+
+def _hold_chat(s: Session, chat_pk: int, until: datetime) -> None:
+    s.execute(
+        update(Outbox)
+        .where(Outbox.chat_pk == chat_pk, Outbox.status == PENDING, Outbox.not_before < until)
+        .values(not_before=until)
+    )
+
+
+def pause_chat(db: Database, chat_pk: int, until: datetime) -> None:
+    """Nothing more to this chat before ``until`` (its order is kept)."""
+    with db.write() as s:
+        _hold_chat(s, chat_pk, until)
+
+
+def mark_dead(db: Database, row_id: int, error: str) -> None:
+    with db.write() as s:
+        s.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id)
+            .values(status=DEAD, lease_until=None, error=error[:500])
+        )
+
+
+def record_failure(db: Database, chat_pk: int) -> int:
+    """One more delivery failure in a row for the chat; returns the count."""
+    with db.write() as s:
+        return int(
+            s.scalar(
+                update(Chat)
+                .where(Chat.id == chat_pk)
+                .values(failures=Chat.failures + 1)
+                .returning(Chat.failures)
+            )
+            or 0
+        )
+
+
+def deactivate_chat(db: Database, chat_pk: int, reason: str) -> int:
+    """The chat is gone (blocked, kicked, deleted): inactive, its queue dead.
+
+    Subscriptions stay, so an officer who comes back keeps them.  Returns the
+    rows given up."""
+    with db.write() as s:
+        s.execute(
+            update(Chat).where(Chat.id == chat_pk).values(active=False, inactive_reason=reason)
+        )
+        return (
+            s.execute(
+                update(Outbox)
+                .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
+                .values(status=DEAD, lease_until=None, error=f"chat inactive: {reason}"[:500])
+            ).rowcount
+            or 0
+        )
+
+
+def stats(db: Database) -> dict[str, int]:
+    """Rows per status (all four keys present), for health checks and tests."""
+    with db.read() as s:
+        counts = dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
+    return {status: int(counts.get(status, 0)) for status in (PENDING, SENDING, SENT, DEAD)}
+
+
+def next_due(db: Database) -> datetime | None:
+    """When the earliest pending row becomes due (the sender sleeps until then)."""
+    with db.read() as s:
+        return s.scalar(select(func.min(Outbox.not_before)).where(Outbox.status == PENDING))
+
+
+def migrate_chat(db: Database, chat_pk: int, new_chat_id: str) -> int:
+    """A group became a supergroup: its id changes.  Returns the chat row to use now.
+
+    Usually the chat row just takes the new id.  If the supergroup is already
+    known (someone used the bot there first), the old chat's subscriptions,
+    deliveries and queue move to it and the old row is retired."""
+    from storage.models import Delivery, Subscription
+
+    with db.write() as s:
+        chat = s.get(Chat, chat_pk)
+        if chat is None:
+            return chat_pk
+        other = s.scalar(
+            select(Chat).where(
+                Chat.channel == chat.channel, Chat.chat_id == new_chat_id, Chat.id != chat_pk
+            )
+        )
+        if other is None:
+            chat.chat_id = new_chat_id
+            chat.kind = "supergroup"
+            return chat_pk
+        have = set(
+            s.execute(
+                select(Subscription.kind, Subscription.value).where(
+                    Subscription.chat_pk == other.id
+                )
+            ).all()
+        )
+        for sub in s.scalars(select(Subscription).where(Subscription.chat_pk == chat_pk)):
+            if (sub.kind, sub.value) not in have:
+                sub.chat_pk = other.id
+        delivered = set(s.scalars(select(Delivery.story_id).where(Delivery.chat_pk == other.id)))
+        for delivery in s.scalars(select(Delivery).where(Delivery.chat_pk == chat_pk)):
+            if delivery.story_id not in delivered:
+                s.add(
+                    Delivery(
+                        chat_pk=other.id,
+                        story_id=delivery.story_id,
+                        mode=delivery.mode,
+                        created_at=delivery.created_at,
+                        digest_sent_at=delivery.digest_sent_at,
+                    )
+                )
+        s.execute(
+            update(Outbox)
+            .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
+            .values(chat_pk=other.id)
+        )
+        other.active = True
+        other.inactive_reason = None
+        chat.active = False
+        chat.inactive_reason = f"migrated to {new_chat_id}"
+        return other.id
