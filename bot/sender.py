@@ -1,0 +1,414 @@
+"""The paced outbox sender, and the channel-neutral errors a transport raises.
+
+Proactive pacing, so Telegram has no reason to answer 429:
+
+* a token bucket for the whole bot (``global_rate``, 25/s, one token deep so a
+  burst can never put more than ~26 messages in any one second);
+* at least ``private_chat_interval`` (1 s) between two messages to one chat;
+* at most ``group_per_minute`` (20) messages in any 60 s to one group.
+
+And every answer handled: 429 → wait ``retry_after`` with the order kept (the
+row is re-queued and the chat's later rows held behind it; all chats pause
+when 429s hit several chats at once); blocked/kicked → after 3 failures in a
+row the chat is inactive and its queue dead; chat not found → inactive at
+once; migrated group → the chat takes its new id and the message is resent;
+bad markup → resent as plain text; 5xx/timeouts → back-off, 8 attempts, then
+dead (logged).  One log line per send, never with the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from typing import Protocol
+
+from bot.render import TELEGRAM_MAX, html_to_plain
+from feeds.config import Config
+from storage import outbox
+from storage.db import Database
+from storage.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+# --- errors a transport raises -------------------------------------------------------
+
+
+class RecipientGone(Exception):
+    """The chat cannot receive messages (blocked, kicked, deleted, deactivated).
+
+    ``final``: certain at once (chat not found); otherwise it takes
+    ``GONE_AFTER`` failures in a row, as a block can be a passing state."""
+
+    def __init__(self, reason: str = "", *, final: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.final = final
+
+
+class ChatMoved(Exception):
+    """The group became a supergroup with another id; resend there."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = str(new_chat_id)
+
+
+class RateLimited(Exception):
+    """Too many requests: wait ``retry_after`` seconds.  ``scope``: "global" when
+    the channel says the whole bot is limited, else None (unknown)."""
+
+    def __init__(self, retry_after: float, *, scope: str | None = None) -> None:
+        super().__init__(f"retry after {retry_after}")
+        self.retry_after = float(retry_after)
+        self.scope = scope
+
+
+class Transient(Exception):
+    """Worth retrying later (5xx, timeout, network)."""
+
+
+class Permanent(Exception):
+    """This message can never be sent as it is (400 other than the cases above)."""
+
+
+class BadMarkup(Exception):
+    """The channel rejected the formatting; plain text will do."""
+
+
+class Transport(Protocol):
+    """One channel's way to send a message (Telegram: bot.telegram_transport)."""
+
+    channel: str
+
+    async def send(
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        html: bool,
+        buttons_json: str | None,
+        silent: bool,
+        preview_url: str | None = None,
+    ) -> str:
+        """Send; return the channel's message id; raise the errors above."""
+        ...
+
+
+GONE_AFTER = 3
+_HREF = re.compile(r'<a\s+href="([^"]+)"')
+
+
+def preview_url(message: OutboxMessage) -> str | None:
+    """A push previews its story's page (the first link); nothing else previews."""
+    if message.kind != "push" or message.part != 0 or message.parse_mode != "HTML":
+        return None
+    match = _HREF.search(message.text)
+    return unescape(match.group(1)) if match else None
+
+
+class _Pacer:
+    """The three limits, on a monotonic clock."""
+
+    def __init__(self, config: Config, clock: Callable[[], float]) -> None:
+        d = config.delivery
+        self.rate = float(d.global_rate)
+        self.interval = float(d.private_chat_interval)
+        self.group_limit = int(d.group_per_minute)
+        self.clock = clock
+        self.tokens = 1.0
+        self.refilled = clock()
+        self.paused_until = 0.0
+        self.ready: dict[int, float] = {}  # chat_pk -> earliest next send
+        self.groups: dict[int, deque[float]] = {}
+
+    def not_ready(self) -> set[int]:
+        now = self.clock()
+        for pk in [pk for pk, at in self.ready.items() if at <= now]:
+            del self.ready[pk]
+        return set(self.ready)
+
+    async def take_global(self) -> None:
+        """Wait for a token of the global bucket (and the end of a global pause)."""
+        while True:
+            now = self.clock()
+            self.tokens = min(1.0, self.tokens + (now - self.refilled) * self.rate)
+            self.refilled = now
+            wait = max(self.paused_until - now, 0.0)
+            if not wait and self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return
+            await asyncio.sleep(max(wait, (1.0 - self.tokens) / self.rate))
+
+    def sent_to(self, message: OutboxMessage) -> None:
+        """Record a send to the chat; it is not ready again before its limit allows."""
+        now = self.clock()
+        if message.is_group:
+            window = self.groups.setdefault(message.chat_pk, deque())
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            window.append(now)
+            # Full window: ready when its oldest send leaves it.  Else spread a little.
+            at = window[0] + 60.0 if len(window) >= self.group_limit else now + self.interval
+        else:
+            at = now + self.interval
+        self.ready[message.chat_pk] = max(self.ready.get(message.chat_pk, 0.0), at)
+
+    def hold(self, chat_pk: int, seconds: float) -> None:
+        self.ready[chat_pk] = max(self.ready.get(chat_pk, 0.0), self.clock() + seconds)
+
+
+class OutboxSender:
+    """Claims due outbox rows and sends them through the chat's channel transport."""
+
+    def __init__(
+        self,
+        db: Database,
+        transports: dict[str, Transport],
+        config: Config,
+        *,
+        worker_id: str = "sender",
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease_seconds: float = 120.0,
+        batch: int = 50,
+        max_in_flight: int = 32,
+        retry_base: float = 2.0,
+        max_attempts: int = 8,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.transports = transports
+        self.config = config
+        self.worker_id = worker_id
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self.retry_base = retry_base
+        self.max_attempts = max_attempts
+        self.idle_poll = idle_poll
+        self.pacer = _Pacer(config, clock)
+        self.sent = 0
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()  # chat pks
+        self._recent_429: deque[tuple[float, int]] = deque()
+
+    # --- loop --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until ``stop`` is set; messages in hand are finished first."""
+        try:
+            while not stop.is_set():
+                claimed = await self._round()
+                if not claimed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), await self._idle_wait())
+        finally:
+            await self._settle()
+
+    async def drain(self, timeout: float) -> int:
+        """Send everything due now, waiting out retries that fall within ``timeout``;
+        returns the number of messages sent."""
+        before = self.sent
+        deadline = self.clock() + timeout
+        horizon = self.wall_clock() + timedelta(seconds=timeout)
+        while self.clock() < deadline:
+            claimed = await self._round()
+            if claimed:
+                continue
+            if not self._tasks and not await asyncio.to_thread(self._work_before, horizon):
+                break
+            await asyncio.sleep(min(0.05, max(deadline - self.clock(), 0)))
+        await self._settle()
+        return self.sent - before
+
+    def _work_before(self, horizon: datetime) -> bool:
+        due = outbox.next_due(self.db)
+        return due is not None and due <= horizon
+
+    async def _idle_wait(self) -> float:
+        due = await asyncio.to_thread(outbox.next_due, self.db)
+        if due is None:
+            return self.idle_poll
+        seconds = (due - self.wall_clock()).total_seconds()
+        return min(max(seconds, 0.05), self.idle_poll)
+
+    async def _settle(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _round(self) -> int:
+        """Claim what may be sent now and start sending it; returns rows claimed."""
+        free = self._max_in_flight - len(self._tasks)
+        if free <= 0:
+            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        exclude = self.pacer.not_ready() | self._in_flight
+        messages = await asyncio.to_thread(
+            outbox.claim,
+            self.db,
+            self.worker_id,
+            min(free, self.batch),
+            self.lease_seconds,
+            self.wall_clock(),
+            exclude_chats=exclude,
+        )
+        for message in messages:
+            await self.pacer.take_global()
+            self.pacer.sent_to(message)
+            self._in_flight.add(message.chat_pk)
+            task = asyncio.create_task(self._deliver(message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(messages)
+
+    # --- one message ------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            async with self._slots:
+                await self._send(message)
+        except Exception:  # never lose the loop to one message; the lease brings it back
+            log.exception("send chat=%s outbox=%d outcome=crash", message.chat_id, message.id)
+        finally:
+            self._in_flight.discard(message.chat_pk)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        transport = self.transports.get(message.channel)
+        if transport is None:
+            await self._db(outbox.mark_dead, self.db, message.id, f"no {message.channel} channel")
+            self._log(message, "dead", error="no transport")
+            return
+        try:
+            message_id = await transport.send(
+                message.chat_id,
+                message.text,
+                html=message.parse_mode == "HTML",
+                buttons_json=message.buttons,
+                silent=message.silent,
+                preview_url=preview_url(message),
+            )
+        except RateLimited as exc:
+            await self._rate_limited(message, exc)
+        except ChatMoved as exc:
+            new_pk = await self._db(outbox.migrate_chat, self.db, message.chat_pk, exc.new_chat_id)
+            await self._retry(message, 0, f"moved to {exc.new_chat_id}", count=False)
+            self._log(message, "moved", new_chat_id=exc.new_chat_id, chat_pk=new_pk)
+        except BadMarkup as exc:
+            await self._bad_markup(message, str(exc))
+        except RecipientGone as exc:
+            await self._gone(message, exc)
+        except Permanent as exc:
+            await self._db(outbox.mark_dead, self.db, message.id, str(exc))
+            self._log(message, "dead", error=str(exc))
+        except Exception as exc:  # Transient, and anything the transport did not foresee
+            await self._transient(message, exc)
+        else:
+            await self._db(outbox.mark_sent, self.db, message.id, message_id, self.wall_clock())
+            self.sent += 1
+            self._log(message, "sent", message_id=message_id)
+
+    async def _rate_limited(self, message: OutboxMessage, exc: RateLimited) -> None:
+        now = self.clock()
+        self._recent_429.append((now, message.chat_pk))
+        while self._recent_429 and self._recent_429[0][0] < now - 1.0:
+            self._recent_429.popleft()
+        chats_hit = {pk for _t, pk in self._recent_429}
+        # Pacing keeps every chat under its own limit, so 429s on several chats at
+        # once mean the bot as a whole is limited: everyone waits.
+        if exc.scope == "global" or len(chats_hit) > 1:
+            self.pacer.paused_until = max(self.pacer.paused_until, now + exc.retry_after)
+        self.pacer.hold(message.chat_pk, exc.retry_after)
+        await self._retry(message, exc.retry_after, str(exc), count=False)
+        self._log(message, "rate_limited", retry_after=exc.retry_after)
+
+    async def _bad_markup(self, message: OutboxMessage, error: str) -> None:
+        if message.parse_mode is None:
+            await self._db(outbox.mark_dead, self.db, message.id, error)
+            self._log(message, "dead", error=error)
+            return
+        plain = html_to_plain(message.text)
+        if len(plain) > TELEGRAM_MAX:
+            plain = plain[: TELEGRAM_MAX - 1] + "…"
+        await self._retry(message, 0, f"bad markup: {error}", count=False, text=plain, plain=True)
+        self._log(message, "as_plain", error=error)
+
+    async def _gone(self, message: OutboxMessage, exc: RecipientGone) -> None:
+        failures = GONE_AFTER
+        if not exc.final:
+            failures = await self._db(outbox.record_failure, self.db, message.chat_pk)
+        if failures >= GONE_AFTER or message.attempts >= self.max_attempts:
+            reason = exc.reason or "recipient gone"
+            dropped = await self._db(outbox.deactivate_chat, self.db, message.chat_pk, reason)
+            self._log(message, "chat_inactive", error=reason, dropped=dropped)
+            return
+        await self._retry(message, self._backoff(message.attempts), exc.reason)
+        self._log(message, "gone_retry", error=exc.reason, failures=failures)
+
+    async def _transient(self, message: OutboxMessage, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if message.attempts >= self.max_attempts:
+            await self._db(outbox.mark_dead, self.db, message.id, error)
+            log.error(
+                "send chat=%s outbox=%d outcome=dead attempts=%d error=%s",
+                message.chat_id,
+                message.id,
+                message.attempts,
+                error,
+            )
+            return
+        delay = self._backoff(message.attempts)
+        await self._retry(message, delay, error)
+        self._log(message, "retry", error=error, delay=delay)
+
+    def _backoff(self, attempts: int) -> float:
+        return min(self.retry_base * 2 ** max(attempts - 1, 0), 600.0)
+
+    async def _retry(
+        self,
+        message: OutboxMessage,
+        delay: float,
+        error: str,
+        *,
+        count: bool = True,
+        text: str | None = None,
+        plain: bool = False,
+    ) -> None:
+        when = self.wall_clock() + timedelta(seconds=delay)
+        kwargs: dict[str, object] = {"count_attempt": count, "text": text}
+        if plain:
+            kwargs["parse_mode"] = None
+        await asyncio.to_thread(
+            lambda: outbox.mark_retry(self.db, message.id, when, error, **kwargs)
+        )  # type: ignore[arg-type]
+        if delay:
+            self.pacer.hold(message.chat_pk, delay)
+
+    @staticmethod
+    async def _db(func, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.to_thread(func, *args)
+
+    @staticmethod
+    def _log(message: OutboxMessage, outcome: str, **fields: object) -> None:
+        extra = " ".join(f"{k}={v}" for k, v in fields.items())
+        log.info(
+            "send channel=%s chat=%s outbox=%d kind=%s part=%d attempt=%d outcome=%s %s",
+            message.channel,
+            message.chat_id,
+            message.id,
+            message.kind,
+            message.part,
+            message.attempts,
+            outcome,
+            extra,
+        )
