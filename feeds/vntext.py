@@ -19,36 +19,60 @@ from collections.abc import Iterable
 
 # --- canonical form -------------------------------------------------------
 
-_MOJIBAKE = str.maketrans({"Ð": "Đ", "ð": "đ"})  # eth, a common stand-in for Đ/đ
-_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-
-# Old-style tone placement (hoà, thuỷ) -> first-vowel form (hòa, thủy), only in
-# open syllables (next char not a letter), and never for "qu" where u is part of
-# the consonant (quý stays).  The rule of vi-textmatch (MIT), rewritten here.
-_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
-_OLD_STYLE = re.compile(
-    r"(?<![qQ])([oOuU])([aăeAĂEyY])([" + _TONES + r"])(?![^\W\d_])",
+# One translation pass: Ð/ð (eth, a common stand-in for Đ/đ) repaired, odd
+# spaces made plain spaces, invisible characters dropped.
+_CLEAN = str.maketrans(
+    {
+        "Ð": "Đ",
+        "ð": "đ",
+        **{chr(c): " " for c in (0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)},
+        "\t": " ",
+        "\f": " ",
+        "\v": " ",
+        **{chr(c): None for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD)},
+    }
 )
 
+# Old-style tone placement (hoà, thuỷ) -> first-vowel form (hòa, thủy), in open
+# syllables only (next char not a letter), and never after q, where u belongs
+# to the consonant (quý stays).  The rule of vi-textmatch (MIT), applied to
+# NFC text through a table of the composed pairs: oa, oă, oe take the tone on
+# o; uy takes it on u.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
 
-def _move_tone(match: re.Match[str]) -> str:
-    first, second, tone = match.groups()
-    # oa/oe take the tone on o; uy takes it on u (thủy, ủy).
-    if (first in "oO" and second in "aăeAĂE") or (first in "uU" and second in "yY"):
-        return first + tone + second
-    return match.group(0)
+
+def _old_style_pairs() -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for first, seconds in (("o", "aăe"), ("u", "y")):
+        for second in seconds:
+            for tone in _TONES:
+                for f, s2 in (
+                    (a, b) for a in (first, first.upper()) for b in (second, second.upper())
+                ):
+                    old = f + unicodedata.normalize("NFC", s2 + tone)
+                    new = unicodedata.normalize("NFC", f + tone) + s2
+                    pairs[old] = new
+    return pairs
+
+
+_PAIRS = _old_style_pairs()
+_NEEDS_CLEAN = re.compile("[" + "".join(re.escape(chr(c)) for c in _CLEAN) + "]")
+
+# Simple character classes keep the scan fast; _PAIRS decides which pairs change.
+_OLD_STYLE = re.compile(
+    r"(?<![qQ])[oOuU][" + "".join(sorted({p[1] for p in _PAIRS})) + r"](?![^\W\d_])"
+)
 
 
 def normalize(text: str) -> str:
     """Canonical display-safe form: NFC, Đ repaired, odd spaces, one tone rule."""
     if not text:
         return ""
-    text = _INVISIBLE.sub("", text.translate(_MOJIBAKE))
-    text = _SPACES.sub(" ", text)
-    decomposed = unicodedata.normalize("NFD", text)
-    decomposed = _OLD_STYLE.sub(_move_tone, decomposed)
-    return unicodedata.normalize("NFC", decomposed)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _NEEDS_CLEAN.search(text):  # translate() is slow; most text needs nothing
+        text = text.translate(_CLEAN)
+    return _OLD_STYLE.sub(lambda m: _PAIRS.get(m.group(0), m.group(0)), text)
 
 
 # --- match keys -----------------------------------------------------------
@@ -61,10 +85,28 @@ def exact_key(text: str) -> str:
     return " ".join(_WORD.findall(normalize(text).casefold()))
 
 
+def _fold_table() -> dict[int, str]:
+    """Every Latin letter with diacritics -> its base letter (đ->d, Đ->D)."""
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for start, end in ((0x00C0, 0x024F), (0x1E00, 0x1EFF)):
+        for code in range(start, end + 1):
+            base = "".join(
+                c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c)
+            )
+            if base and base != chr(code) and base.isascii():
+                table[code] = base
+    # Lone combining marks (NFD input) disappear.
+    for code in range(0x0300, 0x0370):
+        table[code] = ""
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
     """Remove diacritics and map đ->d, keeping everything else (case included)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text.translate(_FOLD)
 
 
 def fold_key(text: str) -> str:

@@ -102,6 +102,17 @@ class Database:
         self.engine.dispose()
 
 
+def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either engine (rows that exist are kept)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(model).on_conflict_do_nothing(), rows)
+
+
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     db = Database(url)
     if upgrade:

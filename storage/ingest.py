@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from feeds.fingerprint import (
     FingerprintIndex,
     content_hash,
-    is_near_duplicate,
     simhash,
     to_signed,
     to_unsigned,
@@ -39,7 +38,7 @@ from feeds.fingerprint import (
 from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
 from feeds.source_config import SourceConfig
 from feeds.urls import canonical_url, digest, item_keys
-from storage.db import Database
+from storage.db import Database, insert_ignore
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
 
 log = logging.getLogger(__name__)
@@ -177,7 +176,7 @@ def _store(
             return result
         baseline = not row.baseline_done
         index = _fingerprints(db, session, now)
-        pending_fps: list[tuple[int, int]] = []
+        pending_fps: list[tuple[int, int, str]] = []
         for candidate in outcome.candidates:
             _store_candidate(
                 session,
@@ -202,8 +201,8 @@ def _store(
             row.feed_url = outcome.state.feed_url
         row.items_total += result.new_items
     # Only committed stories enter the shared index.
-    for story_id, fp in pending_fps:
-        index.add(story_id, fp)
+    for story_id, fp, text in pending_fps:
+        index.add(story_id, fp, text)
     return result
 
 
@@ -229,7 +228,7 @@ def _record_failure(
 def _store_candidate(
     session: Session,
     index: FingerprintIndex,
-    pending_fps: list[tuple[int, int]],
+    pending_fps: list[tuple[int, int, str]],
     source: Source,
     candidate: Candidate,
     analysis: AnalysisLike | None,
@@ -253,12 +252,12 @@ def _store_candidate(
             baseline=baseline,
             fingerprint=to_signed(fp) if fp is not None else None,
         )
+        if analysis is not None:  # before the flush: no loading of empty collections
+            apply_analysis(story, analysis, now)
         session.add(story)
         session.flush()
-        if analysis is not None:
-            apply_analysis(story, analysis, now)
         if fp is not None:
-            pending_fps.append((story.id, fp))
+            pending_fps.append((story.id, fp, text))
         result.new_story_ids.append(story.id)
     else:
         result.joined_story_ids.append(story.id)
@@ -279,8 +278,7 @@ def _store_candidate(
     )
     session.add(item)
     session.flush()
-    for key in keys:
-        session.merge(SeenKey(key=key, item_id=item.id))
+    insert_ignore(session, SeenKey, [{"key": key, "item_id": item.id} for key in keys])
     result.new_items += 1
 
 
@@ -324,27 +322,23 @@ def _find_story(
             return session.get(Story, story_id), True
     if fp is None:
         return None, False
-    for story_id in index.candidates(fp):
-        other = session.get(Story, story_id)
-        other_text = session.scalars(
+
+    def text_of(story_id: int) -> str | None:
+        return session.scalars(
             select(Item.text).where(Item.story_id == story_id, Item.text.is_not(None)).limit(1)
         ).first()
-        if (
-            other is not None
-            and other_text
-            and other.fingerprint is not None
-            and is_near_duplicate(text, fp, other_text, to_unsigned(other.fingerprint))
-        ):
-            return other, False
-    return None, False
+
+    story_id = index.find(fp, text, text_of)
+    return (session.get(Story, story_id) if story_id is not None else None), False
 
 
 def apply_analysis(story: Story, analysis: AnalysisLike, now: datetime) -> None:
     """Replace a story's summary, units, topics and events with a new analysis."""
     story.summary = analysis.summary or None
-    story.units.clear()
-    story.topics.clear()
-    story.events.clear()
+    if story.id is not None:  # re-analysis of a stored story
+        story.units.clear()
+        story.topics.clear()
+        story.events.clear()
     seen_units: set[str] = set()
     names = _unit_names()
     for unit in analysis.units:
