@@ -1,0 +1,423 @@
+"""Chat and subscription queries: who follows what, and their settings.
+
+Every function takes an open :class:`~sqlalchemy.orm.Session` (from
+``Database.write()`` for changes, ``read()`` for queries) so that a command's
+checks and changes happen in one transaction.  Nothing here knows a channel's
+API: ``channel`` is just "telegram", "zalo"...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Chat,
+    Delivery,
+    Item,
+    Outbox,
+    Story,
+    StoryEvent,
+    StoryTopic,
+    StoryUnit,
+    Subscription,
+    utcnow,
+)
+
+MAX_SUBSCRIPTIONS = 50  # per chat: more is unmanageable in a chat UI (anchors-bots.md, rssbot#117)
+SUBSCRIPTION_KINDS = ("unit", "topic", "keyword")
+
+
+class SubscriptionLimitError(Exception):
+    """The chat already follows :data:`MAX_SUBSCRIPTIONS` things."""
+
+
+# --- chats -------------------------------------------------------------------
+
+
+def find_chat(session: Session, channel: str, chat_id: str) -> Chat | None:
+    return session.scalar(select(Chat).where(Chat.channel == channel, Chat.chat_id == chat_id))
+
+
+def get_or_create_chat(
+    session: Session,
+    channel: str,
+    chat_id: str,
+    *,
+    kind: str = "private",
+    title: str | None = None,
+    language: str = "vi",
+    now: datetime | None = None,
+) -> Chat:
+    """The chat, created when new.  An inactive chat comes back (it said /start again):
+    failures are forgotten and only news discovered from now on is pushed to it."""
+    now = now or utcnow()
+    chat = find_chat(session, channel, chat_id)
+    if chat is None:
+        chat = Chat(
+            channel=channel,
+            chat_id=chat_id,
+            kind=kind,
+            title=title,
+            language=language,
+            since=now,
+            created_at=now,
+        )
+        session.add(chat)
+        session.flush()
+        return chat
+    if not chat.active:
+        chat.active = True
+        chat.inactive_reason = None
+        chat.failures = 0
+        chat.since = now
+    if title and chat.title != title:
+        chat.title = title
+    if kind and chat.kind != kind:
+        chat.kind = kind
+    return chat
+
+
+def mark_inactive(session: Session, chat_pk: int, reason: str) -> None:
+    """Stop delivering to a chat (blocked, kicked, not found); its subscriptions stay."""
+    session.execute(
+        update(Chat).where(Chat.id == chat_pk).values(active=False, inactive_reason=reason)
+    )
+
+
+def forget_chat(session: Session, chat: Chat) -> None:
+    """/stop: delete the chat with its subscriptions, deliveries and queued messages."""
+    # Explicit deletes rather than relying on ON DELETE CASCADE alone: the
+    # outbox and deliveries have no ORM relationship to cascade through.
+    session.execute(delete(Outbox).where(Outbox.chat_pk == chat.id))
+    session.execute(delete(Delivery).where(Delivery.chat_pk == chat.id))
+    session.execute(delete(Subscription).where(Subscription.chat_pk == chat.id))
+    session.delete(chat)
+    session.flush()
+
+
+def migrate_chat(session: Session, channel: str, old_id: str, new_id: str) -> Chat | None:
+    """A group became a supergroup with another id: move the chat there.
+
+    When the new id already has a chat (someone used the bot in the supergroup
+    first), the old chat's subscriptions are merged into it and the old chat is
+    deleted.  Returns the chat now living at ``new_id`` (None if neither exists).
+    """
+    old = find_chat(session, channel, old_id)
+    new = find_chat(session, channel, new_id)
+    if old is None:
+        return new
+    if new is None:
+        old.chat_id = new_id
+        old.kind = "supergroup"
+        session.flush()
+        return old
+    have = {(s.kind, s.value) for s in new.subscriptions}
+    for sub in list(old.subscriptions):
+        if (sub.kind, sub.value) not in have and len(new.subscriptions) < MAX_SUBSCRIPTIONS:
+            new.subscriptions.append(
+                Subscription(
+                    kind=sub.kind,
+                    value=sub.value,
+                    label=sub.label,
+                    include_children=sub.include_children,
+                    exclude=sub.exclude,
+                )
+            )
+    # Settings chosen in the old group win over the defaults of a fresh chat.
+    new.digest_time = new.digest_time or old.digest_time
+    new.quiet_start, new.quiet_end = (
+        (new.quiet_start, new.quiet_end) if new.quiet_start else (old.quiet_start, old.quiet_end)
+    )
+    new.active = True
+    new.inactive_reason = None
+    forget_chat(session, old)
+    return new
+
+
+# --- subscriptions -------------------------------------------------------------
+
+
+def list_subscriptions(session: Session, chat: Chat) -> list[Subscription]:
+    return list(
+        session.scalars(
+            select(Subscription).where(Subscription.chat_pk == chat.id).order_by(Subscription.id)
+        )
+    )
+
+
+def add_subscription(
+    session: Session,
+    chat: Chat,
+    kind: str,
+    value: str,
+    label: str,
+    *,
+    include_children: bool = True,
+    exclude: str = "",
+) -> tuple[Subscription, bool]:
+    """Follow something; (subscription, True) when new, (existing one, False) otherwise.
+
+    Raises :class:`SubscriptionLimitError` when the chat is full.
+    """
+    if kind not in SUBSCRIPTION_KINDS:
+        raise ValueError(f"unknown subscription kind {kind!r}")
+    existing = session.scalar(
+        select(Subscription).where(
+            Subscription.chat_pk == chat.id, Subscription.kind == kind, Subscription.value == value
+        )
+    )
+    if existing is not None:
+        return existing, False
+    count = session.scalar(
+        select(func.count(Subscription.id)).where(Subscription.chat_pk == chat.id)
+    )
+    if (count or 0) >= MAX_SUBSCRIPTIONS:
+        raise SubscriptionLimitError(chat.id)
+    sub = Subscription(
+        chat_pk=chat.id,
+        kind=kind,
+        value=value,
+        label=label,
+        include_children=include_children,
+        exclude=exclude,
+    )
+    session.add(sub)
+    session.flush()
+    return sub, True
+
+
+def get_subscription(session: Session, chat: Chat, sub_id: int) -> Subscription | None:
+    """The chat's subscription ``sub_id`` (None when it belongs to another chat)."""
+    return session.scalar(
+        select(Subscription).where(Subscription.id == sub_id, Subscription.chat_pk == chat.id)
+    )
+
+
+def find_subscription(session: Session, chat: Chat, kind: str, value: str) -> Subscription | None:
+    return session.scalar(
+        select(Subscription).where(
+            Subscription.chat_pk == chat.id, Subscription.kind == kind, Subscription.value == value
+        )
+    )
+
+
+def remove_subscription(session: Session, chat: Chat, sub_id: int) -> Subscription | None:
+    """Delete the chat's subscription ``sub_id``; returns what was removed, if anything."""
+    sub = get_subscription(session, chat, sub_id)
+    if sub is not None:
+        session.delete(sub)
+        session.flush()
+    return sub
+
+
+def set_include_children(session: Session, sub: Subscription, include: bool) -> None:
+    sub.include_children = include
+    session.flush()
+
+
+def active_subscriptions_rows(session: Session) -> list[Row]:
+    """(chat_pk, kind, value, include_children, exclude) of every active chat, as Core
+    rows: 100k of them load in ~0.15 s, ORM objects would take ~1 s (scale.md §4)."""
+    query = (
+        select(
+            Subscription.chat_pk,
+            Subscription.kind,
+            Subscription.value,
+            Subscription.include_children,
+            Subscription.exclude,
+        )
+        .join(Chat, Chat.id == Subscription.chat_pk)
+        .where(Chat.active.is_(True))
+        .order_by(Subscription.chat_pk, Subscription.id)
+    )
+    return list(session.execute(query).all())
+
+
+# --- settings ------------------------------------------------------------------
+
+
+def set_digest(session: Session, chat: Chat, at: time | None) -> None:
+    """Daily digest at ``at`` (local time), or off with None."""
+    chat.digest_time = at
+    session.flush()
+
+
+def set_remind_days(session: Session, chat: Chat, days: Sequence[int]) -> None:
+    """Remind N days before each deadline; an empty list turns reminders off."""
+    ordered = sorted({int(d) for d in days}, reverse=True)
+    chat.remind_days = ",".join(str(d) for d in ordered)
+    session.flush()
+
+
+def remind_days(chat: Chat) -> list[int]:
+    return [int(d) for d in chat.remind_days.split(",") if d.strip()]
+
+
+def set_quiet(session: Session, chat: Chat, start: time | None, end: time | None) -> None:
+    """Quiet hours (pushes wait, silently, until ``end``); both None turns them off."""
+    chat.quiet_start, chat.quiet_end = (start, end) if start and end else (None, None)
+    session.flush()
+
+
+def set_language(session: Session, chat: Chat, language: str) -> None:
+    if language not in ("vi", "en"):
+        raise ValueError(f"unsupported language {language!r}")
+    chat.language = language
+    session.flush()
+
+
+# --- reading the store for commands ------------------------------------------------
+
+_NEWEST = func.coalesce(Story.published_at, Story.first_seen_at)
+
+
+def story_ids_newest(session: Session, *, limit: int) -> list[int]:
+    """The newest stories, by publication time, else discovery time."""
+    query = select(Story.id).order_by(_NEWEST.desc(), Story.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def followed_keys(session: Session, chat: Chat | None) -> set[tuple[str, str]]:
+    """(kind, value) of everything the chat follows."""
+    if chat is None:
+        return set()
+    rows = session.execute(
+        select(Subscription.kind, Subscription.value).where(Subscription.chat_pk == chat.id)
+    )
+    return {(kind, value) for kind, value in rows}
+
+
+def story_ids_for_unit(
+    session: Session, unit_id: str, *, include_children: bool, limit: int
+) -> list[int]:
+    """Newest stories about a unit (and its sub-units: ingest stores their ancestors)."""
+    query = select(Story.id).join(StoryUnit, StoryUnit.story_id == Story.id)
+    query = query.where(StoryUnit.unit_id == unit_id)
+    if not include_children:
+        query = query.where(StoryUnit.direct.is_(True))
+    query = query.order_by(_NEWEST.desc(), Story.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def story_ids_for_topic(session: Session, topic_id: str, *, limit: int) -> list[int]:
+    query = (
+        select(Story.id)
+        .join(StoryTopic, StoryTopic.story_id == Story.id)
+        .where(StoryTopic.topic_id == topic_id)
+        .order_by(_NEWEST.desc(), Story.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class StoryText:
+    """What keyword filters read: the title and every text the story's items carry."""
+
+    id: int
+    title: str
+    text: str
+
+
+def story_texts(session: Session, *, offset: int, limit: int) -> list[StoryText]:
+    """A page of stories, newest first, with their titles, sapos and texts."""
+    ids = list(
+        session.scalars(
+            select(Story.id).order_by(_NEWEST.desc(), Story.id.desc()).offset(offset).limit(limit)
+        )
+    )
+    if not ids:
+        return []
+    titles = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(ids))).all())
+    parts: dict[int, list[str]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(Item.story_id, Item.description, Item.text).where(Item.story_id.in_(ids))
+    )
+    for story_id, description, text in rows:
+        parts[story_id].extend(p for p in (description, text) if p)
+    return [StoryText(i, titles[i], "\n".join(parts[i])) for i in ids]
+
+
+@dataclass(frozen=True)
+class UpcomingEvent:
+    event_id: int
+    story_id: int
+    date: date
+    time: time | None
+    kind: str
+    what: str
+
+
+def upcoming_events(session: Session, start: date, end: date) -> list[UpcomingEvent]:
+    """Stored events dated in [start, end], by date."""
+    rows = session.execute(
+        select(
+            StoryEvent.id,
+            StoryEvent.story_id,
+            StoryEvent.date,
+            StoryEvent.time,
+            StoryEvent.kind,
+            StoryEvent.what,
+        )
+        .where(StoryEvent.date >= start, StoryEvent.date <= end)
+        .order_by(StoryEvent.date, StoryEvent.time, StoryEvent.id)
+    )
+    return [UpcomingEvent(*row) for row in rows]
+
+
+def story_unit_ids(session: Session, story_ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
+    """Each story's units as (unit id, direct), ancestors included."""
+    out: dict[int, list[tuple[str, bool]]] = {i: [] for i in story_ids}
+    if not story_ids:
+        return out
+    rows = session.execute(
+        select(StoryUnit.story_id, StoryUnit.unit_id, StoryUnit.direct).where(
+            StoryUnit.story_id.in_(list(story_ids))
+        )
+    )
+    for story_id, unit_id, direct in rows:
+        out[story_id].append((unit_id, direct))
+    return out
+
+
+# --- operators -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatStats:
+    chats_active: int
+    chats_inactive: int
+    subscriptions: dict[str, int]
+    stories: int
+    outbox: dict[str, int]
+    pushes_today: int
+
+
+def chat_stats(session: Session, day_start: datetime) -> ChatStats:
+    """Counters for /stats; ``day_start`` is local midnight (aware)."""
+    active = dict(session.execute(select(Chat.active, func.count()).group_by(Chat.active)).all())
+    kinds = dict(
+        session.execute(select(Subscription.kind, func.count()).group_by(Subscription.kind)).all()
+    )
+    outbox = dict(
+        session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    )
+    pushes = session.scalar(
+        select(func.count(Outbox.id)).where(
+            Outbox.kind == "push", Outbox.status == "sent", Outbox.sent_at >= day_start
+        )
+    )
+    return ChatStats(
+        chats_active=active.get(True, 0),
+        chats_inactive=active.get(False, 0),
+        subscriptions={k: kinds.get(k, 0) for k in SUBSCRIPTION_KINDS},
+        stories=session.scalar(select(func.count(Story.id))) or 0,
+        outbox={s: outbox.get(s, 0) for s in ("pending", "sending", "sent", "dead")},
+        pushes_today=pushes or 0,
+    )
