@@ -29,9 +29,10 @@ def run_analyze(args: argparse.Namespace, config: Config) -> int:
     from feeds.topics import TopicClassifier, default_classifier
 
     if args.jsonl:
-        for line in sys.stdin:
-            if line.strip():
-                print(json.dumps(analyze_jsonl_line(line), ensure_ascii=False), flush=True)
+        # One result line per input line, in order: a blank or bad line gives an
+        # error object on its line, so results stay aligned with the input.
+        for number, line in enumerate(sys.stdin, 1):
+            print(json.dumps(analyze_jsonl_line(line, number), ensure_ascii=False), flush=True)
         return 0
     published = None
     if args.published:
