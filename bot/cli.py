@@ -61,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("reanalyze", help="re-analyze every stored story (after a taxonomy change)")
 
+    sub.add_parser("run", help="run the bot: poll, deliver, answer chat (needs TELEGRAM_BOT_TOKEN)")
+
+    p = sub.add_parser("digest", help="send today's digest now")
+    p.add_argument("--now", action="store_true", help="queue and send it now")
+    p.add_argument("--chat", metavar="ID", help="only this Telegram chat id")
+
+    p = sub.add_parser("send-test", help="send a test message to a chat")
+    p.add_argument("chat", metavar="CHAT")
+    p.add_argument("text", metavar="TEXT")
+
     p = sub.add_parser("demo", help="offline demo on the bundled sample union site")
     p.add_argument("--no-chat", action="store_true", help="poll and print, without the chat")
     p.add_argument("--script", metavar="FILE", help="read chat lines from FILE instead of stdin")
@@ -208,7 +218,28 @@ def cmd_reanalyze(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator_commands import cmd_run as run
+
+    return run(args, config)
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator_commands import cmd_digest as digest
+
+    return digest(args, config)
+
+
+def cmd_send_test(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator_commands import cmd_send_test as send_test
+
+    return send_test(args, config)
+
+
 HANDLERS: dict[str, Handler] = {
+    "run": cmd_run,
+    "digest": cmd_digest,
+    "send-test": cmd_send_test,
     "poll": cmd_poll,
     "items": cmd_items,
     "sources": cmd_sources,

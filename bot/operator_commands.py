@@ -1,0 +1,108 @@
+"""Operator commands that talk to chat: ``run``, ``digest --now``, ``send-test``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from feeds.config import Config
+from storage.db import Database, open_database
+from storage.models import Chat
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+
+def _token() -> str | None:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        print(
+            f"congdoan-bot: set {TOKEN_ENV} (the token from @BotFather) to talk to Telegram; "
+            "`congdoan-bot demo` runs without one.",
+            file=sys.stderr,
+        )
+        return None
+    return token
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from bot.telegram_app import run_telegram
+
+    token = _token()
+    if token is None:
+        return 2
+    db = open_database(config.database_url)
+    run_telegram(config, db, token)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    """Queue today's digest now (for every chat with stories waiting, or one chat) and send it."""
+    from bot.digest import enqueue_digest
+
+    if not args.now:
+        print("congdoan-bot: digests are sent by `run` at each chat's hour; use --now to send one now",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    token = _token()
+    if token is None:
+        return 2
+    db = open_database(config.database_url)
+    now = datetime.now(UTC)
+    with db.read() as s:
+        query = select(Chat.id).where(Chat.active.is_(True), Chat.channel == "telegram")
+        if args.chat is not None:
+            query = query.where(Chat.chat_id == str(args.chat))
+        chats = list(s.scalars(query))
+    if args.chat is not None and not chats:
+        print(f"congdoan-bot: no active Telegram chat {args.chat}", file=sys.stderr)
+        return 1
+    queued = sum(
+        enqueue_digest(db, pk, now.astimezone(config.tz).date(), config, now=now) for pk in chats
+    )
+    sent = asyncio.run(_drain(config, db, token))
+    print(f"Digest: {queued} messages queued for {len(chats)} chats, {sent} sent.")
+    return 0
+
+
+async def _drain(config: Config, db: Database, token: str, timeout: float = 600.0) -> int:
+    from telegram import Bot
+
+    from bot.sender import OutboxSender
+    from bot.telegram_transport import TelegramTransport
+
+    base_url = config.telegram.base_url or "https://api.telegram.org/bot"
+    async with Bot(token, base_url=base_url) as bot:
+        sender = OutboxSender(db, {"telegram": TelegramTransport(bot)}, config)
+        return await sender.drain(timeout)
+
+
+def cmd_send_test(args: argparse.Namespace, config: Config) -> int:
+    """Send one plain message to a chat id, and say what Telegram answered."""
+    from bot.sender import ChatMoved, Permanent, RateLimited, RecipientGone, Transient
+    from bot.telegram_transport import TelegramTransport
+
+    token = _token()
+    if token is None:
+        return 2
+
+    async def send() -> str:
+        from telegram import Bot
+
+        base_url = config.telegram.base_url or "https://api.telegram.org/bot"
+        async with Bot(token, base_url=base_url) as bot:
+            return await TelegramTransport(bot).send(
+                str(args.chat), args.text, html=False, buttons_json=None, silent=False
+            )
+
+    try:
+        message_id = asyncio.run(send())
+    except (RecipientGone, ChatMoved, RateLimited, Transient, Permanent) as exc:
+        print(f"Not sent: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Sent to {args.chat}: message {message_id}.")
+    return 0

@@ -1,0 +1,139 @@
+"""The Telegram process: one python-telegram-bot Application that polls the
+sources on schedule, routes new stories, sends the outbox and answers chat.
+
+* Handlers come from :mod:`bot.telegram_channel` (the command router behind them
+  is channel-neutral).
+* The JobQueue (APScheduler 3 under PTB) runs the ticks of :mod:`bot.periodic`:
+  polling every ``POLL_TICK`` seconds (each source still keeps its own
+  ``poll_interval``), digests and reminders every minute.  Ticks read what is due
+  from the database, so nothing scheduled lives only in memory, and a generous
+  ``misfire_grace_time`` means a tick delayed by a busy loop still runs once.
+* The outbox sender runs as one task beside the Application; on SIGTERM/SIGINT
+  PTB stops polling and acknowledges the update offset, then ``post_stop`` lets
+  the sender finish the message in hand.  Nothing half-sent is lost: a claimed
+  row whose send did not complete is claimed again after its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.commands import CommandRouter
+from bot.periodic import digest_tick, poll_tick, reminder_tick
+from bot.render import render_story_html, render_story_plain
+from bot.sender import OutboxSender, Transport
+from bot.telegram_channel import build_telegram_handlers, make_is_admin, set_commands
+from bot.telegram_transport import TelegramTransport
+from feeds.config import Config
+from storage.db import Database
+from storage.queries import StoryView
+
+log = logging.getLogger(__name__)
+
+POLL_TICK = 60.0  # seconds between two looks at which sources are due
+SCHEDULE_TICK = 60.0  # digests and reminders
+MISFIRE_GRACE = 600  # seconds: a tick late by a stalled loop still runs (once)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+
+def build_application(
+    config: Config,
+    db: Database,
+    token: str,
+    *,
+    extra_transports: dict[str, Transport] | None = None,
+    run_jobs: bool = True,
+) -> Application:
+    """The whole bot as one PTB Application (not started)."""
+    base_url = config.telegram.base_url or DEFAULT_BASE_URL
+    base_file_url = config.telegram.base_file_url or base_url.replace("/bot", "/file/bot", 1)
+    defaults = Defaults(
+        tzinfo=config.tz,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    stop = asyncio.Event()
+    sender_task: list[asyncio.Task[None]] = []
+
+    async def post_init(app: Application) -> None:
+        await set_commands(app.bot)
+        transports: dict[str, Transport] = {"telegram": TelegramTransport(app.bot)}
+        transports.update(extra_transports or {})
+        sender = OutboxSender(db, transports, config)
+        app.bot_data["sender"] = sender
+        sender_task.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
+        if run_jobs:
+            _schedule(app, config, db)
+
+    async def post_stop(app: Application) -> None:
+        stop.set()
+        if sender_task:
+            await asyncio.gather(*sender_task, return_exceptions=True)
+
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
+        .defaults(defaults)
+        # A safety net only: the outbox sender paces itself below the limits.
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0))
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .build()
+    )
+
+    def render(story: StoryView, lang: str) -> tuple[str, str]:
+        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
+
+    router = CommandRouter(db, config, is_admin=make_is_admin(app.bot), render_story=render)
+    build_telegram_handlers(app, router)
+    app.bot_data["router"] = router
+    return app
+
+
+def _schedule(app: Application, config: Config, db: Database) -> None:
+    jobs = app.job_queue
+    if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    grace = {"misfire_grace_time": MISFIRE_GRACE, "coalesce": True, "max_instances": 1}
+
+    async def poll(context: ContextTypes.DEFAULT_TYPE) -> None:
+        result = await poll_tick(config, db)
+        if result.queued:
+            log.info(
+                "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
+            )
+
+    async def schedules(context: ContextTypes.DEFAULT_TYPE) -> None:
+        digests = await digest_tick(config, db)
+        reminders = await reminder_tick(config, db)
+        if digests or reminders:
+            log.info("queued %d digest and %d reminder messages", digests, reminders)
+
+    jobs.run_repeating(poll, interval=POLL_TICK, first=1.0, name="poll", job_kwargs=grace)
+    jobs.run_repeating(
+        schedules, interval=SCHEDULE_TICK, first=timedelta(seconds=5), name="schedules",
+        job_kwargs=grace,
+    )  # fmt: skip
+
+
+def run_telegram(config: Config, db: Database, token: str) -> None:
+    """Run until SIGINT/SIGTERM (long polling, or a webhook when configured)."""
+    app = build_application(config, db, token)
+    if config.telegram.mode == "webhook":
+        app.run_webhook(
+            listen=config.telegram.webhook_listen,
+            port=config.telegram.webhook_port,
+            webhook_url=config.telegram.webhook_url,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
