@@ -92,11 +92,11 @@ def mark_inactive(session: Session, chat_pk: int, reason: str) -> None:
 
 def forget_chat(session: Session, chat: Chat) -> None:
     """/stop: delete the chat with its subscriptions, deliveries and queued messages."""
-    # Explicit deletes rather than relying on ON DELETE CASCADE alone: the
-    # outbox and deliveries have no ORM relationship to cascade through.
+    # The outbox and deliveries have no ORM relationship to cascade through, and
+    # ON DELETE CASCADE needs SQLite's foreign_keys pragma: delete them explicitly.
+    # Subscriptions go through the ORM cascade (they may be loaded in this session).
     session.execute(delete(Outbox).where(Outbox.chat_pk == chat.id))
     session.execute(delete(Delivery).where(Delivery.chat_pk == chat.id))
-    session.execute(delete(Subscription).where(Subscription.chat_pk == chat.id))
     session.delete(chat)
     session.flush()
 
