@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import add, itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -45,28 +45,31 @@ _BOUNDARY = "\x00"  # between title and text: no phrase matches across it
 
 
 @dataclass
-class _Keyword:
-    chat_pk: int
-    label: str
-    include: tuple[int, ...]  # phrase ids
-    exclude: tuple[int, ...]
-
-
-@dataclass
 class SubscriptionIndex:
     """Unit id, topic id and keyword phrases → chats (with the subscription's label)."""
 
-    unit_direct: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    unit_tree: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    topics: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    keywords: list[_Keyword] = field(default_factory=list)
+    # key -> {chat_pk: labels}.  Whole maps are copied and merged per story with
+    # dict operations that run in C: a popular topic reaches thousands of chats.
+    unit_direct: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    unit_tree: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    topics: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    # Keyword rules (included, excluded phrase ids) -> {chat_pk: labels}.  A rule of
+    # one phrase and no exclusion (most of them) needs no check once the phrase is found.
+    simple: dict[int, dict[int, list[str]]] = field(default_factory=dict)
+    rules: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[int, list[str]]] = field(
+        default_factory=dict
+    )
+    keywords: int = 0
     since: dict[int, datetime] = field(default_factory=dict)
     # Phrases: id -> (tokens, folded); first token -> [(tokens, id)] per key kind.
     _phrase_ids: dict[tuple[tuple[str, ...], bool], int] = field(default_factory=dict)
     _first: dict[bool, dict[str, list[tuple[tuple[str, ...], int]]]] = field(
         default_factory=lambda: {False: {}, True: {}}
     )
-    _triggers: dict[int, list[int]] = field(default_factory=dict)  # phrase -> keyword subs
+    _triggers: dict[int, list[tuple[tuple[int, ...], tuple[int, ...]]]] = field(
+        default_factory=dict
+    )  # first included phrase -> the other rules it starts
+    _newest: datetime | None = None  # the latest chat ``since``
 
     @classmethod
     def load(cls, session: Session) -> SubscriptionIndex:
@@ -97,9 +100,9 @@ class SubscriptionIndex:
                 index.since[chat_pk] = since
             if kind == "unit":
                 target = index.unit_tree if include_children else index.unit_direct
-                target.setdefault(value, []).append((chat_pk, label))
+                target.setdefault(value, {}).setdefault(chat_pk, []).append(label)
             elif kind == "topic":
-                index.topics.setdefault(value, []).append((chat_pk, label))
+                index.topics.setdefault(value, {}).setdefault(chat_pk, []).append(label)
             elif kind == "keyword":
                 index._add_keyword(chat_pk, label, value, exclude or "")
         return index
@@ -121,13 +124,20 @@ class SubscriptionIndex:
         if not include:
             return
         excluded = [p for t in split_phrases(exclude) if (p := self._phrase(t)) is not None]
-        sub = len(self.keywords)
-        self.keywords.append(_Keyword(chat_pk, label, tuple(include), tuple(excluded)))
-        self._triggers.setdefault(include[0], []).append(sub)
+        self.keywords += 1
+        if len(include) == 1 and not excluded:
+            target = self.simple.setdefault(include[0], {})
+        else:
+            rule = (tuple(include), tuple(excluded))
+            if rule not in self.rules:
+                self.rules[rule] = {}
+                self._triggers.setdefault(include[0], []).append(rule)
+            target = self.rules[rule]
+        target.setdefault(chat_pk, []).append(label)
 
     def __len__(self) -> int:
-        units = sum(map(len, self.unit_direct.values())) + sum(map(len, self.unit_tree.values()))
-        return units + sum(map(len, self.topics.values())) + len(self.keywords)
+        maps = [*self.unit_direct.values(), *self.unit_tree.values(), *self.topics.values()]
+        return sum(sum(map(len, m.values())) for m in maps) + self.keywords
 
     # --- matching -----------------------------------------------------------------
 
@@ -146,41 +156,71 @@ class SubscriptionIndex:
         return present
 
     def match(self, story: StoryView, unit_ids_with_ancestors: set[str]) -> dict[int, list[str]]:
-        """chat_pk -> labels of the chat's subscriptions the story matches.
+        """chat_pk -> labels of the chat's subscriptions the story matches (the lists
+        are shared with the index: read them, do not change them).
 
         Baseline stories and stories first seen before a chat's ``since``
         match nobody: they are history, not news."""
         if story.baseline:
             return {}
-        found: dict[int, list[str]] = defaultdict(list)
-
-        def add(hits: Iterable[tuple[int, str]]) -> None:
-            for chat_pk, label in hits:
-                if label not in found[chat_pk]:
-                    found[chat_pk].append(label)
-
+        maps: list[dict[int, list[str]]] = []
         direct = {uid for uid, _name in story.units}
         for uid in direct:
-            add(self.unit_direct.get(uid, ()))
+            if uid in self.unit_direct:
+                maps.append(self.unit_direct[uid])
         for uid in direct | unit_ids_with_ancestors:
-            add(self.unit_tree.get(uid, ()))
+            if uid in self.unit_tree:
+                maps.append(self.unit_tree[uid])
         for tid in story.topics:
-            add(self.topics.get(tid, ()))
+            if tid in self.topics:
+                maps.append(self.topics[tid])
         if self.keywords:
-            body = story.text or story.description or ""
-            present = self.phrases_in(story.title, body)
-            for pid in present:
-                for sub in self._triggers.get(pid, ()):
-                    kw = self.keywords[sub]
-                    if all(p in present for p in kw.include) and not any(
-                        p in present for p in kw.exclude
-                    ):
-                        add([(kw.chat_pk, kw.label)])
-        return {
-            chat_pk: labels
-            for chat_pk, labels in found.items()
-            if labels and _after(story.first_seen, self.since.get(chat_pk))
-        }
+            maps += self._keyword_maps(story)
+        if not maps:
+            return {}
+        maps.sort(key=len, reverse=True)  # copy the biggest, merge the others into it
+        found = dict(maps[0])
+        for hits in maps[1:]:
+            if len(hits) < 64:
+                for pk, labels in hits.items():
+                    have = found.get(pk)
+                    found[pk] = labels if have is None else have + labels
+                continue
+            common = list(found.keys() & hits.keys())
+            if not common:
+                found.update(hits)
+                continue
+            # A chat matched twice: one delivery, both labels.  C-level operations
+            # only: popular topics and units overlap on thousands of chats.
+            pick = itemgetter(*common)
+            before, added = pick(found), pick(hits)
+            if len(common) == 1:
+                before, added = (before,), (added,)
+            found.update(hits)
+            found.update(zip(common, map(add, before, added), strict=True))
+        first_seen = story.first_seen
+        if first_seen is None or self._newest_since is None or first_seen > self._newest_since:
+            return found  # newer than every chat's start: no need to look
+        since = self.since
+        return {pk: labels for pk, labels in found.items() if _after(first_seen, since.get(pk))}
+
+    def _keyword_maps(self, story: StoryView) -> list[dict[int, list[str]]]:
+        present = self.phrases_in(story.title, story.text or story.description or "")
+        maps = []
+        for pid in present:
+            if pid in self.simple:
+                maps.append(self.simple[pid])
+            for rule in self._triggers.get(pid, ()):
+                include, exclude = rule
+                if all(p in present for p in include) and not any(p in present for p in exclude):
+                    maps.append(self.rules[rule])
+        return maps
+
+    @property
+    def _newest_since(self) -> datetime | None:
+        if self._newest is None and self.since:
+            self._newest = max(self.since.values())
+        return self._newest
 
 
 def split_phrases(value: str) -> list[str]:
