@@ -579,7 +579,7 @@ class CommandRouter:
         found: list[int] = []
         offset, page = 0, 250
         while offset < SEARCH_SCAN_MAX and len(found) < limit:
-            batch = store.story_texts(session, offset=offset, limit=page)
+            batch = store.story_texts(session, offset=offset, limit=page, phrases=flt.include)
             if not batch:
                 break
             for story in batch:

@@ -28,6 +28,7 @@ from storage.models import (
     Subscription,
     utcnow,
 )
+from storage.search import candidate_story_ids
 
 MAX_SUBSCRIPTIONS = 50  # per chat: more is unmanageable in a chat UI (anchors-bots.md, rssbot#117)
 SUBSCRIPTION_KINDS = ("unit", "topic", "keyword")
@@ -325,13 +326,25 @@ class StoryText:
     text: str
 
 
-def story_texts(session: Session, *, offset: int, limit: int) -> list[StoryText]:
-    """A page of stories, newest first, with their titles, sapos and texts."""
-    ids = list(
-        session.scalars(
-            select(Story.id).order_by(_NEWEST.desc(), Story.id.desc()).offset(offset).limit(limit)
+def story_texts(
+    session: Session, *, offset: int, limit: int, phrases: Sequence[str] = ()
+) -> list[StoryText]:
+    """A page of stories, newest first, with their titles, sapos and texts.
+
+    With ``phrases``, only stories whose folded search key holds them all (the
+    SQL pre-filter of :mod:`storage.search`; the caller still matches exactly).
+    """
+    if phrases:
+        ids = candidate_story_ids(session, phrases, limit=limit, offset=offset)
+    else:
+        ids = list(
+            session.scalars(
+                select(Story.id)
+                .order_by(_NEWEST.desc(), Story.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
         )
-    )
     if not ids:
         return []
     titles = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(ids))).all())

@@ -40,6 +40,7 @@ from feeds.source_config import SourceConfig
 from feeds.urls import canonical_url, digest, item_keys
 from storage.db import Database, insert_ignore
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
+from storage.search import search_key
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ def _store_candidate(
             first_seen_at=now,
             baseline=baseline,
             fingerprint=to_signed(fp) if fp is not None else None,
+            search_key=search_key(candidate.title, candidate.description, text),
         )
         if analysis is not None:  # before the flush: no loading of empty collections
             apply_analysis(story, analysis, now)

@@ -120,6 +120,9 @@ class Story(Base):
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     summary: Mapped[str | None] = mapped_column(Text)
     analyzed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # " title sapo text " as folded words (no diacritics, lowercase), so a search
+    # narrows candidates in SQL (LIKE '% phrase %') before exact matching.
+    search_key: Mapped[str | None] = mapped_column(Text)
 
     items: Mapped[list[Item]] = relationship(back_populates="story", order_by="Item.id")
     units: Mapped[list[StoryUnit]] = relationship(
