@@ -93,6 +93,11 @@ _WORDING = {
 _LABEL_NUMBER = re.compile(r"^(\W*?)\s*\d+\.\s+")  # "❌ 2. LĐLĐ…" -> "❌ LĐLĐ…"
 
 
+def _keep_mark(match: re.Match[str]) -> str:
+    mark = match.group(1).strip()
+    return f"{mark} " if mark else ""
+
+
 def _text(lang: str, key: str, **kwargs: object) -> str:
     return _TEXTS["vi" if lang == "vi" else "en"][key].format(**kwargs)
 
@@ -176,7 +181,7 @@ def render_replies(replies: list[Reply], lang: str) -> tuple[list[str], list[str
         lines = [body]
         for row in reply.buttons:
             for button in row:
-                label = _LABEL_NUMBER.sub(r"\1", button.text).strip()
+                label = _LABEL_NUMBER.sub(_keep_mark, button.text).strip()
                 if button.url:
                     lines.append(f"{label}: {button.url}")
                 elif button.data is not None:

@@ -15,7 +15,6 @@ its parts are compacted into fewer messages before it goes out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -169,19 +168,26 @@ class ZaloGate:
 
     async def usage(self) -> QuotaStatus:
         """Messages sent to Zalo this month (refreshed from the outbox every minute)."""
-        now = self.wall_clock()
-        month = month_start(now, self.config)
-        if month != self._month:
-            self._month, self._extra, self._warned = month, 0, set()
-            self._refreshed = float("-inf")
+        now = self._roll()
         if self.db is not None and self.clock() - self._refreshed >= self.refresh_seconds:
             self._base = await asyncio.to_thread(sent_this_month, self.db, now, self.config)
             self._local = 0
             self._refreshed = self.clock()
         return QuotaStatus(self._base + self._local + self._extra, self.quota)
 
+    def _roll(self) -> datetime:
+        """Start counting afresh when a new month begins; returns now."""
+        now = self.wall_clock()
+        month = month_start(now, self.config)
+        if month != self._month:
+            self._month, self._base, self._local, self._extra = month, 0, 0, 0
+            self._warned = set()
+            self._refreshed = float("-inf")
+        return now
+
     async def counted(self, *, outbox_rows: int = 0, extra: int = 0) -> QuotaStatus:
         """Record messages just sent; warns operators when a threshold is crossed."""
+        self._roll()
         self._local += outbox_rows
         self._extra += extra
         status = await self.usage()
@@ -285,11 +291,13 @@ class ZaloTransport:
             return parts
         status = await self.gate.usage()
         tight = status.used >= WARN_AT[0] * status.quota
-        with contextlib.suppress(Exception):  # compaction is an optimisation only
+        try:  # compaction is an optimisation only: never lose a message over it
             return await asyncio.to_thread(
                 _compact_digest_rows, db, chat_id, parts, status.remaining, tight
             )
-        return parts
+        except Exception:
+            log.exception("zalo digest compaction failed for chat %s", chat_id)
+            return parts
 
 
 # --- plain text -----------------------------------------------------------------------
