@@ -123,9 +123,10 @@ def event_label(kind: str, lang: str) -> str:
 def event_what(event: EventView, lang: str, limit: int) -> str:
     """The event's description without a repeated label ("Hạn cuối nộp bài" -> "nộp bài")."""
     what = " ".join(event.what.split())
-    label = event_label(event.kind, lang)
-    if what.casefold().startswith(label.casefold() + " "):
-        what = what[len(label) + 1 :].lstrip(" :,-")
+    # The description is Vietnamese whatever the reader's language.
+    for label in {event_label(event.kind, "vi"), event_label(event.kind, lang)}:
+        if what.casefold().startswith(label.casefold() + " "):
+            what = what[len(label) + 1 :].lstrip(" :,-")
     return _shorten(what, limit) if what else ""
 
 
