@@ -290,13 +290,16 @@ class OutboxSender:
             self._log(message, "dead", error="no transport")
             return
         try:
+            # preview_url only when there is one: plain channels need not know about it.
+            url = preview_url(message)
+            extra = {"preview_url": url} if url else {}
             message_id = await transport.send(
                 message.chat_id,
                 message.text,
                 html=message.parse_mode == "HTML",
                 buttons_json=message.buttons,
                 silent=message.silent,
-                preview_url=preview_url(message),
+                **extra,
             )
         except RateLimited as exc:
             await self._rate_limited(message, exc)

@@ -9,6 +9,7 @@ errors.  PTB classifies by HTTP status and ``parameters`` and strips
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from datetime import timedelta
 
@@ -70,6 +71,10 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # httpx logs every request URL at INFO, and Telegram URLs carry the token.
+        httpx_log = logging.getLogger("httpx")
+        if httpx_log.level == logging.NOTSET:
+            httpx_log.setLevel(logging.WARNING)
 
     async def send(
         self,
