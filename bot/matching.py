@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from bot.render import Rendered, render_cap_notice, render_push, upcoming_events
 from feeds.config import Config
 from feeds.units import taxonomy
-from feeds.vntext import exact_key, fold_key, key_for_query
+from feeds.vntext import exact_key, fold, key_for_query
 from storage import outbox
 from storage.db import Database
 from storage.models import Chat, Delivery, StoryUnit, Subscription
@@ -144,11 +144,12 @@ class SubscriptionIndex:
     def phrases_in(self, title: str, text: str) -> set[int]:
         """Ids of the indexed phrases present in the story (one pass per key kind)."""
         present: set[int] = set()
+        exact = [*exact_key(title).split(), _BOUNDARY, *exact_key(text).split()]
         for folded, first in self._first.items():
             if not first:
                 continue
-            key = fold_key if folded else exact_key
-            words = [*key(title).split(), _BOUNDARY, *key(text).split()]
+            # The folded key is the exact key without diacritics: no second normalization.
+            words = fold(" ".join(exact)).split() if folded else exact
             for i, word in enumerate(words):
                 for tokens, pid in first.get(word, ()):
                     if pid not in present and tuple(words[i : i + len(tokens)]) == tokens:
