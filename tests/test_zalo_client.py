@@ -146,6 +146,8 @@ async def test_connection_refused_is_transient(zalo: FakeZalo) -> None:
 
 async def test_token_never_in_logs(zalo: FakeZalo, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    # The CLI quiets httpx (tests that ran main() left it at WARNING): open it up.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     async with ZaloClient(zalo.token, zalo.base_url, timeout=5.0) as c:
         await c.get_me()
         await c.send_message("u1", "tin")
