@@ -320,3 +320,36 @@ class Outbox(Base):
     message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- scale-out: who runs the scheduler, which processes are alive -------------------
+
+
+class Lease(Base):
+    """A role only one process may hold (the scheduler), with its holder.
+
+    On SQLite the row *is* the lease (it expires unless renewed); on PostgreSQL
+    an advisory lock is the truth and the row only says who holds it and since
+    when (``storage.leader``)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessBeat(Base):
+    """A running ``run`` or ``worker`` process, as it last reported itself."""
+
+    __tablename__ = "process_beats"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # worker id / holder id
+    role: Mapped[str] = mapped_column(String(16))  # worker | scheduler | standby
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # messages sent since it started
