@@ -56,6 +56,19 @@ class ZaloSettings:
     base_url: str = "https://bot-api.zaloplatforms.com"
     rate_per_second: float = 5.0
     monthly_quota: int = 3000
+    mode: str = "polling"  # or "webhook" (secret from env ZALO_WEBHOOK_SECRET)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8444
+    quota_pause: float = 1800.0  # s before sending again after "Quota exceeded"
+    operators: tuple[str, ...] = ()  # Zalo user ids allowed to change a group's subscriptions
+    webhook_secret: str | None = None  # from the environment, never from the file
+
+
+@dataclass(frozen=True)
+class ScaleSettings:
+    lease_seconds: float = 15.0  # a dead scheduler is replaced within this time
+    run_sender: bool = True  # `run` also delivers; false: leave delivery to `worker`s
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,7 @@ class Config:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    scale: ScaleSettings = field(default_factory=ScaleSettings)
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: tuple[SourceConfig, ...] = ()
 
@@ -251,7 +265,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     _check_keys(
         data,
-        {"bot", "fetch", "telegram", "zalo", "delivery", "topics", "sources"},
+        {"bot", "fetch", "telegram", "zalo", "delivery", "scale", "topics", "sources"},
         str(path),
     )
     bot = _section(
@@ -325,10 +339,42 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
             "base_url": (str, "https://bot-api.zaloplatforms.com"),
             "rate_per_second": ((int, float), 5.0),
             "monthly_quota": (int, 3000),
+            "mode": (str, "polling"),
+            "webhook_url": (str, None),
+            "webhook_listen": (str, "127.0.0.1"),
+            "webhook_port": (int, 8444),
+            "quota_pause": ((int, float), 1800.0),
+            "operators": (list, []),
         },
     )
     zalo["base_url"] = env.get("ZALO_API_BASE_URL") or zalo["base_url"]
     _url(zalo["base_url"], "[zalo]", "base_url")
+    if zalo["mode"] not in ("polling", "webhook"):
+        raise ConfigError(f'[zalo]: \'mode\' must be "polling" or "webhook", not {zalo["mode"]!r}')
+    if zalo["webhook_url"]:
+        _url(zalo["webhook_url"], "[zalo]", "webhook_url", schemes=("https", "http"))
+    _positive(zalo["quota_pause"], "[zalo]", "quota_pause")
+    if not all(isinstance(o, str | int) and not isinstance(o, bool) for o in zalo["operators"]):
+        raise ConfigError("[zalo]: 'operators' must be a list of Zalo user ids (strings)")
+    zalo["operators"] = tuple(str(o) for o in zalo["operators"])
+    zalo["webhook_secret"] = env.get("ZALO_WEBHOOK_SECRET") or None
+    if zalo["mode"] == "webhook":
+        if not zalo["webhook_url"]:
+            raise ConfigError("[zalo]: mode \"webhook\" needs 'webhook_url'")
+        secret = zalo["webhook_secret"] or ""
+        if not 8 <= len(secret) <= 256:
+            raise ConfigError(
+                '[zalo]: mode "webhook" needs the environment variable ZALO_WEBHOOK_SECRET '
+                "(8 to 256 characters; Zalo sends it back with every update)"
+            )
+
+    scale = _section(
+        data, "scale", {"lease_seconds": ((int, float), 15.0), "run_sender": (bool, True)}
+    )
+    if not 2 <= scale["lease_seconds"] <= 600:
+        raise ConfigError(
+            f"[scale]: 'lease_seconds' must be from 2 to 600 seconds, not {scale['lease_seconds']!r}"
+        )
 
     delivery = _section(
         data,
@@ -371,6 +417,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         telegram=TelegramSettings(**telegram),
         zalo=ZaloSettings(**zalo),
         delivery=DeliverySettings(**delivery),
+        scale=ScaleSettings(**scale),
         topics=_topics(data),
         sources=sources,
     )
