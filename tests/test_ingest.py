@@ -150,6 +150,7 @@ def test_broken_sources_fail_clearly_back_off_and_spare_the_others(db: Database)
                      '<html><script>document.cookie="D1N=abc";location.reload(true);</script></html>',
                      content_type="text/html")  # fmt: skip
         server.route("/missing.rss", "Not found", status=404)
+        server.route("/error.rss", "Internal error", status=500)
         server.route("/slow.rss", "<rss/>", delay=3.0, content_type="application/rss+xml")
         server.route(
             "/broken.rss", "<rss><channel><item><title>x</chan", content_type="application/rss+xml"
@@ -160,10 +161,14 @@ def test_broken_sources_fail_clearly_back_off_and_spare_the_others(db: Database)
             ("good", "/good.rss", "rss"),
             ("challenge", "/challenge.rss", "rss"),
             ("missing", "/missing.rss", "rss"),
+            ("error", "/error.rss", "rss"),
             ("slow", "/slow.rss", "rss"),
             ("broken", "/broken.rss", "rss"),
         ]:
             sources += f'[[sources]]\nid = "{sid}"\nurl = "{base}{path}"\nkind = "{kind}"\n'
+        sources += (
+            '[[sources]]\nid = "dns"\nurl = "http://nonexistent.invalid/feed.rss"\nkind = "rss"\n'
+        )
         sources += f'[[sources]]\nid = "empty-listing"\nurl = "{base}/listing"\nkind = "html"\n'
         sources += '[sources.listing]\nitem = "div.news-item"\n'
         config = config_for(db, sources)
@@ -174,6 +179,8 @@ def test_broken_sources_fail_clearly_back_off_and_spare_the_others(db: Database)
     errors = {sid: r.outcome.error or "" for sid, r in reports.items()}
     assert "HTML" in errors["challenge"] and "cookie" in errors["challenge"].lower()
     assert "404" in errors["missing"]
+    assert "500" in errors["error"]
+    assert "DNS" in errors["dns"] and "nonexistent.invalid" in errors["dns"]
     assert "timed out" in errors["slow"]
     assert "malformed" in errors["broken"].lower() or "xml" in errors["broken"].lower()
     assert "div.news-item" in errors["empty-listing"]
@@ -182,7 +189,7 @@ def test_broken_sources_fail_clearly_back_off_and_spare_the_others(db: Database)
             s.id: (s.consecutive_failures, s.last_error, s.next_poll_at)
             for s in session.scalars(select(Source))
         }
-    for sid in ("challenge", "missing", "slow", "broken", "empty-listing"):
+    for sid in ("challenge", "missing", "error", "dns", "slow", "broken", "empty-listing"):
         failures, last_error, next_poll_at = rows[sid]
         assert failures == 1 and last_error == errors[sid]
         assert next_poll_at is not None and next_poll_at > started
