@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         help="configuration file (default: $CONGDOAN_CONFIG or ./bot_config.toml)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--log-json", action="store_true", help="log one JSON object per line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("poll", help="poll the sources and store new items")
@@ -61,7 +62,19 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("reanalyze", help="re-analyze every stored story (after a taxonomy change)")
 
-    sub.add_parser("run", help="run the bot: poll, deliver, answer chat (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser(
+        "run",
+        help="run the bot: poll, deliver, answer chat (TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN); "
+        "a second `run` stands by and takes over",
+    )
+
+    p = sub.add_parser("worker", help="deliver queued messages only (any number of workers)")
+    p.add_argument(
+        "--id", metavar="NAME", help="worker name in `status` (default: worker@host:pid)"
+    )
+
+    p = sub.add_parser("status", help="queue depth, send rate, workers, scheduler, failing sources")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("digest", help="send today's digest now")
     p.add_argument("--now", action="store_true", help="queue and send it now")
@@ -77,20 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every URL at INFO; bot tokens live in Bot API URLs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+DAEMONS = ("run", "worker")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.log_setup import setup_logging
+
     args = _parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    # Every command: key=value (or JSON) lines on stderr, bot tokens redacted.
+    setup_logging(args.verbose, json_lines=args.log_json, daemon=args.command in DAEMONS)
     try:
         if args.command == "demo":
             from bot.demo import run_demo
@@ -224,6 +232,18 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return run(args, config)
 
 
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator_commands import cmd_worker as worker
+
+    return worker(args, config)
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from bot.status_command import cmd_status as status
+
+    return status(args, config)
+
+
 def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     from bot.operator_commands import cmd_digest as digest
 
@@ -238,6 +258,8 @@ def cmd_send_test(args: argparse.Namespace, config: Config) -> int:
 
 HANDLERS: dict[str, Handler] = {
     "run": cmd_run,
+    "worker": cmd_worker,
+    "status": cmd_status,
     "digest": cmd_digest,
     "send-test": cmd_send_test,
     "poll": cmd_poll,

@@ -159,6 +159,6 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     chatty = logging.DEBUG if verbose >= 2 else logging.WARNING
-    for name in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+    for name in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic"):
         logging.getLogger(name).setLevel(chatty)
     return redactor

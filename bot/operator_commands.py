@@ -1,10 +1,11 @@
-"""Operator commands that talk to chat: ``run``, ``digest --now``, ``send-test``."""
+"""Operator commands that talk to chat: ``run``, ``worker``, ``digest --now``, ``send-test``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from datetime import UTC, datetime
 
@@ -29,14 +30,57 @@ def _token() -> str | None:
     return token
 
 
-def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from bot.telegram_app import run_telegram
+def _channel_tokens():  # type: ignore[no-untyped-def]
+    """Both channels' tokens; None (after saying how) when neither is set."""
+    from bot.roles import Tokens
 
-    token = _token()
-    if token is None:
+    tokens = Tokens.from_env()
+    if tokens.telegram is None and tokens.zalo is None:
+        print(
+            f"congdoan-bot: set {TOKEN_ENV} (the token from @BotFather) and/or ZALO_BOT_TOKEN "
+            "(Zalo Bot Platform) to talk to chat; `congdoan-bot demo` runs without one.",
+            file=sys.stderr,
+        )
+        return None
+    return tokens
+
+
+def _until_signal(main):  # type: ignore[no-untyped-def]
+    """Run ``main(stop)`` until it returns; SIGTERM/SIGINT set ``stop`` (a clean stop)."""
+
+    async def runner():  # type: ignore[no-untyped-def]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        return await main(stop)
+
+    return asyncio.run(runner())
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """Hold the scheduler (chat, polling, digests, reminders, delivery) or stand by."""
+    from bot.roles import process_id, run_roles
+
+    tokens = _channel_tokens()
+    if tokens is None:
         return 2
     db = open_database(config.database_url)
-    run_telegram(config, db, token)
+    holder = process_id("run")
+    _until_signal(lambda stop: run_roles(config, db, tokens, stop, holder_id=holder))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    """Deliver the outbox only (any number of workers share it)."""
+    from bot.roles import process_id, run_worker
+
+    tokens = _channel_tokens()
+    if tokens is None:
+        return 2
+    db = open_database(config.database_url)
+    worker_id = args.id or process_id("worker")
+    _until_signal(lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id))
     return 0
 
 

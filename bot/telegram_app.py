@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 
 from telegram import LinkPreviewOptions, Update
@@ -25,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.commands import CommandRouter
+from bot.inbound import Inbound
 from bot.periodic import digest_tick, poll_tick, reminder_tick
 from bot.render import render_story_html, render_story_plain
 from bot.sender import OutboxSender, Transport
@@ -42,6 +44,36 @@ MISFIRE_GRACE = 600  # seconds: a tick late by a stalled loop still runs (once)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
+IsAdmin = Callable[[Inbound], Awaitable[bool]]
+
+
+def channel_is_admin(telegram: IsAdmin | None, zalo_operators: Collection[str]) -> IsAdmin:
+    """The router's ``is_admin`` for every channel, dispatched on ``msg.channel``.
+
+    Telegram asks the group's member list.  Zalo tells a bot nothing about who
+    administers a group, so there only the operators listed in ``[zalo]
+    operators`` may change a group's subscriptions (``bot.roles`` says so in
+    the reply)."""
+    operators = frozenset(str(o) for o in zalo_operators)
+
+    async def is_admin(msg: Inbound) -> bool:
+        if msg.channel == "telegram":
+            return bool(telegram and await telegram(msg))
+        if msg.channel == "zalo":
+            return not msg.is_group or msg.user_id in operators
+        return not msg.is_group
+
+    return is_admin
+
+
+def make_render(config: Config) -> Callable[[StoryView, str], tuple[str, str]]:
+    """A story as the router shows it: Telegram HTML and plain text."""
+
+    def render(story: StoryView, lang: str) -> tuple[str, str]:
+        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
+
+    return render
+
 
 def build_application(
     config: Config,
@@ -50,8 +82,12 @@ def build_application(
     *,
     extra_transports: dict[str, Transport] | None = None,
     run_jobs: bool = True,
+    run_sender: bool = True,
 ) -> Application:
-    """The whole bot as one PTB Application (not started)."""
+    """The whole bot as one PTB Application (not started).
+
+    ``run_jobs``/``run_sender`` False: ``post_init`` only sets the command menu
+    (``bot.roles`` runs the ticks and the sender itself, as the scheduler holder)."""
     base_url = config.telegram.base_url or DEFAULT_BASE_URL
     base_file_url = config.telegram.base_file_url or base_url.replace("/bot", "/file/bot", 1)
     defaults = Defaults(
@@ -64,11 +100,12 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         await set_commands(app.bot)
-        transports: dict[str, Transport] = {"telegram": TelegramTransport(app.bot)}
-        transports.update(extra_transports or {})
-        sender = OutboxSender(db, transports, config)
-        app.bot_data["sender"] = sender
-        sender_task.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
+        if run_sender:
+            transports: dict[str, Transport] = {"telegram": TelegramTransport(app.bot)}
+            transports.update(extra_transports or {})
+            sender = OutboxSender(db, transports, config)
+            app.bot_data["sender"] = sender
+            sender_task.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
         if run_jobs:
             _schedule(app, config, db)
 
@@ -90,10 +127,8 @@ def build_application(
         .build()
     )
 
-    def render(story: StoryView, lang: str) -> tuple[str, str]:
-        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
-
-    router = CommandRouter(db, config, is_admin=make_is_admin(app.bot), render_story=render)
+    is_admin = channel_is_admin(make_is_admin(app.bot), config.zalo.operators)
+    router = CommandRouter(db, config, is_admin=is_admin, render_story=make_render(config))
     build_telegram_handlers(app, router)
     app.bot_data["router"] = router
     return app
