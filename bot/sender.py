@@ -14,6 +14,22 @@ row the chat is inactive and its queue dead; chat not found → inactive at
 once; migrated group → the chat takes its new id and the message is resent;
 bad markup → resent as plain text; 5xx/timeouts → back-off, 8 attempts, then
 dead (logged).  One log line per send, never with the token.
+
+Several senders (``congdoan-bot worker`` processes on one PostgreSQL
+database, or several in one process) keep the same limits *together*:
+
+* the global rate is a schedule row per bot token in the database
+  (:mod:`storage.rate_limit`): each claimed batch reserves its sending slots
+  there, so all senders together send ``global_rate`` messages a second;
+* a chat's spacing is ``Chat.next_send_at``, written in the same transaction
+  that marks a send and checked by the claim (group windows are counted from
+  the chat's sent rows), so no two senders write to one chat too soon.
+
+The shared pace is on by default on PostgreSQL; on SQLite (one process) the
+in-process token bucket is the fast path (``shared_pace=True`` forces the
+shared one, e.g. for several senders in one process).  Each row is marked sent
+as soon as its answer arrives, and claims are small, so a ``kill -9`` resends
+at most the messages that were on the wire.
 """
 
 from __future__ import annotations
@@ -34,6 +50,7 @@ from feeds.config import Config
 from storage import outbox
 from storage.db import Database
 from storage.outbox import OutboxMessage
+from storage.rate_limit import SharedRate, bucket_name
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +194,13 @@ class OutboxSender:
         worker_id: str = "sender",
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        lease_seconds: float = 120.0,
-        batch: int = 50,
+        lease_seconds: float = 30.0,
+        batch: int = 20,
         max_in_flight: int = 32,
         retry_base: float = 2.0,
         max_attempts: int = 8,
         idle_poll: float = 1.0,
+        shared_pace: bool | None = None,
     ) -> None:
         self.db = db
         self.transports = transports
@@ -196,6 +214,12 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
         self.pacer = _Pacer(config, clock)
+        # None: shared on PostgreSQL (several processes), in-process on SQLite.
+        self.shared_pace = (not db.is_sqlite) if shared_pace is None else shared_pace
+        self._rates: dict[str, SharedRate] = {}
+        d = config.delivery
+        self._private_gap = float(d.private_chat_interval)
+        self._group_limit = int(d.group_per_minute)
         self.sent = 0
         self._slots = asyncio.Semaphore(max_in_flight)
         self._max_in_flight = max_in_flight
@@ -263,14 +287,66 @@ class OutboxSender:
             self.wall_clock(),
             exclude_chats=exclude,
         )
-        for message in messages:
-            await self.pacer.take_global()
+        times: list[float] = []
+        if self.shared_pace and messages:
+            messages, times = await self._shared_slots(messages)
+        for i, message in enumerate(messages):
+            if self.shared_pace:
+                await self._until(times[i])
+            else:
+                await self.pacer.take_global()
             self.pacer.sent_to(message)
             self._in_flight.add(message.chat_pk)
             task = asyncio.create_task(self._deliver(message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(messages)
+
+    # --- the shared pace -------------------------------------------------------------
+
+    def _rate(self, channel: str) -> SharedRate:
+        rate = self._rates.get(channel)
+        if rate is None:
+            transport = self.transports.get(channel)
+            token = getattr(getattr(transport, "bot", None), "token", None)
+            rate = SharedRate(self.db, bucket_name(channel, token), self.pacer.rate)
+            self._rates[channel] = rate
+        return rate
+
+    async def _shared_slots(
+        self, messages: list[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], list[float]]:
+        """Reserve one slot per message in its channel's shared schedule; returns
+        the messages in slot order with their send times on our monotonic clock."""
+        by_channel: dict[str, list[OutboxMessage]] = {}
+        for message in messages:
+            by_channel.setdefault(message.channel, []).append(message)
+        timed: list[tuple[float, int, OutboxMessage]] = []
+        for channel, group in by_channel.items():
+            rate = self._rate(channel)
+            slots = await asyncio.to_thread(rate.reserve, len(group))
+            start = self.clock()
+            for offset, message in zip(slots.offsets(), group, strict=True):
+                timed.append((start + offset, message.id, message))
+        timed.sort(key=lambda t: (t[0], t[1]))
+        return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
+
+    async def _until(self, at: float) -> None:
+        """Sleep until ``at`` (monotonic) and past any global pause."""
+        while True:
+            wait = max(at, self.pacer.paused_until) - self.clock()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    def _spacing(self, message: OutboxMessage) -> dict[str, object]:
+        """What :func:`outbox.mark_sent` needs to keep the chat's limits for everyone."""
+        spacing: dict[str, object] = {
+            "next_send_at": self.wall_clock() + timedelta(seconds=self._private_gap)
+        }
+        if message.is_group:
+            spacing["per_minute"] = self._group_limit
+        return spacing
 
     # --- one message ------------------------------------------------------------------
 
@@ -317,7 +393,13 @@ class OutboxSender:
         except Exception as exc:  # Transient, and anything the transport did not foresee
             await self._transient(message, exc)
         else:
-            await self._db(outbox.mark_sent, self.db, message.id, message_id, self.wall_clock())
+            # Marked at once, alone: a kill -9 resends only what was on the wire.
+            spacing = self._spacing(message)
+            await asyncio.to_thread(
+                lambda: outbox.mark_sent(
+                    self.db, message.id, message_id, self.wall_clock(), **spacing
+                )  # type: ignore[arg-type]
+            )
             self.sent += 1
             self._log(message, "sent", message_id=message_id)
 
@@ -331,6 +413,8 @@ class OutboxSender:
         # once mean the bot as a whole is limited: everyone waits.
         if exc.scope == "global" or len(chats_hit) > 1:
             self.pacer.paused_until = max(self.pacer.paused_until, now + exc.retry_after)
+            if self.shared_pace:  # every sender of the token waits, not only this one
+                await asyncio.to_thread(self._rate(message.channel).pause, exc.retry_after)
         self.pacer.hold(message.chat_pk, exc.retry_after)
         await self._retry(message, exc.retry_after, str(exc), count=False)
         self._log(message, "rate_limited", retry_after=exc.retry_after)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -245,6 +246,9 @@ class Chat(Base):
     # Nothing discovered before this moment is pushed to the chat: /latest is for the past.
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shared pace (storage.outbox.claim): nothing is claimed for the chat before this,
+    # so several senders keep Telegram's per-chat and per-group spacing together.
+    next_send_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="chat", cascade="all, delete-orphan", order_by="Subscription.id"
@@ -353,3 +357,14 @@ class ProcessBeat(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent: Mapped[int] = mapped_column(Integer, default=0)  # messages sent since it started
+
+
+class RateBucket(Base):
+    """One bot token's global pace, shared by every sending process
+    (``storage.rate_limit``).  ``tat``: the earliest moment (epoch seconds) the
+    next message may go out; taking n slots moves it n intervals on."""
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)

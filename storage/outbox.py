@@ -13,7 +13,15 @@ every retry pushes the chat's other pending rows behind the retried one.
 Several senders may share the table: on PostgreSQL the chats to serve are
 locked with ``FOR UPDATE SKIP LOCKED`` (a chat is served by one claimer at a
 time, others skip it); on SQLite the whole claim runs inside the writer's
-``BEGIN IMMEDIATE``.
+``BEGIN IMMEDIATE``.  Each chat's spacing (1 s private, 3 s group) is kept
+across senders by ``Chat.next_send_at``, written when a send is marked and
+checked by the claim; the global pace is ``storage.rate_limit``.
+
+Crash safety: a sender killed with ``kill -9`` leaves its claimed rows in
+``sending``; they come back when their lease ends.  Only the rows whose send
+reached Telegram but whose :func:`mark_sent` did not commit are sent twice, so
+duplicates are bounded by the sends in flight at the kill (senders mark each
+row as soon as its answer arrives, and claim small batches).
 """
 
 from __future__ import annotations
@@ -127,6 +135,14 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+def _pace_ok(now: datetime):  # type: ignore[no-untyped-def]
+    """The chat's own spacing allows a message now (``Chat.next_send_at``)."""
+    return or_(Chat.next_send_at.is_(None), Chat.next_send_at <= now)
+
+
+OVERFETCH = 3  # candidate chats per wanted one: concurrent claimers skip each other's
+
+
 def claim(
     db: Database,
     worker_id: str,
@@ -138,32 +154,45 @@ def claim(
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due rows, at most one per chat, oldest chats first.
 
-    ``exclude_chats``: chats the caller may not send to yet (its pacing), so
-    their rows stay available to other senders."""
+    A chat is claimable only when nothing of it is in flight and its
+    ``next_send_at`` has come (set by :func:`mark_sent`), so senders in several
+    processes keep each chat's spacing together.  ``exclude_chats``: chats the
+    caller may not send to yet (its own pacing), left to other senders."""
+    if limit <= 0:
+        return []
     lease = now + timedelta(seconds=lease_seconds)
     with db.write() as s:
         in_flight = select(Outbox.chat_pk).where(
             Outbox.status == SENDING, Outbox.lease_until >= now
         )
+        fetch = limit if db.is_sqlite else limit * OVERFETCH
         candidates = (
             select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
-            .where(_due(now), Outbox.chat_pk.not_in(in_flight))
+            .join(Chat, Chat.id == Outbox.chat_pk)
+            .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(in_flight))
             .group_by(Outbox.chat_pk)
             .order_by("first")
-            .limit(limit + len(exclude_chats))
+            .limit(fetch + len(exclude_chats))
         )
-        chat_pks = [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:limit]
+        chat_pks = [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
         if not chat_pks:
             return []
         if not db.is_sqlite:
             # Lock the chats, not the rows: a second claimer skips a chat being
-            # claimed and so can never take a later row of it out of order.
-            locked = select(Chat.id).where(Chat.id.in_(chat_pks)).with_for_update(skip_locked=True)
-            chat_pks = list(s.scalars(locked))
+            # claimed and so can never take a later row of it out of order.  The
+            # pace is checked again on the locked rows: a send may have just been
+            # marked (PostgreSQL re-evaluates the condition on the latest version).
+            locked = set(
+                s.scalars(
+                    select(Chat.id)
+                    .where(Chat.id.in_(chat_pks), _pace_ok(now))
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            busy = set(s.scalars(in_flight.where(Outbox.chat_pk.in_(locked)))) if locked else set()
+            chat_pks = [pk for pk in chat_pks if pk in locked and pk not in busy][:limit]
             if not chat_pks:
                 return []
-            busy = set(s.scalars(in_flight.where(Outbox.chat_pk.in_(chat_pks))))
-            chat_pks = [pk for pk in chat_pks if pk not in busy]
         rows = s.execute(
             select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
             .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
@@ -217,8 +246,21 @@ def claim(
         ]
 
 
-def mark_sent(db: Database, row_id: int, message_id: str, now: datetime) -> None:
-    """Sent: status, time and Telegram's message id in the row; the chat's failures reset."""
+def mark_sent(
+    db: Database,
+    row_id: int,
+    message_id: str,
+    now: datetime,
+    *,
+    next_send_at: datetime | None = None,
+    per_minute: int | None = None,
+) -> None:
+    """Sent: status, time and Telegram's message id in the row; the chat's failures
+    reset and, with ``next_send_at``, nothing more claimed for the chat before then
+    (in the same transaction, so no other sender can slip in between).
+
+    ``per_minute`` (groups): also no more than that many sends in any 60 s, counted
+    from the chat's sent rows, so every sender sees the same window."""
     with db.write() as s:
         chat_pk = s.scalar(
             update(Outbox)
@@ -226,7 +268,27 @@ def mark_sent(db: Database, row_id: int, message_id: str, now: datetime) -> None
             .values(status=SENT, sent_at=now, message_id=message_id, lease_until=None, error=None)
             .returning(Outbox.chat_pk)
         )
-        if chat_pk is not None:
+        if chat_pk is None:
+            return
+        if next_send_at is not None and per_minute:
+            oldest = s.scalar(
+                select(Outbox.sent_at)
+                .where(
+                    Outbox.chat_pk == chat_pk,
+                    Outbox.status == SENT,
+                    Outbox.sent_at > now - timedelta(seconds=60),
+                )
+                .order_by(Outbox.sent_at.desc())
+                .offset(per_minute - 1)
+                .limit(1)
+            )
+            if oldest is not None:  # the window is full: wait until its oldest leaves it
+                next_send_at = max(next_send_at, oldest + timedelta(seconds=60))
+        if next_send_at is not None:
+            s.execute(
+                update(Chat).where(Chat.id == chat_pk).values(failures=0, next_send_at=next_send_at)
+            )
+        else:
             s.execute(update(Chat).where(Chat.id == chat_pk, Chat.failures > 0).values(failures=0))
 
 

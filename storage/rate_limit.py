@@ -1,0 +1,120 @@
+"""One global pace per bot token, shared by every sending process through the database.
+
+Telegram meters ~30 messages/s per *token*, so N senders with their own
+in-process buckets would get N times the budget (``../shared/docs/scale.md``
+§1).  Here the budget is one row per token, used as a virtual schedule
+(GCRA, the "theoretical arrival time" form of a token bucket one message
+deep): ``tat`` is the earliest moment the next message may go out.  Taking
+``n`` slots is a single atomic statement::
+
+    UPDATE rate_buckets SET tat = GREATEST(tat, now) + n / rate WHERE name = :token
+    RETURNING tat
+
+and the caller sends its messages at ``tat_before, +1/rate, +2/rate…``.  It never
+fails and never polls: slots of all processes interleave, spaced exactly
+``1/rate`` apart, so any one-second window holds at most ``rate + 1`` sends.
+A slot reserved by a process that dies is simply lost (a gap, never a burst).
+
+Clocks: on PostgreSQL ``now`` is the server's ``clock_timestamp()`` and the
+caller is told how long to *wait* (a duration), so senders on several
+machines need no synchronized clocks.  On SQLite (one machine) it is the
+process's wall clock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Float, cast, func, literal, update
+
+from storage.db import Database, insert_ignore
+from storage.models import RateBucket
+
+
+@dataclass(frozen=True)
+class Slots:
+    """``count`` sending slots: the first ``delay`` seconds from now, then every ``step``."""
+
+    delay: float
+    step: float
+    count: int
+
+    def offsets(self) -> list[float]:
+        """Seconds from now of each slot."""
+        return [self.delay + i * self.step for i in range(self.count)]
+
+
+class SharedRate:
+    """The pace of one bot token (``name``), ``rate`` messages per second in total."""
+
+    def __init__(self, db: Database, name: str, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.db = db
+        self.name = name[:64]
+        self.step = 1.0 / float(rate)
+        self._created = False
+
+    def _now(self):  # type: ignore[no-untyped-def]
+        if self.db.is_sqlite:
+            return literal(time.time(), Float)
+        return cast(func.extract("epoch", func.clock_timestamp()), Float)
+
+    def _greatest(self, a, b):  # type: ignore[no-untyped-def]
+        # SQLite's two-argument max() is the scalar one, PostgreSQL's is GREATEST.
+        return func.max(a, b) if self.db.is_sqlite else func.greatest(a, b)
+
+    def _ensure(self) -> None:
+        if self._created:
+            return
+        with self.db.write() as s:
+            insert_ignore(s, RateBucket, [{"name": self.name, "tat": 0.0}])
+        self._created = True
+
+    def reserve(self, n: int = 1) -> Slots:
+        """Take the next ``n`` slots of the token's schedule (one statement)."""
+        if n <= 0:
+            return Slots(0.0, self.step, 0)
+        self._ensure()
+        now = self._now()
+        with self.db.write() as s:
+            tat, at = s.execute(
+                update(RateBucket)
+                .where(RateBucket.name == self.name)
+                .values(tat=self._greatest(RateBucket.tat, now) + n * self.step)
+                .returning(RateBucket.tat, now)
+            ).one()
+        first = float(tat) - n * self.step
+        return Slots(max(first - float(at), 0.0), self.step, n)
+
+    def pause(self, seconds: float) -> None:
+        """Nobody sends with this token for ``seconds`` (Telegram said the bot is
+        flooding: every process waits, not only the one that was told)."""
+        self._ensure()
+        now = self._now()
+        with self.db.write() as s:
+            s.execute(
+                update(RateBucket)
+                .where(RateBucket.name == self.name)
+                .values(tat=self._greatest(RateBucket.tat, now + float(seconds)))
+            )
+
+    def backlog(self) -> float:
+        """Seconds until the next free slot (0 when idle), for health checks and tests."""
+        self._ensure()
+        now = self._now()
+        with self.db.read() as s:
+            tat, at = s.execute(
+                RateBucket.__table__.select()
+                .with_only_columns(RateBucket.tat, now)
+                .where(RateBucket.name == self.name)
+            ).one()
+        return max(float(tat) - float(at), 0.0)
+
+
+def bucket_name(channel: str, token: str | None) -> str:
+    """A stable bucket name per channel and token that does not store the token:
+    the bot's numeric id (the part before ':'), which is public anyway."""
+    bot_id = (token or "").split(":", 1)[0]
+    return f"{channel}:{bot_id}" if bot_id.isdigit() else channel
