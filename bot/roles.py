@@ -44,7 +44,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_FIRST = 5.0  # s after taking the role: the first digest/reminder tick
+SCHEDULE_FIRST = 1.0  # s after taking the role: digests due during a takeover go out at once
 POLL_FIRST = 1.0
 Tick = Callable[[], Awaitable[object]]
 
