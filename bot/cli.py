@@ -111,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Through the logging handler, not Python's own traceback printer: the
+        # redaction filter removes bot tokens (a Bot API error quotes its URL).
+        log.critical("congdoan-bot %s failed", args.command, exc_info=True)
+        return 1
 
 
 # --- handlers ---------------------------------------------------------------
