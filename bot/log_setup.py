@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 TOKEN_ENVS = ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN")
 MASK = "<redacted>"
+HANDLER_NAME = "congdoan-bot"
 TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _FIELD = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s,;]+)")
 # Attributes every LogRecord has: anything else came from ``extra=`` and is a field.
@@ -153,9 +154,11 @@ def setup_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(redactor)
     handler.setFormatter(JsonFormatter() if json_lines else KeyValueFormatter())
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in list(root.handlers):  # ours from an earlier call; others' (pytest) are kept
+        if old.get_name() == HANDLER_NAME:
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     chatty = logging.DEBUG if verbose >= 2 else logging.WARNING

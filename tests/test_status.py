@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.log_setup import MASK, setup_logging
+from bot.log_setup import HANDLER_NAME, MASK, setup_logging
 from bot.status_command import collect_status, format_status, status_json
 from feeds.config import parse_config
 from storage.db import Database
@@ -182,4 +182,5 @@ def test_tokens_are_redacted_in_messages_tracebacks_and_extras() -> None:
     assert out.count(MASK) == 5
     assert "outcome=crash" in out and "RuntimeError" in out
     assert len(out.strip().splitlines()) == 4, "one line per event, the traceback included"
-    logging.getLogger().handlers.clear()
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
