@@ -35,6 +35,10 @@ BODY_ONLY_FACTOR = 1.5  # a topic absent from title and lead needs 1.5x the thre
 SECONDARY_SHARE = 0.4  # ... and, unless in the title, 40% of the best topic's score
 # A repeated phrase adds evidence, but less each time: 1, 1.5, 2 (cap) x weight.
 _REPEAT_STEP, _REPEAT_CAP = 0.5, 2.0
+# A topic not in the title must be named solidly in two clauses, or be what one
+# long clause is about (several strong phrases: a paragraph written as one sentence).
+MIN_UNITS, RICH_CLAUSE = 2, 10.0
+PASSING_FACTOR = 0.5  # hits in a greeting frame or a list of activities
 _LEAD_MAX_CHARS = 400
 _LEAD_SHORT = 100
 
@@ -55,10 +59,6 @@ EXTRA_ABBREVIATIONS: dict[str, str] = {
     "lđ": "lao động",
     "ubkt": "ủy ban kiểm tra",
 }
-
-# Placeholders that survive keying: "#" = a number, "*" = any one word.
-_NUM, _ANY = "qqnumqq", "qqanyqq"
-
 
 # Placeholders that survive keying: "#" = a number, "*" = any one word.
 _NUM, _ANY = "qqnumqq", "qqanyqq"
@@ -246,19 +246,77 @@ class _Segment:
     factor: float
     is_body: bool
     folded: bool  # typed without diacritics: matched on folded keys
+    unit: int = 0  # clause number across the item: evidence must recur to count
+    listing: int = -1  # the enumeration this clause is an item of, if any
+    passing: bool = False  # inside a greeting frame: supporting evidence only
 
 
-def _segment(text: str, factor: float, is_body: bool) -> _Segment:
+# "Chào mừng kỷ niệm 95 năm... (28/7/1929 - 28/7/2024), sáng 15/7, LĐLĐ tỉnh khai mạc
+# giải bóng đá": the frame names an occasion, not the subject; it ends at its clause's
+# comma (brackets skipped).  "Nhân dịp này" introduces the main clause: not a frame.
+_FRAME = re.compile(
+    r"(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
+    r"|chào đón)(?!\w)[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
+# "A; B; C" or "gồm: A, B, C, D": a list of activities.
+_SEMICOLON_LIST = re.compile(r";[^;]*;")
+_COLON_LIST = re.compile(r":((?:[^,:;]*,){3}[^:;]*)$")
+
+
+def _sentences(text: str) -> list[str]:
+    """Cheap sentence split: line breaks and sentence-final marks before a capital."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _clauses(sentence: str) -> tuple[list[str], bool]:
+    """A sentence's clauses, and whether they are the items of an enumeration."""
+    if _SEMICOLON_LIST.search(sentence):
+        return sentence.split(";"), True
+    m = _COLON_LIST.search(sentence)
+    if m:
+        return [sentence[: m.start()], *m.group(1).split(",")], True
+    return sentence.split(";"), False
+
+
+def _segments(
+    text: str, factor: float, is_body: bool, first: int, *, frames: bool = True
+) -> list[_Segment]:
+    """Clause segments of one part of the item, greeting frames split off."""
+    out: list[_Segment] = []
     plain = _is_plain_ascii(text)
-    return _Segment(key_tokens(text, folded=plain), factor, is_body, plain)
+    unit = first
+    for sentence in _sentences(text):
+        clauses, listed = _clauses(sentence)
+        listing = unit if listed else -1
+        for clause in clauses:
+            pos = 0
+            pieces: list[tuple[str, bool]] = []
+            if frames:
+                for m in _FRAME.finditer(clause):
+                    pieces.append((clause[pos : m.start()], False))
+                    pieces.append((m.group(0), True))
+                    pos = m.end()
+            pieces.append((clause[pos:], False))
+            for piece, passing in pieces:
+                words = key_tokens(piece, folded=plain)
+                if words:
+                    out.append(_Segment(words, factor, is_body, plain, unit, listing, passing))
+            unit += 1
+    return out
 
 
 def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
-    """The lead (sapo, else the first one or two sentences) and the rest."""
+    """The lead (sapo, else the first one or two sentences) and the rest.
+
+    Without a sapo the lead is the start of the text: the body is what follows
+    it, so the lead counts once, as lead.
+    """
     if sapo and sapo.strip():
         return sapo, text
     sentences = vntext.split_sentences(text[:700])  # the lead is at most 400 chars
-    lead = ""
+    lead, end = "", 0
     for sentence in sentences[:2]:
         # An enumeration ("... như A; B; C") lists side activities: body, not lead.
         if sentence.count(";") >= 2:
@@ -267,8 +325,11 @@ def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
         # already lists side activities ("Các đại biểu đề cập nhiều nội dung như...").
         if lead and (len(lead) >= _LEAD_SHORT or len(lead) + len(sentence) > _LEAD_MAX_CHARS):
             break
-        lead = f"{lead} {sentence}".strip()
-    return lead, text
+        at = text.find(sentence, end)
+        if at < 0:  # split_sentences changed the text: keep lead and body apart by words
+            return lead or sentence, text
+        lead, end = f"{lead} {sentence}".strip(), at + len(sentence)
+    return lead, text[end:]
 
 
 class TopicClassifier:
@@ -350,16 +411,12 @@ class TopicClassifier:
     ) -> list[tuple[Topic, float]]:
         """Accepted topics with their scores, best first (for debugging and ranking)."""
         lead, body = _lead_and_body(text or "", sapo)
-        title_seg = _segment(title or "", TITLE_FACTOR, False)
-        lead_seg = _segment(lead, LEAD_FACTOR, False)
-        body_seg = _segment(body, BODY_FACTOR, True)
-        # The lead is usually the start of the text: count it once, as lead.
-        n = len(lead_seg.words)
-        if n and lead_seg.folded == body_seg.folded and body_seg.words[:n] == lead_seg.words:
-            body_seg.words = body_seg.words[n:]
-
+        # The title's own frame ("... chào mừng Đại hội") still names the main topic.
+        segments = _segments(title or "", TITLE_FACTOR, False, 0, frames=False)
+        segments += _segments(lead, LEAD_FACTOR, False, 1)
+        segments += _segments(body, BODY_FACTOR, True, len(segments) + 1)
         evidence: dict[str, _Evidence] = {}
-        for seg in (title_seg, lead_seg, body_seg):
+        for seg in segments:
             for topic_id, counts in self._indexes[seg.folded].scan(seg.words).items():
                 ev = evidence.setdefault(topic_id, _Evidence())
                 ev.add(seg, counts, self._weights)
@@ -383,15 +440,31 @@ class _Evidence:
     in_title: bool = False  # a solid phrase in the title
     in_lead: bool = False  # a solid phrase in the lead
     body_hits: int = 0
+    units: dict[int, float] = field(default_factory=dict)  # clause -> solid weight
+    listings: dict[int, set[int]] = field(default_factory=dict)  # list -> its clauses hit
+    _body_seen: Counter[int] = field(default_factory=Counter)
 
     def add(self, seg: _Segment, counts: Counter[int], weights: list[float]) -> None:
         """Add one segment's hits (phrase id -> count)."""
         for phrase, count in counts.items():
             weight = weights[phrase]
+            if seg.passing:
+                # Named in a greeting frame: adds a little weight, never makes the topic.
+                self.score += PASSING_FACTOR * weight * count
+                continue
             solid = weight >= WEIGHTS["keywords"]
-            self.solid = self.solid or solid
+            if solid:
+                self.solid = True
+                # The lead's clauses weigh double: it states the main subject.
+                gain = weight * count * (1.0 if seg.is_body else seg.factor)
+                self.units[seg.unit] = self.units.get(seg.unit, 0.0) + gain
+                if seg.listing >= 0:
+                    self.listings.setdefault(seg.listing, set()).add(seg.unit)
             if seg.is_body:
-                self.score += weight * min(1 + _REPEAT_STEP * (count - 1), _REPEAT_CAP)
+                # A repeated phrase adds evidence, but less each time (capped).
+                seen = self._body_seen[phrase]
+                self.score += weight * (_repeats(seen + count) - _repeats(seen))
+                self._body_seen[phrase] = seen + count
                 self.body_hits += count
             elif seg.factor == TITLE_FACTOR:
                 self.score += weight * seg.factor
@@ -399,6 +472,21 @@ class _Evidence:
             else:
                 self.score += weight * seg.factor
                 self.in_lead = self.in_lead or solid
+
+    def recurs(self) -> bool:
+        """Named solidly in two clauses, or a whole clause is about it.
+
+        One item of a list of activities does not count: reports and plans list
+        every field of union work in passing.
+        """
+        passing = {u for items in self.listings.values() if len(items) == 1 for u in items}
+        units = [w for u, w in self.units.items() if u not in passing]
+        return len(units) >= MIN_UNITS or any(w >= RICH_CLAUSE for w in units)
+
+
+def _repeats(n: int) -> float:
+    """Weight multiplier of a phrase seen ``n`` times in the body: 1, 1.5, 2 (cap)."""
+    return min(1 + _REPEAT_STEP * (n - 1), _REPEAT_CAP) if n else 0.0
 
 
 def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) -> dict[str, float]:
@@ -419,6 +507,9 @@ def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) 
     for tid, ev in candidates.items():
         if not ev.in_title:
             if ev.score < SECONDARY_SHARE * best:
+                continue
+            # One sentence about it is a passing mention, whatever its weight.
+            if not ev.recurs():
                 continue
             if not ev.in_lead and (
                 ev.body_hits < 2 or ev.score < thresholds[tid] * BODY_ONLY_FACTOR
