@@ -325,9 +325,11 @@ class OutboxSender:
         for channel, group in by_channel.items():
             rate = self._rate(channel)
             slots = await asyncio.to_thread(rate.reserve, len(group))
-            start = self.clock()
-            for offset, message in zip(slots.offsets(), group, strict=True):
-                timed.append((start + offset, message.id, message))
+            # Slots are wall-clock times: convert with both clocks read together, so
+            # the reservation's own latency does not shift them.
+            shift = self.clock() - time.time()
+            for at, message in zip(slots.times(), group, strict=True):
+                timed.append((at + shift, message.id, message))
         timed.sort(key=lambda t: (t[0], t[1]))
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 

@@ -15,10 +15,11 @@ fails and never polls: slots of all processes interleave, spaced exactly
 ``1/rate`` apart, so any one-second window holds at most ``rate + 1`` sends.
 A slot reserved by a process that dies is simply lost (a gap, never a burst).
 
-Clocks: on PostgreSQL ``now`` is the server's ``clock_timestamp()`` and the
-caller is told how long to *wait* (a duration), so senders on several
-machines need no synchronized clocks.  On SQLite (one machine) it is the
-process's wall clock.
+Clocks: slots are absolute wall-clock times (epoch seconds, the caller's
+``time.time()``), so the time a reservation takes to come back does not shift
+them.  Senders on several machines need synchronized clocks (NTP), as the
+scheduler's row lease does (``storage.leader``); a skew of d seconds makes two
+senders' slots at worst d closer.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Float, cast, func, literal, update
+from sqlalchemy import Float, func, literal, select, update
 
 from storage.db import Database, insert_ignore
 from storage.models import RateBucket
@@ -34,15 +35,15 @@ from storage.models import RateBucket
 
 @dataclass(frozen=True)
 class Slots:
-    """``count`` sending slots: the first ``delay`` seconds from now, then every ``step``."""
+    """``count`` sending slots: the first at ``start`` (epoch seconds), then every ``step``."""
 
-    delay: float
+    start: float
     step: float
     count: int
 
-    def offsets(self) -> list[float]:
-        """Seconds from now of each slot."""
-        return [self.delay + i * self.step for i in range(self.count)]
+    def times(self) -> list[float]:
+        """Each slot, in epoch seconds."""
+        return [self.start + i * self.step for i in range(self.count)]
 
 
 class SharedRate:
@@ -56,10 +57,9 @@ class SharedRate:
         self.step = 1.0 / float(rate)
         self._created = False
 
-    def _now(self):  # type: ignore[no-untyped-def]
-        if self.db.is_sqlite:
-            return literal(time.time(), Float)
-        return cast(func.extract("epoch", func.clock_timestamp()), Float)
+    @staticmethod
+    def _now(at: float | None = None):  # type: ignore[no-untyped-def]
+        return literal(time.time() if at is None else at, Float)
 
     def _greatest(self, a, b):  # type: ignore[no-untyped-def]
         # SQLite's two-argument max() is the scalar one, PostgreSQL's is GREATEST.
@@ -75,25 +75,24 @@ class SharedRate:
     def reserve(self, n: int = 1) -> Slots:
         """Take the next ``n`` slots of the token's schedule (one statement)."""
         if n <= 0:
-            return Slots(0.0, self.step, 0)
+            return Slots(time.time(), self.step, 0)
         self._ensure()
-        now = self._now()
         with self.db.write() as s:
-            tat, at = s.execute(
+            now = self._now()
+            tat = s.scalar(
                 update(RateBucket)
                 .where(RateBucket.name == self.name)
                 .values(tat=self._greatest(RateBucket.tat, now) + n * self.step)
-                .returning(RateBucket.tat, now)
-            ).one()
-        first = float(tat) - n * self.step
-        return Slots(max(first - float(at), 0.0), self.step, n)
+                .returning(RateBucket.tat)
+            )
+        return Slots(float(tat) - n * self.step, self.step, n)
 
     def pause(self, seconds: float) -> None:
         """Nobody sends with this token for ``seconds`` (Telegram said the bot is
         flooding: every process waits, not only the one that was told)."""
         self._ensure()
-        now = self._now()
         with self.db.write() as s:
+            now = self._now()
             s.execute(
                 update(RateBucket)
                 .where(RateBucket.name == self.name)
@@ -103,14 +102,9 @@ class SharedRate:
     def backlog(self) -> float:
         """Seconds until the next free slot (0 when idle), for health checks and tests."""
         self._ensure()
-        now = self._now()
         with self.db.read() as s:
-            tat, at = s.execute(
-                RateBucket.__table__.select()
-                .with_only_columns(RateBucket.tat, now)
-                .where(RateBucket.name == self.name)
-            ).one()
-        return max(float(tat) - float(at), 0.0)
+            tat = s.scalar(select(RateBucket.tat).where(RateBucket.name == self.name))
+        return max(float(tat or 0.0) - time.time(), 0.0)
 
 
 def bucket_name(channel: str, token: str | None) -> str:
