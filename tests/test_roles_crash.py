@@ -239,3 +239,48 @@ def test_kill_9_the_scheduler_the_standby_takes_over(tmp_path: Path, database_ur
         finally:
             runs.close()
             db.dispose()
+
+
+def test_worker_delivers_and_reports_its_heartbeat(tmp_path: Path) -> None:
+    """`congdoan-bot worker` alone (no `run`): it sends what is queued, `status`
+    lists it alive with its count, and a clean stop removes it from the list."""
+    from storage import outbox
+    from storage.outbox import NewMessage
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    config = tmp_path / "bot_config.toml"
+    config.write_text(f'[bot]\ndatabase_url = "{url}"\n[scale]\nlease_seconds = 3\n', "utf-8")
+    db = open_database(url)
+    now = datetime.now(UTC)
+    chats = [add_chat(db, str(7000 + i)) for i in range(40)]
+    with db.write() as s:
+        for pk in chats:
+            outbox.enqueue(s, pk, f"notice:{pk}", "notice", [NewMessage(f"Thông báo {pk}")],
+                           not_before=now)  # fmt: skip
+    with fake_telegram() as root:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"{root}/bot"}
+        env.pop("ZALO_BOT_TOKEN", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "worker", "--id", "w-test"],
+            env=env, cwd=ROOT, stderr=(tmp_path / "w.log").open("wb"),
+        )  # fmt: skip
+        try:
+            wait_for(lambda: outbox.stats(db)["sent"] == 40, 30, "40 messages sent")
+            status = subprocess.run(
+                [sys.executable, "-m", "bot", "--config", str(config), "status", "--json"],
+                cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+            )  # fmt: skip
+            data = json.loads(status.stdout)
+            [worker] = data["processes"]
+            assert worker["id"] == "w-test" and worker["alive"] and data["workers_alive"] == 1
+            assert data["sent"]["last_minute"] == 40 and data["queue"]["pending"] == 0
+            assert data["scheduler"] is None, "a worker never takes the scheduler"
+            assert sum(len(_get(f"{root}/_fake/sent?chat_id={7000 + i}")) for i in range(40)) == 40
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+            with db.read() as s:
+                assert s.scalar(select(ProcessBeat.id)) is None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            db.dispose()
