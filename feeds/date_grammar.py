@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import time
+from itertools import pairwise
 
 __all__ = ["DateExpr", "DatePart", "find_expressions"]
 
@@ -71,6 +72,10 @@ _WEEKDAY_NUM = {"hai": 0, "ba": 1, "tư": 2, "năm": 3, "sáu": 4, "bảy": 5, "
 
 # Day-only left end of a range: "18-19/6", "từ 1 – 8/3", "ngày 18 và 19/6".
 _DAY_ONLY = re.compile(r"(?<![\w/.,])(\d{1,2})\s*(?:-|–|—|đến|tới|và)\s*(?:ngày\s+)?$", _I)
+# Listed days before the last one: "các ngày 18, 19/6", "ngày 10, 11 và 12/6".
+_DAY_LIST = re.compile(
+    r"(?<![\w/.,])(\d{1,2})((?:\s*,\s*\d{1,2}){0,5})\s*(?:,|và)\s*(?:ngày\s+)?$", _I
+)
 # What may stand between the two ends of a range.
 _CONNECTOR = re.compile(
     r"\s*\)?\s*(?:-|–|—|đến|tới)\s*(?:hết\s+)?"
@@ -287,6 +292,11 @@ def find_expressions(text: str) -> list[DateExpr]:
                 exprs.append(pair)
                 i += 2
                 continue
+        listed = _listed_days(text, a, exprs) if a.sep not in "rw" else None
+        if listed:
+            exprs.extend(listed)
+            i += 1
+            continue
         # Day-only left end: "18-19/6/2026", "từ 1 – 8/3".
         left = _DAY_ONLY.search(text, max(0, a.core - 16), a.start) if a.sep != "r" else None
         if left is not None and a.part.day is not None and int(left[1]) < a.part.day:
@@ -309,6 +319,42 @@ def find_expressions(text: str) -> list[DateExpr]:
             exprs.append(DateExpr(a.part, None, a.start, a.end))
         i += 1
     return exprs
+
+
+def _listed_days(text: str, a: _Atom, exprs: list[DateExpr]) -> list[DateExpr] | None:
+    """ "các ngày 18, 19/6" -> a range; "ngày 5, 12 và 19/6" -> three days.
+
+    Only a list of two or more numbers, or two joined by a comma, and only
+    with a date word or the year to say they are days.
+    """
+    lo = max(0, a.core - 40, exprs[-1].end if exprs else 0)
+    m = _DAY_LIST.search(text, lo, a.start)
+    if m is None or a.part.day is None:
+        return None
+    days = [int(m[1]), *(int(d) for d in re.findall(r"\d{1,2}", m[2]))]
+    joiner = text[m.end(2) : m.end()].strip()
+    if len(days) == 1 and not joiner.startswith(","):
+        return None  # "18 và 19/6": the range rules read it
+    days.append(a.part.day)
+    if any(x >= y for x, y in pairwise(days)):
+        return None  # "Điều 5, 3/2019": not a list of days
+    start, clock, weekday, _, context = _prefix(text, m.start(1))
+    context = context or bool(_CONTEXT_BEFORE.search(text, max(0, start - 12), start))
+    if not (context or a.part.year is not None):
+        return None
+    month, year = a.part.month, a.part.year
+    last = replace(a.part, has_context=True)
+    if all(y - x == 1 for x, y in pairwise(days)):
+        first = DatePart(days[0], month, year, clock, weekday, has_context=True)
+        return [DateExpr(first, last, start, a.end)]
+    out = [DateExpr(DatePart(days[0], month, year, clock, weekday, has_context=True), None,
+                    start, m.start(1) + len(m[1]))]  # fmt: skip
+    for dm in re.finditer(r"\d{1,2}", text[m.start(1) + len(m[1]) : m.end()]):
+        at = m.start(1) + len(m[1]) + dm.start()
+        part = DatePart(int(dm.group()), month, year, has_context=True)
+        out.append(DateExpr(part, None, at, at + len(dm.group())))
+    out.append(DateExpr(last, None, a.core, a.end))
+    return out
 
 
 def _pair(text: str, a: _Atom, b: _Atom) -> DateExpr | None:

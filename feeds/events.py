@@ -109,6 +109,26 @@ _LONE_TIME = re.compile(
     r"(?!\s*(?:sáng|trưa|chiều|tối)?\s*(?:ngày|hằng|mỗi))",
     _I,
 )
+# A document's place-and-date line ("Nghệ An, ngày 15 tháng 3 năm 2024") or number
+# line ("Số: 45/KH-LĐLĐ"): the notice's own date, not a day to act on.
+_DOC_HEADER = re.compile(
+    r"^\W*(?:[^\W\d][\w.]*(?:\s+[^\W\d][\w.]*){0,4}\s*,\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
+    r"\s+năm\s+\d{4}|số\s*:?\s*\d+[\w/.-]*)\W*$",
+    _I,
+)
+# "Tính đến ngày 30/6", "tính đến hết ngày 31/12": a data cut-off.
+_CUTOFF = re.compile(
+    r"(?<!\w)(?:tính|lũy kế|cập nhật|thống kê|số liệu)\s+(?:đến|tới|từ đầu năm đến)"
+    r"(?:\s+hết)?\s*(?:ngày\s*)?$",
+    _I,
+)
+# Future cues that say the clause itself is a plan (not "kế hoạch" as a noun).
+_STRONG_FUTURE = re.compile(
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|kính mời|triệu tập|chuẩn bị)(?!\w)", _I
+)
+# Without a cue, a year-less day this far ahead of the item's date is more likely
+# last year's: news reports what happened; plans say "sẽ", "dự kiến".
+_UNCUED_AHEAD = timedelta(days=60)
 # Cheap pre-filter: lines without any of these hold no date expression.  Digits
 # and the tails of "hôm nay"/"ngày mai" come first so the scan rejects letters fast.
 _MAYBE_DATE = re.compile(r"\d\s*[/.\-–]\s*\d|\d\s+(?:tháng|và|đến|tới)\s|(?:nay|mai|kia)(?!\w)")
@@ -130,13 +150,32 @@ def _candidates(part: DatePart, base: date) -> list[date]:
     return out
 
 
-def _resolve(part: DatePart, base: date, cue: Callable[[], int]) -> date | None:
+@dataclass(frozen=True)
+class _Reading:
+    """How to read one item's dates."""
+
+    base: date  # the item's date (else today): years are inferred from it
+    notice: bool  # a Kế hoạch / Thông báo...: its days are to come
+    undated: bool = False  # no date given or found: only the text's tense tells
+    year: int | None = None  # undated: the year the text itself writes, for year-less days
+
+
+def _resolve(
+    part: DatePart,
+    base: date,
+    cue: Callable[[], int],
+    *,
+    lean_past: bool = False,
+    year_hint: int | None = None,
+) -> date | None:
     """The day a part names; a missing year is inferred from ``base`` and cues."""
     if part.day is None:
         return base + timedelta(days=part.rel or 0)
     year = part.year
     if year is None and part.year_offset is not None:
         year = base.year + part.year_offset
+    if year is None and part.rel is None:
+        year = year_hint
     if year is not None:
         try:
             return date(year, part.month or 0, part.day)
@@ -155,8 +194,14 @@ def _resolve(part: DatePart, base: date, cue: Callable[[], int]) -> date | None:
         behind = [d for d in found if base - _CUE_REACH <= d <= base]
         if behind:
             return max(behind)
+    nearest = min(found, key=lambda d: (abs((d - base).days), d < base))
+    if lean_past and direction == 0 and nearest - base > _UNCUED_AHEAD:
+        # "Ngày 19/5, LĐLĐ tỉnh tổ chức..." in a January round-up: last May.
+        behind = [d for d in found if base - _CUE_REACH <= d < base]
+        if behind:
+            return max(behind)
     # Ties go forward: a notice names days to come more often than past ones.
-    return min(found, key=lambda d: (abs((d - base).days), d < base))
+    return nearest
 
 
 def _nearest_cue(clause: str, lo: int, hi: int) -> int:
@@ -273,6 +318,8 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
             continue
         if len(line) < 60 and _STOP_LINE.match(line):
             break
+        if len(line) < 80 and _DOC_HEADER.match(line):
+            continue
         stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
         if stamp is not None:
             g = [x for x in stamp.groups() if x is not None]
@@ -323,7 +370,7 @@ def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
 def _skip(clause: str, expr: DateExpr) -> bool:
     """Document dates, holiday references and anniversary spans."""
     head = clause[max(0, expr.start - 60) : expr.start]
-    if _DOC_DATE.search(head):
+    if _DOC_DATE.search(head) or _CUTOFF.search(head):
         return True
     first, last = expr.first, expr.last
     if last is not None and first.year and last.year:
@@ -340,7 +387,7 @@ def _skip(clause: str, expr: DateExpr) -> bool:
 
 
 def _events_in_clause(
-    clause: str, base: date, notice: bool, fallback: Callable[[], str]
+    clause: str, reading: _Reading, fallback: Callable[[], str]
 ) -> list[tuple[Event, bool]]:
     """Events of one clause, each flagged True when it comes from a single day."""
     exprs = find_expressions(clause)
@@ -354,13 +401,15 @@ def _events_in_clause(
             continue
         # Cues are read only when a year is missing or the day is the item's own.
         cue = cache(partial(_nearest_cue, clause, expr.start, expr.end))
+        plan = partial(_plan_near, clause, expr.start, expr.end)
         if expr.last is None:
-            day = _resolve(expr.first, base, cue)
+            lean = not reading.notice
+            day = _resolve(expr.first, reading.base, cue, lean_past=lean, year_hint=reading.year)
             kind = _kind_single(clause, expr, prev_end)
-            if day is not None and _keep(day, base, cue, notice, kind):
+            if day is not None and _keep(day, reading, cue, plan, kind):
                 found.append((Event(day, expr.first.clock, kind, ""), True))
         else:
-            spans = _range_events(clause, expr, base, cue, notice, prev_end)
+            spans = _range_events(clause, expr, reading, cue, plan, prev_end)
             found.extend((ev, False) for ev in spans)
         prev_end = expr.end
     if not found:
@@ -372,14 +421,15 @@ def _events_in_clause(
 def _range_events(
     clause: str,
     expr: DateExpr,
-    base: date,
+    reading: _Reading,
     cue: Callable[[], int],
-    notice: bool,
+    plan: Callable[[], bool],
     prev_end: int,
 ) -> list[Event]:
+    base = reading.base
     last = expr.last
     assert last is not None
-    end = _resolve(last, base, cue)
+    end = _resolve(last, base, cue, lean_past=not reading.notice, year_hint=reading.year)
     if end is None:
         return []
     first = expr.first
@@ -395,27 +445,40 @@ def _range_events(
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    if end < base or (end == base and not _keep(end, base, cue, notice, end_kind)):
+    if not _keep(end, reading, cue, plan, end_kind):
         return []
     out = []
-    if start >= base:
+    if start >= base or reading.undated:
         out.append(Event(start, first.clock, "start", ""))
     out.append(Event(end, last.clock, end_kind, ""))
     return out
 
 
-def _keep(day: date, base: date, cue: Callable[[], int], notice: bool, kind: str) -> bool:
+def _keep(
+    day: date, reading: _Reading, cue: Callable[[], int], plan: Callable[[], bool], kind: str
+) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
+    if reading.undated:
+        # Without the item's date, only the text's own tense says it is to come.
+        return reading.notice or kind in ("deadline", "effective") or cue() > 0
+    base = reading.base
     if day < base:
         return False
     if day > base:
         return True
-    # The item's own day: news reports the day's meetings in the past tense
-    # without saying so; keep it only when the text looks forward.
+    # The item's own day: news reports the day's meetings ("Ngày 8/8, Công đoàn X
+    # phát động...") without a tense; keep it only when the clause says it is planned.
     direction = cue()
     if direction < 0:
         return False
-    return direction > 0 or notice or kind in ("deadline", "effective")
+    if reading.notice or kind in ("deadline", "effective"):
+        return True
+    return direction > 0 and plan()
+
+
+def _plan_near(clause: str, lo: int, hi: int) -> bool:
+    """A strong future cue ("sẽ", "dự kiến") close to the date ``clause[lo:hi]``."""
+    return _STRONG_FUTURE.search(clause, max(0, lo - 60), hi + 60) is not None
 
 
 _KIND_ORDER = {"deadline": 0, "effective": 1, "start": 2, "event": 3, "end": 4}
@@ -444,6 +507,8 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     base = published or stamp or _today()
     title = normalize(title).strip()
     notice = bool(_NOTICE_TITLE.match(title))
+    undated = published is None and stamp is None
+    reading = _Reading(base, notice, undated, _written_year(lines) if undated else None)
     fallback_title = _cut(title)
     events: list[Event] = []
     if title:
@@ -465,13 +530,22 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
 
                 found: list[tuple[Event, bool]] = []
                 for _, clause in _clauses(sentence):
-                    found.extend(_events_in_clause(clause, base, notice, fallback))
+                    found.extend(_events_in_clause(clause, reading, fallback))
                 events.extend(_pair_ends(found))
                 single = [e for e, one in found if one and e.kind in ("event", "start")]
                 timeless = len(found) == 1 and single and single[0].time is None
                 pending = (len(events) - 1, -1) if timeless else None
             previous = sentence
     return _dedupe(events)
+
+
+_YEAR_WRITTEN = re.compile(r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|(?<!\w)năm\s+)((?:19|20)\d\d)(?!\d)", _I)
+
+
+def _written_year(lines: list[str]) -> int | None:
+    """The latest year an undated item writes in a date or as "năm 2025"."""
+    years = [int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)]
+    return max(years) if years else None
 
 
 def _attach_time(

@@ -159,10 +159,18 @@ def test_missing_published_uses_the_items_stamp_line() -> None:
     assert days(text, None) == [("2022-07-28", "event")]
 
 
-def test_missing_published_and_stamp_uses_today() -> None:
-    # A day in the past whatever today is: nothing.  A day far ahead: kept.
-    assert days("Hội nghị sẽ diễn ra ngày 5/1/2020.", None) == []
+def test_missing_published_and_stamp_reads_the_tense() -> None:
+    # No date to compare with: what the text presents as scheduled is kept, whatever
+    # today is; a report ("Sáng 13/4, ... tổ chức") is not guessed into next year.
+    assert days("Hội nghị sẽ diễn ra ngày 5/1/2020.", None) == [("2020-01-05", "event")]
     assert days("Hội nghị sẽ diễn ra ngày 5/1/2099.", None) == [("2099-01-05", "event")]
+    assert days("Sáng 13/4, LĐLĐ tỉnh tổ chức hội nghị sơ kết quý I.", None) == []
+    assert days("Ngày 20/12, LĐLĐ tỉnh đã trao 300 suất quà Tết.", None) == []
+
+
+def test_missing_published_takes_the_year_the_text_writes() -> None:
+    text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
+    assert days(text, None) == [("2024-05-20", "event")]
 
 
 # --- clock times ----------------------------------------------------------------------
@@ -247,7 +255,61 @@ NEGATIVES = [
     ("Chào mừng kỷ niệm Ngày Quốc tế Lao động 1/5/2026, các CĐCS sẽ treo cờ.", date(2026, 4, 20)),
     ("Nhân dịp kỷ niệm ngày 2/9, đoàn viên sẽ được tặng quà.", date(2026, 8, 20)),
     ("Đến 30/6 có 03 chỉ tiêu vượt, 02 chỉ tiêu đã hoàn thành.", date(2022, 7, 26)),
+    # Data cut-offs after the item's date are still not days to act on.
+    ("Tính đến ngày 30/6/2026, toàn tỉnh có 120.000 đoàn viên.", date(2026, 6, 25)),
+    ("Tính đến hết ngày 31/12, toàn ngành thu được 95% kinh phí.", date(2026, 12, 20)),
+    # A news report on the item's own day: "kế hoạch" here is a noun, not a plan.
+    ("Ngày 8/8, Công đoàn Dầu khí phát động thi đua hoàn thành kế hoạch năm.", date(2025, 8, 8)),
+    (
+        "Sáng nay 12-4, tại hội nghị giao ban báo chí quý I, ông Trần Duy Phương, Trưởng Ban"
+        " Tuyên giáo cho biết trong tháng 5 sẽ diễn ra nhiều sự kiện.",
+        date(2018, 4, 12),
+    ),
 ]
+
+
+def test_a_notices_header_lines_are_not_events() -> None:
+    text = (
+        "LIÊN ĐOÀN LAO ĐỘNG TỈNH NGHỆ AN\nSố: 45/KH-LĐLĐ\nNghệ An, ngày 15 tháng 3 năm 2024\n"
+        "Các đơn vị gửi danh sách về LĐLĐ tỉnh trước ngày 05/4/2024."
+    )
+    title = "Kế hoạch tổ chức Hội thi nữ công nhân khéo tay năm 2024"
+    assert days(text, date(2024, 3, 15), title) == [("2024-04-05", "deadline")]
+
+
+def test_a_year_round_up_reports_last_years_days() -> None:
+    # Published in January: "Ngày 19/5" without a cue is last May, not next May.
+    text = (
+        "Năm 2023, các cấp công đoàn nỗ lực chăm lo cho người lao động.\n"
+        "Ngày 19/5, LĐLĐ tỉnh tổ chức lễ phát động Tháng Công nhân.\n"
+        "Dịp Tết, LĐLĐ tỉnh sẽ tổ chức chương trình Tết Sum vầy vào ngày 20/1."
+    )
+    assert days(text, date(2024, 1, 8)) == [("2024-01-20", "event")]
+
+
+LISTS = [
+    ("Hội thao diễn ra trong các ngày 18, 19/6 tại Nhà thi đấu.", ["2026-06-18", "2026-06-19"]),
+    ("Hội thi diễn ra trong hai ngày 25, 26/7/2026.", ["2026-07-25", "2026-07-26"]),
+    ("Vòng loại thi đấu trong các ngày 10, 11 và 12/6 tại 3 cụm.", ["2026-06-10", "2026-06-12"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LISTS)
+def test_listed_consecutive_days_are_a_range(text: str, expected: list[str]) -> None:
+    assert days(text, date(2026, 5, 12)) == [(expected[0], "start"), (expected[1], "end")]
+
+
+def test_listed_separate_days_are_separate_events() -> None:
+    text = "Lớp học sẽ diễn ra vào các ngày 5, 12 và 19/6/2026."
+    assert days(text, date(2026, 5, 12)) == [
+        ("2026-06-05", "event"),
+        ("2026-06-12", "event"),
+        ("2026-06-19", "event"),
+    ]
+
+
+def test_a_numbered_article_is_not_a_list_of_days() -> None:
+    assert days("Theo Điều 5, 6/2019 của Luật Công đoàn.", date(2026, 5, 12)) == []
 
 
 @pytest.mark.parametrize(("text", "published"), NEGATIVES)
