@@ -120,6 +120,7 @@ class Transport(Protocol):
 
 
 GONE_AFTER = 3
+LEASE_USE = 0.6  # a claimed row not on the wire after this share of its lease is handed back
 _HREF = re.compile(r'<a\s+href="([^"]+)"')
 
 
@@ -194,7 +195,7 @@ class OutboxSender:
         worker_id: str = "sender",
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        lease_seconds: float = 30.0,
+        lease_seconds: float | None = None,
         batch: int = 20,
         max_in_flight: int = 32,
         retry_base: float = 2.0,
@@ -208,7 +209,12 @@ class OutboxSender:
         self.worker_id = worker_id
         self.clock = clock
         self.wall_clock = wall_clock
-        self.lease_seconds = lease_seconds
+        # A dead sender's claimed rows come back after the lease: ``[scale]
+        # lease_seconds`` (15 s), the same bound as a dead scheduler's.  It must outlast
+        # a claim's wait for its slots plus one send (seconds, not minutes).
+        self.lease_seconds = (
+            float(lease_seconds) if lease_seconds is not None else config.scale.lease_seconds
+        )
         self.batch = batch
         self.retry_base = retry_base
         self.max_attempts = max_attempts
@@ -277,7 +283,9 @@ class OutboxSender:
         if free <= 0:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             return 1
+        await self._until(0.0)  # a global pause: claim nothing that would wait in hand
         exclude = self.pacer.not_ready() | self._in_flight
+        claimed_at = self.clock()
         messages = await asyncio.to_thread(
             outbox.claim,
             self.db,
@@ -295,6 +303,11 @@ class OutboxSender:
                 await self._until(times[i])
             else:
                 await self.pacer.take_global()
+            if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
+                # Held too long (a long pause): another sender may soon take the row
+                # again, so hand it back instead of risking a second copy.
+                await self._retry(message, 0, "lease nearly over before sending", count=False)
+                continue
             self.pacer.sent_to(message)
             self._in_flight.add(message.chat_pk)
             task = asyncio.create_task(self._deliver(message))
