@@ -62,7 +62,15 @@ _PROVINCE_MENTION = re.compile(
 )
 
 _SECTOR_ALIASES: dict[str, str] = dict(_TAX.sector_aliases)
-_SECTOR_WRITTEN = [a for s in _TAX.data["sectors"] for a in (s["name"], *s.get("aliases", ()))]
+_SECTOR_WRITTEN = [
+    a
+    for s in _TAX.data["sectors"]
+    for a in (s["name"], *s.get("aliases", ()), *s.get("national_aliases", ()))
+]
+# Sector names that name the central union on their own ("Công đoàn TKV").
+_NATIONAL_SECTOR = {
+    exact_key(a): s["name"] for s in _TAX.data["sectors"] for a in s.get("national_aliases", ())
+}
 _SECTOR = re.compile(
     rf"{_SP}(?P<nganh>(?i:ngành){_SP})?(?P<sector>(?i:{_alternation(_SECTOR_WRITTEN)}))(?![\w&])"
 )
@@ -255,9 +263,9 @@ _DEPT_ALT = "|".join(p.pattern[4:-3] for _, p in _DEPARTMENTS)  # strip "(?i:" a
 _ANCHOR = re.compile(
     # The first-letter class rejects most positions before the alternatives run.
     r"(?=[LlTtCcBbỦủUuVvKk])(?<![\w\-/])(?:"
-    rf"(?P<dept>(?i:{_DEPT_ALT})){_SP}(?:(?i:của){_SP})?"
+    rf"(?P<dept>(?i:{_DEPT_ALT})){_SP}(?:(?i:của|thuộc|trực{_SP}thuộc){_SP})?"
     rf"(?=(?i:tổng{_SP}|{_LDLD}|công{_SP}đoàn)|TLĐ|CĐ(?!\w))"
-    rf"|(?P<tld>(?i:tổng{_SP}(?:{_LDLD}|liên{_SP}đoàn))|TLĐ)(?!\w)"
+    rf"|(?P<tld>(?i:tổng{_SP}(?:{_LDLD}|liên{_SP}đoàn))(?:VN)?|TLĐ)(?!\w)"
     rf"|(?P<ldld>(?i:{_LDLD}))(?!\w)"
     rf"|(?P<cd>(?i:công{_SP}đoàn)|CĐ|(?i:ban{_SP}công{_SP}đoàn)(?={_SP}(?i:quốc{_SP}phòng)))(?!\w)"
     rf"|(?P<khoi>(?i:khối{_SP}thi{_SP}đua))(?!\w)"
@@ -807,15 +815,17 @@ class _Parser:
         nganh = bool(sm.group("nganh"))
         capital = sm.group("sector")[0].isupper()
         vn = _VN.match(text, sm.end())
-        if vn:
+        # "Công đoàn TKV" names the central union without "Việt Nam".
+        if vn or exact_key(sm.group("sector")) in _NATIONAL_SECTOR:
+            stop = vn.end() if vn else sm.end()
             if not info.get("central"):
-                return vn.end()
+                return stop
             name = f"Công đoàn {sector} Việt Nam"
             self.add(
                 at,
                 _Fixed(name, "central_sector", NATIONAL_NAME, None, bool(info.get("historical"))),
             )
-            return vn.end()
+            return stop
         if not (nganh or info.get("local")):
             return None
         prov = self.province_here(sm.end(), need_capital=True)

@@ -186,7 +186,11 @@ class Taxonomy:
                 aliases=[f"{dept} Tổng Liên đoàn", f"{dept} TLĐ"],
             )
         for sector in data["sectors"]:
-            for alias in (sector["name"], *sector.get("aliases", ())):
+            for alias in (
+                sector["name"],
+                *sector.get("aliases", ()),
+                *sector.get("national_aliases", ()),
+            ):
                 self.sector_aliases[exact_key(alias)] = sector["name"]
             if sector.get("central"):
                 name = f"Công đoàn {sector['name']} Việt Nam"
@@ -197,6 +201,7 @@ class Taxonomy:
                     NATIONAL_NAME,
                     historical=bool(sector.get("historical")),
                     aliases=[f"Công đoàn {a} Việt Nam" for a in sector.get("aliases", ())]
+                    + [f"Công đoàn {a}" for a in sector.get("national_aliases", ())]
                     + [
                         f"Công đoàn ngành {sector['name']} Việt Nam",
                         f"Công đoàn {sector['name']} VN",

@@ -53,6 +53,16 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Công đoàn Công an nhân dân và Công đoàn Quốc phòng tổ chức giải bóng đá.", None,
      ["Công đoàn Công an nhân dân", "Công đoàn Quốc phòng"]),
     ("Công đoàn Nông nghiệp và PTNT Việt Nam tặng quà.", None, ["Công đoàn Nông nghiệp và PTNT Việt Nam"]),
+    # --- names written short: abbreviations, glued "VN", owner after "thuộc" ---
+    ("Tối 19/8, Công đoàn TKV tổ chức Liên hoan Tiếng hát thợ mỏ vùng Hạ Long.", None,
+     ["Công đoàn Than - Khoáng sản Việt Nam"]),
+    ("Công đoàn Than - KS Việt Nam và Công đoàn Than - KSVN là một.", None,
+     ["Công đoàn Than - Khoáng sản Việt Nam"]),
+    ("Chủ tịch Tổng LĐLĐVN Nguyễn Đình Khang làm việc với LĐLĐ tỉnh Bình Dương.", None,
+     ["Tổng LĐLĐ Việt Nam", "LĐLĐ tỉnh Bình Dương"]),
+    ("Ông Trần Duy Phương, Trưởng Ban Tuyên giáo thuộc Tổng Liên đoàn cho biết.", None,
+     ["Ban Tuyên giáo Tổng LĐLĐ Việt Nam", "Tổng LĐLĐ Việt Nam"]),
+    ("Công nhân TKV và Công đoàn Công ty Than Hòn Gai - TKV.", None, []),
     # --- provincial federations, old and new provinces ---
     ("LĐLĐ Nghệ An và LĐLĐ TP Hà Nội ký kết chương trình phối hợp công tác", None,
      ["LĐLĐ tỉnh Nghệ An", "LĐLĐ TP Hà Nội"]),
