@@ -281,6 +281,49 @@ CASES: list[tuple[str, str, set[str]]] = [
         "phục hậu quả sau bão.",
         set(),
     ),
+    # --- passing mentions: a greeting frame, a list of tasks, one sentence ---
+    (
+        "Khai mạc Giải bóng đá công nhân lao động tỉnh Bắc Giang",
+        "Chào mừng kỷ niệm 94 năm Ngày thành lập Công đoàn Việt Nam (28/7/1929 - 28/7/2023), "
+        "sáng 15/7, LĐLĐ tỉnh khai mạc Giải bóng đá công nhân lao động với 16 đội bóng.\n"
+        "Các đội thi đấu vòng tròn, chọn 8 đội vào tứ kết; các trận đấu diễn ra buổi tối.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Tập huấn kỹ năng thương lượng tập thể cho chủ tịch công đoàn cơ sở",
+        "Hướng tới Đại hội Công đoàn tỉnh lần thứ XX, LĐLĐ tỉnh Thanh Hóa tập huấn kỹ năng "
+        "đối thoại, thương lượng tập thể cho 150 chủ tịch công đoàn cơ sở.\n"
+        "Học viên thực hành thương lượng về tiền lương, ký kết thỏa ước lao động tập thể.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Chủ tịch LĐLĐ tỉnh làm việc với Công đoàn Than - Khoáng sản Việt Nam",
+        "Sáng 6/3, Chủ tịch LĐLĐ tỉnh Quảng Ninh làm việc với Công đoàn TKV về phối hợp năm 2021.\n"
+        "Hai bên thống nhất các nội dung: chăm lo đời sống, việc làm cho công nhân mỏ; tuyên "
+        "truyền phòng, chống dịch; ứng dụng công nghệ thông tin trong quản lý đoàn viên; chuẩn "
+        "bị đại hội công đoàn các cấp.",
+        set(),
+    ),
+    (
+        "Công đoàn Ngân hàng Việt Nam tổ chức giải chạy trực tuyến",
+        "Giải chạy diễn ra trong tháng 10 dành cho đoàn viên toàn hệ thống; vận động viên ghi "
+        "nhận kết quả trên điện thoại.\nMỗi km được quy đổi thành 10.000 đồng ủng hộ Quỹ xã "
+        "hội công đoàn để hỗ trợ đoàn viên có hoàn cảnh khó khăn.",
+        {"van_hoa_the_thao"},
+    ),
+    # --- awards written without "thi đua, khen thưởng" ---
+    (
+        "Những gương sáng trong lao động sản xuất ở Khu công nghiệp VSIP",
+        "Chị Hằng, tổ trưởng lắp ráp, được UBND tỉnh tặng Bằng khen năm 2023.\n"
+        "Anh Thành có 4 giải pháp kỹ thuật được công nhận, được LĐLĐ tỉnh tuyên dương.",
+        {"thi_dua_khen_thuong"},
+    ),
+    (
+        "LĐLĐ tỉnh Quảng Trị đón nhận Huân chương Độc lập hạng Nhất",
+        "Ngày 28/7, LĐLĐ tỉnh Quảng Trị long trọng đón nhận Huân chương Độc lập hạng Nhất.\n"
+        "Buổi lễ diễn ra nhân dịp kỷ niệm 85 năm Ngày thành lập Công đoàn Việt Nam.",
+        {"thi_dua_khen_thuong"},
+    ),
 ]
 
 
