@@ -281,9 +281,12 @@ def _clauses(sentence: str) -> tuple[list[str], bool]:
 
 
 def _segments(
-    text: str, factor: float, is_body: bool, first: int, *, frames: bool = True
+    text: str, factor: float, is_body: bool, first: int, *, frame_factor: float | None = None
 ) -> list[_Segment]:
-    """Clause segments of one part of the item, greeting frames split off."""
+    """Clause segments of one part of the item, greeting frames split off.
+
+    Frames are passing evidence, or (``frame_factor``) weigh as that part would.
+    """
     out: list[_Segment] = []
     plain = _is_plain_ascii(text)
     unit = first
@@ -293,16 +296,20 @@ def _segments(
         for clause in clauses:
             pos = 0
             pieces: list[tuple[str, bool]] = []
-            if frames:
-                for m in _FRAME.finditer(clause):
-                    pieces.append((clause[pos : m.start()], False))
-                    pieces.append((m.group(0), True))
-                    pos = m.end()
+            for m in _FRAME.finditer(clause):
+                pieces.append((clause[pos : m.start()], False))
+                pieces.append((m.group(0), True))
+                pos = m.end()
             pieces.append((clause[pos:], False))
-            for piece, passing in pieces:
+            for piece, framed in pieces:
                 words = key_tokens(piece, folded=plain)
-                if words:
-                    out.append(_Segment(words, factor, is_body, plain, unit, listing, passing))
+                if not words:
+                    continue
+                if framed and frame_factor is not None:
+                    seg = _Segment(words, frame_factor, is_body, plain, unit, listing)
+                else:
+                    seg = _Segment(words, factor, is_body, plain, unit, listing, framed)
+                out.append(seg)
             unit += 1
     return out
 
@@ -411,8 +418,9 @@ class TopicClassifier:
     ) -> list[tuple[Topic, float]]:
         """Accepted topics with their scores, best first (for debugging and ranking)."""
         lead, body = _lead_and_body(text or "", sapo)
-        # The title's own frame ("... chào mừng Đại hội") still names the main topic.
-        segments = _segments(title or "", TITLE_FACTOR, False, 0, frames=False)
+        # "Giải bóng đá chào mừng 95 năm...": the occasion in a title weighs as a
+        # lead would (it must recur in the text), the rest names the main topic.
+        segments = _segments(title or "", TITLE_FACTOR, False, 0, frame_factor=LEAD_FACTOR)
         segments += _segments(lead, LEAD_FACTOR, False, 1)
         segments += _segments(body, BODY_FACTOR, True, len(segments) + 1)
         evidence: dict[str, _Evidence] = {}

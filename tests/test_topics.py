@@ -311,6 +311,18 @@ CASES: list[tuple[str, str, set[str]]] = [
         "hội công đoàn để hỗ trợ đoàn viên có hoàn cảnh khó khăn.",
         {"van_hoa_the_thao"},
     ),
+    (
+        "Giải bóng đá công nhân chào mừng 95 năm thành lập Công đoàn Việt Nam",
+        "Sáng 20/7, LĐLĐ tỉnh khai mạc giải bóng đá với 12 đội bóng.\n"
+        "Các trận đấu diễn ra trên sân vận động tỉnh đến hết ngày 27/7.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Sôi nổi các hoạt động chào mừng kỷ niệm 95 năm Ngày thành lập Công đoàn Việt Nam",
+        "Các cấp công đoàn tổ chức mít tinh kỷ niệm 95 năm ngày thành lập Công đoàn Việt Nam.\n"
+        "Nhiều đơn vị tổ chức ôn lại truyền thống, dâng hương tại khu di tích.",
+        {"ky_niem_truyen_thong"},
+    ),
     # --- awards written without "thi đua, khen thưởng" ---
     (
         "Những gương sáng trong lao động sản xuất ở Khu công nghiệp VSIP",
