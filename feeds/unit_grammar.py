@@ -770,9 +770,9 @@ class _Parser:
         text = self.text
         if kz := _KZ.match(text, end):
             prov = self.province_here(kz.end(), need_capital=False)
-            if prov:  # "Công đoàn Khu kinh tế tỉnh Hà Tĩnh"
+            if prov:  # "Công đoàn (các) Khu kinh tế tỉnh Hà Tĩnh" -> "... Khu kinh tế Hà Tĩnh"
                 p = prov[0]
-                name = f"Công đoàn Khu kinh tế tỉnh {p}"
+                name = f"Công đoàn Khu kinh tế {p}"
                 self.add(at, _Fixed(name, "economic_zone", _fed_name(p), p, True))
                 return prov[2]
             place = self.place(kz.end(), max_tokens=4)

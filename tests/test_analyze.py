@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -149,3 +150,61 @@ def test_analysis_is_fast_enough() -> None:
     # summary + topics take about 3-4 ms of it.  The margins absorb a busy CI box.
     assert own < 6.0, f"summary + topics: {own:.1f} ms per 3,000-character item"
     assert total < 15.0, f"whole analysis: {total:.1f} ms per 3,000-character item"
+
+
+# --- the extra labelled set (tests/data/devset_extra.jsonl) -------------------------
+
+EXTRA = Path(__file__).parent / "data" / "devset_extra.jsonl"
+
+
+def _extra_items() -> list[dict]:
+    return [json.loads(line) for line in EXTRA.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_extra_set_follows_the_devset_contract() -> None:
+    from tests.test_devset_format import FIELDS, KINDS, TOPICS, UNIT_RE
+
+    items = _extra_items()
+    assert len(items) >= 30
+    assert len({i["id"] for i in items}) == len(items)
+    for item in items:
+        assert set(item) == FIELDS, item["id"]
+        assert re.fullmatch(r"dx\d{3}", item["id"])
+        assert 300 <= len(item["text"]) <= 6000 and item["text"].count("\n") >= 2, item["id"]
+        assert all(UNIT_RE.fullmatch(u) for u in item["units"]), item["units"]
+        assert set(item["topics"]) <= TOPICS, item["topics"]
+        published = date.fromisoformat(item["published"]) if item["published"] else None
+        for ev in item["events"]:
+            assert set(ev) == {"date", "time", "kind"} and ev["kind"] in KINDS, ev
+            assert published is None or date.fromisoformat(ev["date"]) >= published, ev
+
+
+def test_extra_set_meets_the_targets_through_the_bench() -> None:
+    """The bench's own scoring on the extra set: the project's targets hold."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_understanding", Path(__file__).parents[1] / "bench" / "understanding.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    items = bench.load_devset(EXTRA)
+    result = bench.score(items, [bench.run_item(analyze_to_dict, item) for item in items])
+    assert result["errors"] == 0
+    assert result["units"]["f1"] >= 0.85
+    assert result["topics"]["f1"] >= 0.85
+    assert result["event_dates"]["precision"] >= 0.9
+    assert result["event_dates"]["recall"] >= 0.8
+    assert result["summary"]["ok_ratio"] >= 0.95
+
+
+def test_undated_report_gets_no_guessed_event() -> None:
+    # No publication date: "Sáng 13/4" of a report is not pushed into next year.
+    text = (
+        "Sáng 13/4, LĐLĐ tỉnh Hà Tĩnh tổ chức hội nghị sơ kết công tác quý I.\n"
+        "Quý II, LĐLĐ tỉnh sẽ tổ chức Hội thao công nhân vào ngày 20/5/2026."
+    )
+    result = analyze_to_dict("LĐLĐ tỉnh Hà Tĩnh sơ kết quý I", text, None)
+    assert [e["date"] for e in result["events"]] == ["2026-05-20"]

@@ -63,6 +63,8 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Ông Trần Duy Phương, Trưởng Ban Tuyên giáo thuộc Tổng Liên đoàn cho biết.", None,
      ["Ban Tuyên giáo Tổng LĐLĐ Việt Nam", "Tổng LĐLĐ Việt Nam"]),
     ("Công nhân TKV và Công đoàn Công ty Than Hòn Gai - TKV.", None, []),
+    ("Công đoàn các Khu kinh tế tỉnh Hà Tĩnh phát triển 1.676 đoàn viên.", None,
+     ["Công đoàn Khu kinh tế Hà Tĩnh"]),
     # --- provincial federations, old and new provinces ---
     ("LĐLĐ Nghệ An và LĐLĐ TP Hà Nội ký kết chương trình phối hợp công tác", None,
      ["LĐLĐ tỉnh Nghệ An", "LĐLĐ TP Hà Nội"]),
