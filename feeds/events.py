@@ -406,7 +406,8 @@ def _events_in_clause(
             lean = not reading.notice
             day = _resolve(expr.first, reading.base, cue, lean_past=lean, year_hint=reading.year)
             kind = _kind_single(clause, expr, prev_end)
-            if day is not None and _keep(day, reading, cue, plan, kind):
+            timed = expr.first.clock is not None
+            if day is not None and _keep(day, reading, cue, plan, kind, timed):
                 found.append((Event(day, expr.first.clock, kind, ""), True))
         else:
             spans = _range_events(clause, expr, reading, cue, plan, prev_end)
@@ -445,7 +446,7 @@ def _range_events(
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    if not _keep(end, reading, cue, plan, end_kind):
+    if not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
         return []
     out = []
     if start >= base or reading.undated:
@@ -455,7 +456,12 @@ def _range_events(
 
 
 def _keep(
-    day: date, reading: _Reading, cue: Callable[[], int], plan: Callable[[], bool], kind: str
+    day: date,
+    reading: _Reading,
+    cue: Callable[[], int],
+    plan: Callable[[], bool],
+    kind: str,
+    clock: bool = False,
 ) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
     if reading.undated:
@@ -471,8 +477,12 @@ def _keep(
     direction = cue()
     if direction < 0:
         return False
-    if reading.notice or kind in ("deadline", "effective"):
+    if kind in ("deadline", "effective"):
         return True
+    if reading.notice:
+        # "Thời gian: 14h00 ngày 20/5" in an invitation; a bare "Chiều 3/7, ... công bố"
+        # under a "Quyết định thành lập..." headline is still a report.
+        return direction > 0 or clock
     return direction > 0 and plan()
 
 

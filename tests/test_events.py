@@ -268,6 +268,13 @@ NEGATIVES = [
 ]
 
 
+def test_a_decision_headline_does_not_make_the_report_a_plan() -> None:
+    text = (
+        "Chiều 3/7, LĐLĐ thành phố Đà Nẵng tổ chức công bố quyết định thành lập Công đoàn phường."
+    )
+    assert days(text, date(2025, 7, 3), "Quyết định thành lập Công đoàn phường Hải Châu") == []
+
+
 def test_a_notices_header_lines_are_not_events() -> None:
     text = (
         "LIÊN ĐOÀN LAO ĐỘNG TỈNH NGHỆ AN\nSố: 45/KH-LĐLĐ\nNghệ An, ngày 15 tháng 3 năm 2024\n"

@@ -323,6 +323,13 @@ CASES: list[tuple[str, str, set[str]]] = [
         "Nhiều đơn vị tổ chức ôn lại truyền thống, dâng hương tại khu di tích.",
         {"ky_niem_truyen_thong"},
     ),
+    (
+        "Hỗ trợ gia đình công nhân tử vong do tai nạn lao động",
+        "Ngày 5/9, LĐLĐ tỉnh Bình Phước đến thăm hỏi, trao 20 triệu đồng hỗ trợ gia đình anh "
+        "Tâm, công nhân cao su tử vong do tai nạn lao động.\nLĐLĐ tỉnh đề nghị rà soát, huấn "
+        "luyện an toàn lao động cho công nhân làm việc ngoài trời trong mùa mưa bão.",
+        {"cham_lo_doi_song", "atvsld"},
+    ),
     # --- awards written without "thi đua, khen thưởng" ---
     (
         "Những gương sáng trong lao động sản xuất ở Khu công nghiệp VSIP",
