@@ -330,6 +330,16 @@ CASES: list[tuple[str, str, set[str]]] = [
         "luyện an toàn lao động cho công nhân làm việc ngoài trời trong mùa mưa bão.",
         {"cham_lo_doi_song", "atvsld"},
     ),
+    (
+        "Bế mạc, tổng kết Giải bóng đá công nhân viên chức lao động năm 2024",
+        "Chiều 20/7, LĐLĐ tỉnh bế mạc giải bóng đá. Đội Công ty May 10 giành chức vô địch.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Công ty May Đức Giang tổ chức Hội nghị đại biểu người lao động năm 2024",
+        "Hội nghị thông qua thỏa ước lao động tập thể và quy chế dân chủ ở cơ sở.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
     # --- awards written without "thi đua, khen thưởng" ---
     (
         "Những gương sáng trong lao động sản xuất ở Khu công nghiệp VSIP",
