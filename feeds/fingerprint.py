@@ -16,6 +16,7 @@ exact hash misses it.  Two stages, cheap first:
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 
 from feeds.vntext import fold_key
@@ -118,23 +119,23 @@ def bands(fp: int) -> list[tuple[int, int]]:
 class FingerprintIndex:
     """Recent stories' fingerprints, searchable without scanning them all.
 
-    Shingle sets are computed once per story, when it is first a candidate
-    (``text_of`` loads its text), and kept: a busy day compares each new item
-    with dozens of same-vocabulary union articles.
+    Shingle sets are computed when a story is first a candidate (``text_of``
+    loads its text) and kept in a bounded LRU cache: a busy day compares each
+    new item with dozens of same-vocabulary union articles.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_cached: int = 2000) -> None:
         self._fps: dict[int, int] = {}
         self._bands: dict[tuple[int, int], set[int]] = {}
-        self._shingles: dict[int, frozenset[int]] = {}
+        # Shingle sets are ~25 KB each: keep only the most recently used ones.
+        self._shingles: OrderedDict[int, frozenset[int]] = OrderedDict()
+        self._max_cached = max_cached
 
     def __len__(self) -> int:
         return len(self._fps)
 
-    def add(self, story_id: int, fp: int, text: str | None = None) -> None:
+    def add(self, story_id: int, fp: int) -> None:
         self._fps[story_id] = fp
-        if text is not None:
-            self._shingles[story_id] = shingles(text)
         for band in bands(fp):
             self._bands.setdefault(band, set()).add(story_id)
 
@@ -148,6 +149,10 @@ class FingerprintIndex:
                 if not other_text:
                     continue
                 theirs = self._shingles[story_id] = shingles(other_text)
+                if len(self._shingles) > self._max_cached:
+                    self._shingles.popitem(last=False)
+            else:
+                self._shingles.move_to_end(story_id)
             mine = mine if mine is not None else shingles(text)
             if overlap(mine, theirs) >= MIN_JACCARD:
                 return story_id
