@@ -2,8 +2,9 @@
 
 Proactive pacing, so Telegram has no reason to answer 429:
 
-* a token bucket for the whole bot (``global_rate``, 25/s, one token deep so a
-  burst can never put more than ~26 messages in any one second);
+* a schedule for the whole bot (``global_rate``, 25/s: slots 1/rate apart, the
+  virtual-time form of a token bucket one token deep, so a burst can never put
+  more than ~26 messages in any one second);
 * at least ``private_chat_interval`` (1 s) between two messages to one chat;
 * at most ``group_per_minute`` (20) messages in any 60 s to one group.
 
@@ -37,10 +38,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Protocol
@@ -141,8 +144,11 @@ class _Pacer:
         self.interval = float(d.private_chat_interval)
         self.group_limit = int(d.group_per_minute)
         self.clock = clock
-        self.tokens = 1.0
-        self.refilled = clock()
+        self.next_at = clock()  # the global schedule: the next free sending slot
+        # What really left, in the last second: a late wake-up followed by an
+        # on-time slot must not put more than the rate into one second.
+        self.per_second = max(1, math.floor(self.rate))
+        self.recent: deque[float] = deque()
         self.paused_until = 0.0
         self.ready: dict[int, float] = {}  # chat_pk -> earliest next send
         self.groups: dict[int, deque[float]] = {}
@@ -154,16 +160,32 @@ class _Pacer:
         return set(self.ready)
 
     async def take_global(self) -> None:
-        """Wait for a token of the global bucket (and the end of a global pause)."""
+        """Wait for the next slot of the global schedule (and the end of a global pause).
+
+        Slots are ``1/rate`` apart on the schedule, not after each wake-up: a sleep
+        that overshoots by a millisecond does not push every later slot back (with
+        a bucket one token deep that cost ~4 % of the rate, measured)."""
         while True:
             now = self.clock()
-            self.tokens = min(1.0, self.tokens + (now - self.refilled) * self.rate)
-            self.refilled = now
-            wait = max(self.paused_until - now, 0.0)
-            if not wait and self.tokens >= 1.0:
-                self.tokens -= 1.0
+            if self.paused_until > now:
+                await asyncio.sleep(self.paused_until - now)
+                continue
+            at = max(self.next_at, now)
+            self.next_at = at + 1.0 / self.rate
+            if at > now:
+                await asyncio.sleep(at - now)
+            return
+
+    async def admit(self) -> None:
+        """Wait until fewer than ``per_second`` sends left in the last second; count one."""
+        while True:
+            now = self.clock()
+            while self.recent and self.recent[0] <= now - 1.0:
+                self.recent.popleft()
+            if len(self.recent) < self.per_second:
+                self.recent.append(now)
                 return
-            await asyncio.sleep(max(wait, (1.0 - self.tokens) / self.rate))
+            await asyncio.sleep(self.recent[0] + 1.0 - now)
 
     def sent_to(self, message: OutboxMessage) -> None:
         """Record a send to the chat; it is not ready again before its limit allows."""
@@ -181,6 +203,13 @@ class _Pacer:
 
     def hold(self, chat_pk: int, seconds: float) -> None:
         self.ready[chat_pk] = max(self.ready.get(chat_pk, 0.0), self.clock() + seconds)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    messages: list[OutboxMessage]
+    times: list[float]  # shared pace: each message's slot (monotonic clock)
+    claimed_at: float
 
 
 class OutboxSender:
@@ -232,6 +261,9 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()  # chat pks
         self._recent_429: deque[tuple[float, int]] = deque()
+        # The next batch, claimed while the current one goes out: a claim takes
+        # milliseconds that would otherwise be lost from the rate at every batch.
+        self._prefetch: asyncio.Task[_Batch] | None = None
 
     # --- loop --------------------------------------------------------------------------
 
@@ -274,8 +306,33 @@ class OutboxSender:
         return min(max(seconds, 0.05), self.idle_poll)
 
     async def _settle(self) -> None:
+        if self._prefetch is not None:
+            prefetch, self._prefetch = self._prefetch, None
+            with contextlib.suppress(Exception):
+                # Claimed but never to be sent by us: back to the queue at once,
+                # rather than waiting out the lease.
+                for message in (await prefetch).messages:
+                    await self._retry(message, 0, "released: sender stopping", count=False)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _claim(self, limit: int) -> _Batch:
+        """Claim up to ``limit`` rows and (shared pace) reserve their slots."""
+        exclude = self.pacer.not_ready() | self._in_flight
+        claimed_at = self.clock()
+        messages = await asyncio.to_thread(
+            outbox.claim,
+            self.db,
+            self.worker_id,
+            limit,
+            self.lease_seconds,
+            self.wall_clock(),
+            exclude_chats=exclude,
+        )
+        times: list[float] = []
+        if self.shared_pace and messages:
+            messages, times = await self._shared_slots(messages)
+        return _Batch(messages, times, claimed_at)
 
     async def _round(self) -> int:
         """Claim what may be sent now and start sending it; returns rows claimed."""
@@ -284,20 +341,13 @@ class OutboxSender:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             return 1
         await self._until(0.0)  # a global pause: claim nothing that would wait in hand
-        exclude = self.pacer.not_ready() | self._in_flight
-        claimed_at = self.clock()
-        messages = await asyncio.to_thread(
-            outbox.claim,
-            self.db,
-            self.worker_id,
-            min(free, self.batch),
-            self.lease_seconds,
-            self.wall_clock(),
-            exclude_chats=exclude,
-        )
-        times: list[float] = []
-        if self.shared_pace and messages:
-            messages, times = await self._shared_slots(messages)
+        if self._prefetch is not None:
+            batch, self._prefetch = await self._prefetch, None
+        else:
+            batch = await self._claim(min(free, self.batch))
+        messages, times, claimed_at = batch.messages, batch.times, batch.claimed_at
+        if len(messages) >= self.batch:  # a big queue: fetch the next batch meanwhile
+            self._prefetch = asyncio.create_task(self._claim(self.batch))
         for i, message in enumerate(messages):
             if self.shared_pace:
                 await self._until(times[i])
@@ -384,6 +434,7 @@ class OutboxSender:
             # preview_url only when there is one: plain channels need not know about it.
             url = preview_url(message)
             extra = {"preview_url": url} if url else {}
+            await self.pacer.admit()  # counted when it really leaves, not when scheduled
             message_id = await transport.send(
                 message.chat_id,
                 message.text,
