@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ EXTRA_ABBREVIATIONS: dict[str, str] = {
 
 # Placeholders that survive keying: "#" = a number, "*" = any one word.
 _NUM, _ANY = "qqnumqq", "qqanyqq"
+_SEP = "\x00"  # between segments scanned in one pass: no phrase spans it
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def _match_at(words: list[str], i: int, pattern: tuple[str, ...]) -> int:
             j += 1
             while j < n and len(words[j]) == 3 and words[j].isdigit():
                 j += 1  # "1.000" is keyed "1 000"
-        elif token == _ANY or token == words[j]:
+        elif (token == _ANY and words[j] != _SEP) or token == words[j]:
             j += 1
         else:
             return -1
@@ -194,6 +196,13 @@ class _PhraseIndex:
 
     def scan(self, words: list[str]) -> dict[str, Counter[int]]:
         """Topic -> phrase id -> hits, leftmost-longest, hits inside guards dropped."""
+        result: dict[str, Counter[int]] = {}
+        for topic, found in self.hits(words).items():
+            result[topic] = Counter(phrase for _, phrase in found)
+        return result
+
+    def hits(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
+        """Topic -> (position, phrase id) of each hit, as :meth:`scan` counts them."""
         hits: dict[str, list[tuple[int, int, int]]] = {}
         guards: dict[str, list[tuple[int, int]]] = {}
         last = len(words) - 1
@@ -213,10 +222,10 @@ class _PhraseIndex:
                     guards.setdefault(entry.topic, []).append((i, end))
                 else:
                     hits.setdefault(entry.topic, []).append((i, end, entry.phrase))
-        result: dict[str, Counter[int]] = {}
+        result: dict[str, list[tuple[int, int]]] = {}
         for topic, spans in hits.items():
             blocked = guards.get(topic, ())
-            counts: Counter[int] = Counter()
+            kept: list[tuple[int, int]] = []
             last_end = -1
             # Longest phrase first at each start; later hits inside it are the same words.
             for start, end, phrase in sorted(spans, key=lambda h: (h[0], h[0] - h[1])):
@@ -225,9 +234,9 @@ class _PhraseIndex:
                 last_end = end
                 if any(g0 < end and start < g1 for g0, g1 in blocked):
                     continue
-                counts[phrase] += 1
-            if counts:
-                result[topic] = counts
+                kept.append((start, phrase))
+            if kept:
+                result[topic] = kept
         return result
 
 
@@ -424,10 +433,10 @@ class TopicClassifier:
         segments += _segments(lead, LEAD_FACTOR, False, 1)
         segments += _segments(body, BODY_FACTOR, True, len(segments) + 1)
         evidence: dict[str, _Evidence] = {}
-        for seg in segments:
-            for topic_id, counts in self._indexes[seg.folded].scan(seg.words).items():
-                ev = evidence.setdefault(topic_id, _Evidence())
-                ev.add(seg, counts, self._weights)
+        for folded in (False, True):
+            group = [seg for seg in segments if seg.folded == folded]
+            if group:
+                self._gather(group, self._indexes[folded], evidence)
         accepted = _select(evidence, {tid: d.threshold for tid, d in self._defs.items()})
         for topic_id, score in list(accepted.items()):
             for implied in self._defs[topic_id].implies:
@@ -435,6 +444,25 @@ class TopicClassifier:
                     accepted[implied] = score * 0.9
         ranked = sorted(accepted.items(), key=lambda kv: -kv[1])
         return [(self._defs[tid].topic, round(score, 2)) for tid, score in ranked]
+
+    def _gather(
+        self, segments: list[_Segment], index: _PhraseIndex, evidence: dict[str, _Evidence]
+    ) -> None:
+        """Scan all segments in one pass (the per-call setup dominates short clauses)."""
+        words: list[str] = []
+        starts: list[int] = []
+        for seg in segments:
+            starts.append(len(words))
+            words.extend(seg.words)
+            words.append(_SEP)
+        for topic_id, found in index.hits(words).items():
+            per_segment: dict[int, Counter[int]] = {}
+            for pos, phrase in found:
+                k = bisect_right(starts, pos) - 1
+                per_segment.setdefault(k, Counter())[phrase] += 1
+            ev = evidence.setdefault(topic_id, _Evidence())
+            for k, counts in per_segment.items():
+                ev.add(segments[k], counts, self._weights)
 
     def resolve(self, query: str) -> list[tuple[Topic, float]]:
         """Topics a user probably means by ``query``, best first, scores in [0, 1]."""
