@@ -1,0 +1,56 @@
+"""Building replies: one message, short labels, and story lists split to fit."""
+
+from __future__ import annotations
+
+from bot.i18n import esc
+from bot.inbound import Button, Reply, visible_length
+
+MESSAGE_LIMIT = 4000  # visible UTF-16 units per message; Telegram allows 4096
+
+
+def reply(
+    text: str, buttons: list[list[Button]] | None = None, *, edit: str | None = None
+) -> Reply:
+    """One HTML message, optionally with buttons or as an edit of message `edit`."""
+    return Reply.from_html(text, buttons, edit_message_id=edit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-–— ")
+    return cut + "…"
+
+
+def plain(html_text: str) -> str:
+    """Button labels are plain text."""
+    return Reply.from_html(html_text).plain
+
+
+def block(text: str) -> tuple[str, str]:
+    """An HTML block and its plain rendering, for :func:`pack`."""
+    return text, Reply.from_html(text).plain
+
+
+def pack(header: str, blocks: list[tuple[str, str]], *, separator: str = "\n\n") -> list[Reply]:
+    """Header then blocks, in as few messages as fit :data:`MESSAGE_LIMIT`, split between
+    blocks only (a story is never cut in two)."""
+    replies: list[Reply] = []
+    html_parts, plain_parts = [header], [Reply.from_html(header).plain]
+    size = visible_length(header)
+    for block_html, block_plain in blocks:
+        block_size = visible_length(block_html)
+        if block_size > MESSAGE_LIMIT:  # a renderer gave an oversize block: cut its text
+            block_plain = shorten(block_plain, MESSAGE_LIMIT - 10)
+            block_html, block_size = esc(block_plain), len(block_plain)
+        if html_parts and size + len(separator) + block_size > MESSAGE_LIMIT:
+            replies.append(Reply(separator.join(html_parts), separator.join(plain_parts)))
+            html_parts, plain_parts, size = [], [], 0
+        html_parts.append(block_html)
+        plain_parts.append(block_plain)
+        size += block_size + len(separator)
+    if html_parts:
+        replies.append(Reply(separator.join(html_parts), separator.join(plain_parts)))
+    return replies
