@@ -350,7 +350,7 @@ class OutboxSender:
             self._prefetch = asyncio.create_task(self._claim(self.batch))
         for i, message in enumerate(messages):
             if self.shared_pace:
-                await self._until(times[i])
+                await self._slot(messages, times, i)
             else:
                 await self.pacer.take_global()
             if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
@@ -396,6 +396,18 @@ class OutboxSender:
         timed.sort(key=lambda t: (t[0], t[1]))
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 
+    async def _slot(self, messages: list[OutboxMessage], times: list[float], i: int) -> None:
+        """Wait for message ``i``'s shared slot.  Slots missed by more than one step
+        (a global pause, a stalled process) are given up and the rest of the batch
+        takes new ones: sending late into a later slot's second would make a burst."""
+        late = 1.0 / self.pacer.rate
+        while True:
+            await self._until(times[i])
+            if self.clock() - times[i] <= late:
+                return
+            rest, new_times = await self._shared_slots(messages[i:])
+            messages[i:], times[i:] = rest, new_times
+
     async def _until(self, at: float) -> None:
         """Sleep until ``at`` (monotonic) and past any global pause."""
         while True:
@@ -404,11 +416,10 @@ class OutboxSender:
                 return
             await asyncio.sleep(wait)
 
-    def _spacing(self, message: OutboxMessage) -> dict[str, object]:
-        """What :func:`outbox.mark_sent` needs to keep the chat's limits for everyone."""
-        spacing: dict[str, object] = {
-            "next_send_at": self.wall_clock() + timedelta(seconds=self._private_gap)
-        }
+    def _spacing(self, message: OutboxMessage, left: datetime) -> dict[str, object]:
+        """What :func:`outbox.mark_sent` needs to keep the chat's limits for everyone:
+        the next message no sooner than the interval after this one *left*."""
+        spacing: dict[str, object] = {"next_send_at": left + timedelta(seconds=self._private_gap)}
         if message.is_group:
             spacing["per_minute"] = self._group_limit
         return spacing
@@ -435,6 +446,7 @@ class OutboxSender:
             url = preview_url(message)
             extra = {"preview_url": url} if url else {}
             await self.pacer.admit()  # counted when it really leaves, not when scheduled
+            left = self.wall_clock()
             message_id = await transport.send(
                 message.chat_id,
                 message.text,
@@ -460,7 +472,7 @@ class OutboxSender:
             await self._transient(message, exc)
         else:
             # Marked at once, alone: a kill -9 resends only what was on the wire.
-            spacing = self._spacing(message)
+            spacing = self._spacing(message, left)
             await asyncio.to_thread(
                 lambda: outbox.mark_sent(
                     self.db, message.id, message_id, self.wall_clock(), **spacing
