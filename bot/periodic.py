@@ -53,3 +53,20 @@ async def reminder_tick(config: Config, db: Database, now: datetime | None = Non
     """Queue the reminders whose day and hour have come (once each)."""
     now = now or datetime.now(UTC)
     return await asyncio.to_thread(enqueue_due_reminders, db, config, now=now)
+
+
+async def poll_job(config: Config, db: Database) -> None:
+    """One scheduled poll: due sources, then routing (logged when it queued work)."""
+    result = await poll_tick(config, db)
+    if result.queued:
+        log.info(
+            "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
+        )
+
+
+async def schedules_job(config: Config, db: Database) -> None:
+    """One scheduled look at digests and reminders."""
+    digests = await digest_tick(config, db)
+    reminders = await reminder_tick(config, db)
+    if digests or reminders:
+        log.info("queued %d digest and %d reminder messages", digests, reminders)

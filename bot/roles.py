@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from bot.commands import CommandRouter
 from bot.i18n import t
 from bot.inbound import Inbound, Reply
-from bot.periodic import digest_tick, poll_tick, reminder_tick
+from bot.periodic import poll_job, schedules_job
 from bot.sender import OutboxSender, Transport
 from feeds.config import Config
 from storage import leader
@@ -200,7 +200,8 @@ async def serve_scheduler(
     app = None
     zalo: _Zalo | None = None
     if tokens.telegram:
-        app = build_application(config, db, tokens.telegram, run_jobs=False, run_sender=False)
+        # With Telegram, the ticks run on PTB's JobQueue (started in post_init).
+        app = build_application(config, db, tokens.telegram, run_jobs=True, run_sender=False)
         router: CommandRouter = app.bot_data["router"]
     else:
         router = CommandRouter(
@@ -225,11 +226,13 @@ async def serve_scheduler(
             if senders is not None:
                 senders.append(sender)
             tasks.append(asyncio.create_task(sender.run(halt), name="outbox-sender"))
-        ticks = [
-            _every("poll", POLL_FIRST, _poll_interval(), lambda: _poll(config, db), halt),
-            _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
-                   lambda: _schedules(config, db), halt),
-        ]  # fmt: skip
+        ticks = []
+        if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
+            ticks = [
+                _every("poll", POLL_FIRST, _poll_interval(), lambda: poll_job(config, db), halt),
+                _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
+                       lambda: schedules_job(config, db), halt),
+            ]  # fmt: skip
         tick_tasks = [asyncio.create_task(tick) for tick in ticks]
         log.info(
             "scheduler serving",
@@ -258,21 +261,6 @@ def _schedule_interval() -> float:
     from bot import telegram_app
 
     return telegram_app.SCHEDULE_TICK
-
-
-async def _poll(config: Config, db: Database) -> None:
-    result = await poll_tick(config, db)
-    if result.queued:
-        log.info(
-            "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
-        )
-
-
-async def _schedules(config: Config, db: Database) -> None:
-    digests = await digest_tick(config, db)
-    reminders = await reminder_tick(config, db)
-    if digests or reminders:
-        log.info("queued %d digest and %d reminder messages", digests, reminders)
 
 
 async def _every(name: str, first: float, interval: float, tick: Tick, halt: asyncio.Event) -> None:

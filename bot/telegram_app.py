@@ -19,15 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
-from datetime import timedelta
 
-from telegram import LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.commands import CommandRouter
 from bot.inbound import Inbound
-from bot.periodic import digest_tick, poll_tick, reminder_tick
+from bot.periodic import poll_job, schedules_job
 from bot.render import render_story_html, render_story_plain
 from bot.sender import OutboxSender, Transport
 from bot.telegram_channel import build_telegram_handlers, make_is_admin, set_commands
@@ -107,7 +106,7 @@ def build_application(
             app.bot_data["sender"] = sender
             sender_task.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
         if run_jobs:
-            _schedule(app, config, db)
+            schedule_ticks(app, config, db)
 
     async def post_stop(app: Application) -> None:
         stop.set()
@@ -134,41 +133,26 @@ def build_application(
     return app
 
 
-def _schedule(app: Application, config: Config, db: Database) -> None:
+def schedule_ticks(app: Application, config: Config, db: Database) -> None:
+    """The poll and schedule ticks on PTB's JobQueue (APScheduler 3).
+
+    Both read what is due from the database, so nothing scheduled lives only in
+    memory; ``misfire_grace_time`` lets a tick delayed by a stalled loop (or a
+    takeover) still run, once (``coalesce``).
+    """
     jobs = app.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     grace = {"misfire_grace_time": MISFIRE_GRACE, "coalesce": True, "max_instances": 1}
 
     async def poll(context: ContextTypes.DEFAULT_TYPE) -> None:
-        result = await poll_tick(config, db)
-        if result.queued:
-            log.info(
-                "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
-            )
+        await poll_job(config, db)
 
     async def schedules(context: ContextTypes.DEFAULT_TYPE) -> None:
-        digests = await digest_tick(config, db)
-        reminders = await reminder_tick(config, db)
-        if digests or reminders:
-            log.info("queued %d digest and %d reminder messages", digests, reminders)
+        await schedules_job(config, db)
 
+    # First runs come at once: digests due during a restart or takeover go out now.
     jobs.run_repeating(poll, interval=POLL_TICK, first=1.0, name="poll", job_kwargs=grace)
     jobs.run_repeating(
-        schedules, interval=SCHEDULE_TICK, first=timedelta(seconds=5), name="schedules",
-        job_kwargs=grace,
-    )  # fmt: skip
-
-
-def run_telegram(config: Config, db: Database, token: str) -> None:
-    """Run until SIGINT/SIGTERM (long polling, or a webhook when configured)."""
-    app = build_application(config, db, token)
-    if config.telegram.mode == "webhook":
-        app.run_webhook(
-            listen=config.telegram.webhook_listen,
-            port=config.telegram.webhook_port,
-            webhook_url=config.telegram.webhook_url,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        schedules, interval=SCHEDULE_TICK, first=1.0, name="schedules", job_kwargs=grace
+    )
