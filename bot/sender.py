@@ -328,6 +328,9 @@ class OutboxSender:
             self.lease_seconds,
             self.wall_clock(),
             exclude_chats=exclude,
+            # Only chats of the channels this sender can reach: a worker started
+            # with one token must leave the other channel's queue alone.
+            channels=tuple(self.transports),
         )
         times: list[float] = []
         if self.shared_pace and messages:

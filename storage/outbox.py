@@ -31,7 +31,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -151,13 +151,15 @@ def claim(
     now: datetime,
     *,
     exclude_chats: Collection[int] = (),
+    channels: Collection[str] | None = None,
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due rows, at most one per chat, oldest chats first.
 
     A chat is claimable only when nothing of it is in flight and its
     ``next_send_at`` has come (set by :func:`mark_sent`), so senders in several
     processes keep each chat's spacing together.  ``exclude_chats``: chats the
-    caller may not send to yet (its own pacing), left to other senders."""
+    caller may not send to yet (its own pacing), left to other senders.
+    ``channels``: only chats of these channels (None: all)."""
     if limit <= 0:
         return []
     lease = now + timedelta(seconds=lease_seconds)
@@ -170,6 +172,7 @@ def claim(
             select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
             .join(Chat, Chat.id == Outbox.chat_pk)
             .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(in_flight))
+            .where(Chat.channel.in_(list(channels)) if channels is not None else true())
             .group_by(Outbox.chat_pk)
             .order_by("first")
             .limit(fetch + len(exclude_chats))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -141,3 +141,21 @@ def test_concurrent_claimers_never_share_a_chat(db: Database) -> None:
         mine = [text for _w, c, text in claimed if c == chat]
         assert mine == [f"{chat}-{n}" for n in range(4)]
     assert outbox.stats(db)["sent"] == 120
+
+
+def test_a_sender_claims_only_the_channels_it_can_reach(db: Database) -> None:
+    """A worker started with the Telegram token alone leaves Zalo's queue pending."""
+    now = datetime.now(UTC)
+    with db.write() as s:
+        tg = Chat(channel="telegram", chat_id="1")
+        zl = Chat(channel="zalo", chat_id="z1")
+        s.add_all([tg, zl])
+        s.flush()
+        for chat in (tg, zl):
+            outbox.enqueue(
+                s, chat.id, f"push:1:{chat.id}", "push", [NewMessage("tin", None)], not_before=now
+            )
+    claimed = outbox.claim(db, "w", 10, 30, now + timedelta(seconds=1), channels=("telegram",))
+    assert [m.channel for m in claimed] == ["telegram"]
+    later = outbox.claim(db, "w", 10, 30, now + timedelta(seconds=2), channels=("zalo",))
+    assert [m.channel for m in later] == ["zalo"]
