@@ -16,7 +16,6 @@ exact hash misses it.  Two stages, cheap first:
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 
 from feeds.vntext import fold_key
@@ -116,45 +115,69 @@ def bands(fp: int) -> list[tuple[int, int]]:
     return [(i, (fp >> (8 * i)) & 0xFF) for i in range(BANDS)]
 
 
+# MinHash: 16 hash functions (a*x + b mod 2^61-1) give a 16-number signature
+# whose agreement estimates the Jaccard overlap of two shingle sets.
+_PRIME = (1 << 61) - 1
+_MINHASH = [
+    (int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest()) | 1,
+     int.from_bytes(hashlib.blake2b(f"b{i}".encode(), digest_size=8).digest()))
+    for i in range(16)
+]  # fmt: skip
+MIN_ESTIMATE = 0.25  # a signature agreeing less than this cannot be a near copy
+
+
+def signature(sh: frozenset[int]) -> tuple[int, ...]:
+    values = [h & _PRIME for h in sh] or [0]
+    return tuple(min((a * v + b) % _PRIME for v in values) for a, b in _MINHASH)
+
+
+def estimate(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+
 class FingerprintIndex:
     """Recent stories' fingerprints, searchable without scanning them all.
 
-    Shingle sets are computed when a story is first a candidate (``text_of``
-    loads its text) and kept in a bounded LRU cache: a busy day compares each
-    new item with dozens of same-vocabulary union articles.
+    Three stages, cheapest first: SimHash bands find stories within a few bits;
+    a 16-number MinHash signature per story (computed once, from the text the
+    store hands over) rules out those that merely share vocabulary; only a
+    likely copy has its text's shingles compared exactly.  Memory stays small
+    (a signature is 16 integers), and a busy day of same-vocabulary union
+    articles costs no database reads.
     """
 
-    def __init__(self, max_cached: int = 2000) -> None:
+    def __init__(self) -> None:
         self._fps: dict[int, int] = {}
         self._bands: dict[tuple[int, int], set[int]] = {}
-        # Shingle sets are ~25 KB each: keep only the most recently used ones.
-        self._shingles: OrderedDict[int, frozenset[int]] = OrderedDict()
-        self._max_cached = max_cached
+        self._sigs: dict[int, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._fps)
 
-    def add(self, story_id: int, fp: int) -> None:
+    def add(self, story_id: int, fp: int, text: str | None = None) -> None:
         self._fps[story_id] = fp
+        if text:
+            self._sigs[story_id] = signature(shingles(text))
         for band in bands(fp):
             self._bands.setdefault(band, set()).add(story_id)
 
     def find(self, fp: int, text: str, text_of: Callable[[int], str | None]) -> int | None:
         """The story this text nearly duplicates, or None."""
-        mine: frozenset[int] | None = None
+        mine = shingles(text)
+        my_sig: tuple[int, ...] | None = None
         for story_id in self.candidates(fp):
-            theirs = self._shingles.get(story_id)
-            if theirs is None:
+            theirs = self._sigs.get(story_id)
+            other_text: str | None = None
+            if theirs is None:  # loaded from the database at start: compute once
                 other_text = text_of(story_id)
                 if not other_text:
                     continue
-                theirs = self._shingles[story_id] = shingles(other_text)
-                if len(self._shingles) > self._max_cached:
-                    self._shingles.popitem(last=False)
-            else:
-                self._shingles.move_to_end(story_id)
-            mine = mine if mine is not None else shingles(text)
-            if overlap(mine, theirs) >= MIN_JACCARD:
+                theirs = self._sigs[story_id] = signature(shingles(other_text))
+            my_sig = my_sig or signature(mine)
+            if estimate(my_sig, theirs) < MIN_ESTIMATE:
+                continue
+            other_text = other_text or text_of(story_id)
+            if other_text and overlap(mine, shingles(other_text)) >= MIN_JACCARD:
                 return story_id
         return None
 

@@ -177,7 +177,7 @@ def _store(
             return result
         baseline = not row.baseline_done
         index = _fingerprints(db, session, now)
-        pending_fps: list[tuple[int, int]] = []
+        pending_fps: list[tuple[int, int, str]] = []
         for candidate in outcome.candidates:
             _store_candidate(
                 session,
@@ -202,8 +202,8 @@ def _store(
             row.feed_url = outcome.state.feed_url
         row.items_total += result.new_items
     # Only committed stories enter the shared index.
-    for story_id, fp in pending_fps:
-        index.add(story_id, fp)
+    for story_id, fp, text in pending_fps:
+        index.add(story_id, fp, text)
     return result
 
 
@@ -229,7 +229,7 @@ def _record_failure(
 def _store_candidate(
     session: Session,
     index: FingerprintIndex,
-    pending_fps: list[tuple[int, int]],
+    pending_fps: list[tuple[int, int, str]],
     source: Source,
     candidate: Candidate,
     analysis: AnalysisLike | None,
@@ -259,7 +259,7 @@ def _store_candidate(
         session.add(story)
         session.flush()
         if fp is not None:
-            pending_fps.append((story.id, fp))
+            pending_fps.append((story.id, fp, text))
         result.new_story_ids.append(story.id)
     else:
         result.joined_story_ids.append(story.id)

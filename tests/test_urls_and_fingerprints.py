@@ -56,7 +56,7 @@ def test_near_duplicate_reprint_but_not_another_article() -> None:
 
 def test_fingerprint_index_finds_the_reprint_among_many() -> None:
     texts = {i: p.read_text(encoding="utf-8") for i, p in enumerate(SEEDS)}
-    index = FingerprintIndex(max_cached=2)
+    index = FingerprintIndex()
     for story_id, text in texts.items():
         fp = simhash(text)
         assert fp is not None
