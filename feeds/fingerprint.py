@@ -16,6 +16,7 @@ exact hash misses it.  Two stages, cheap first:
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 
 from feeds.vntext import fold_key
@@ -146,10 +147,20 @@ class FingerprintIndex:
     articles costs no database reads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_shingle_sets: int = 3000) -> None:
         self._fps: dict[int, int] = {}
         self._bands: dict[tuple[int, int], set[int]] = {}
         self._sigs: dict[int, tuple[int, ...]] = {}
+        # Exact shingle sets (~15 KB each) of the most recent stories only.
+        self._shingles: OrderedDict[int, frozenset[int]] = OrderedDict()
+        self._max_shingle_sets = max_shingle_sets
+
+    def _remember(self, story_id: int, sh: frozenset[int]) -> frozenset[int]:
+        self._shingles[story_id] = sh
+        self._shingles.move_to_end(story_id)
+        if len(self._shingles) > self._max_shingle_sets:
+            self._shingles.popitem(last=False)
+        return sh
 
     def __len__(self) -> int:
         return len(self._fps)
@@ -157,7 +168,7 @@ class FingerprintIndex:
     def add(self, story_id: int, fp: int, text: str | None = None) -> None:
         self._fps[story_id] = fp
         if text:
-            self._sigs[story_id] = signature(shingles(text))
+            self._sigs[story_id] = signature(self._remember(story_id, shingles(text)))
         for band in bands(fp):
             self._bands.setdefault(band, set()).add(story_id)
 
@@ -167,17 +178,23 @@ class FingerprintIndex:
         my_sig: tuple[int, ...] | None = None
         for story_id in self.candidates(fp):
             theirs = self._sigs.get(story_id)
-            other_text: str | None = None
             if theirs is None:  # loaded from the database at start: compute once
                 other_text = text_of(story_id)
                 if not other_text:
                     continue
-                theirs = self._sigs[story_id] = signature(shingles(other_text))
+                theirs = self._sigs[story_id] = signature(
+                    self._remember(story_id, shingles(other_text))
+                )
             my_sig = my_sig or signature(mine)
             if estimate(my_sig, theirs) < MIN_ESTIMATE:
                 continue
-            other_text = other_text or text_of(story_id)
-            if other_text and overlap(mine, shingles(other_text)) >= MIN_JACCARD:
+            their_shingles = self._shingles.get(story_id)
+            if their_shingles is None:
+                other_text = text_of(story_id)
+                if not other_text:
+                    continue
+                their_shingles = self._remember(story_id, shingles(other_text))
+            if overlap(mine, their_shingles) >= MIN_JACCARD:
                 return story_id
         return None
 
