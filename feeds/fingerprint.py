@@ -125,6 +125,7 @@ _MINHASH = [
     for i in range(16)
 ]  # fmt: skip
 MIN_ESTIMATE = 0.25  # a signature agreeing less than this cannot be a near copy
+REPRINT_DAYS = 3  # a reprint is published within days of the original
 
 
 def signature(sh: frozenset[int]) -> tuple[int, ...]:
@@ -151,6 +152,7 @@ class FingerprintIndex:
         self._fps: dict[int, int] = {}
         self._bands: dict[tuple[int, int], set[int]] = {}
         self._sigs: dict[int, tuple[int, ...]] = {}
+        self._days: dict[int, int] = {}  # publication day ordinal, when known
         # Exact shingle sets (~15 KB each) of the most recent stories only.
         self._shingles: OrderedDict[int, frozenset[int]] = OrderedDict()
         self._max_shingle_sets = max_shingle_sets
@@ -165,18 +167,27 @@ class FingerprintIndex:
     def __len__(self) -> int:
         return len(self._fps)
 
-    def add(self, story_id: int, fp: int, text: str | None = None) -> None:
+    def add(self, story_id: int, fp: int, text: str | None = None, day: int | None = None) -> None:
         self._fps[story_id] = fp
+        if day is not None:
+            self._days[story_id] = day
         if text:
             self._sigs[story_id] = signature(self._remember(story_id, shingles(text)))
         for band in bands(fp):
             self._bands.setdefault(band, set()).add(story_id)
 
-    def find(self, fp: int, text: str, text_of: Callable[[int], str | None]) -> int | None:
-        """The story this text nearly duplicates, or None."""
+    def find(
+        self, fp: int, text: str, text_of: Callable[[int], str | None], day: int | None = None
+    ) -> int | None:
+        """The story this text nearly duplicates, or None.  ``day``: the text's
+        publication day ordinal; stories published more than REPRINT_DAYS away
+        are not candidates (an article and its reprints appear within days)."""
         mine = shingles(text)
         my_sig: tuple[int, ...] | None = None
         for story_id in self.candidates(fp):
+            other_day = self._days.get(story_id)
+            if day is not None and other_day is not None and abs(day - other_day) > REPRINT_DAYS:
+                continue
             theirs = self._sigs.get(story_id)
             if theirs is None:  # loaded from the database at start: compute once
                 other_text = text_of(story_id)

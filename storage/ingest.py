@@ -177,7 +177,7 @@ def _store(
             return result
         baseline = not row.baseline_done
         index = _fingerprints(db, session, now)
-        pending_fps: list[tuple[int, int, str]] = []
+        pending_fps: list[tuple[int, int, str, int | None]] = []
         for candidate in outcome.candidates:
             _store_candidate(
                 session,
@@ -202,8 +202,8 @@ def _store(
             row.feed_url = outcome.state.feed_url
         row.items_total += result.new_items
     # Only committed stories enter the shared index.
-    for story_id, fp, text in pending_fps:
-        index.add(story_id, fp, text)
+    for story_id, fp, text, day in pending_fps:
+        index.add(story_id, fp, text, day)
     return result
 
 
@@ -229,7 +229,7 @@ def _record_failure(
 def _store_candidate(
     session: Session,
     index: FingerprintIndex,
-    pending_fps: list[tuple[int, int, str]],
+    pending_fps: list[tuple[int, int, str, int | None]],
     source: Source,
     candidate: Candidate,
     analysis: AnalysisLike | None,
@@ -243,7 +243,8 @@ def _store_candidate(
     text = candidate.text or ""
     chash = content_hash(text) if text else None
     fp = simhash(text) if text else None
-    story, exact = _find_story(session, index, chash, text, fp)
+    day = candidate.published.toordinal() if candidate.published else None
+    story, exact = _find_story(session, index, chash, text, fp, day)
     if story is None:
         story = Story(
             title=candidate.title,
@@ -259,7 +260,7 @@ def _store_candidate(
         session.add(story)
         session.flush()
         if fp is not None:
-            pending_fps.append((story.id, fp, text))
+            pending_fps.append((story.id, fp, text, day))
         result.new_story_ids.append(story.id)
     else:
         result.joined_story_ids.append(story.id)
@@ -302,18 +303,24 @@ def _fingerprints(db: Database, session: Session, now: datetime) -> FingerprintI
     if index is None:
         index = FingerprintIndex()
         rows = session.execute(
-            select(Story.id, Story.fingerprint).where(
+            select(Story.id, Story.fingerprint, Story.published_at).where(
                 Story.fingerprint.is_not(None), Story.first_seen_at >= now - NEAR_DUPLICATE_WINDOW
             )
         )
-        for story_id, fp in rows:
-            index.add(story_id, to_unsigned(fp))
+        for story_id, fp, published in rows:
+            day = published.toordinal() if published else None
+            index.add(story_id, to_unsigned(fp), day=day)
         _INDEXES[db] = index
     return index
 
 
 def _find_story(
-    session: Session, index: FingerprintIndex, chash: str | None, text: str, fp: int | None
+    session: Session,
+    index: FingerprintIndex,
+    chash: str | None,
+    text: str,
+    fp: int | None,
+    day: int | None,
 ) -> tuple[Story | None, bool]:
     """(story this text already belongs to, whether it is an exact copy)."""
     if chash:
@@ -330,7 +337,7 @@ def _find_story(
             select(Item.text).where(Item.story_id == story_id, Item.text.is_not(None)).limit(1)
         ).first()
 
-    story_id = index.find(fp, text, text_of)
+    story_id = index.find(fp, text, text_of, day)
     return (session.get(Story, story_id) if story_id is not None else None), False
 
 
