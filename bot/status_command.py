@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,15 +25,10 @@ from storage.queries import SourceHealth, source_health
 
 
 @dataclass(frozen=True)
-class ProcessStatus:
-    id: str
-    role: str
-    host: str
-    pid: int
-    started_at: datetime
-    last_seen: datetime
-    sent: int
-    alive: bool
+class ProcessStatus(leader.Beat):
+    """A process's last heartbeat, and whether it is recent enough to be alive."""
+
+    alive: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,10 +74,8 @@ def collect_status(db: Database, config: Config, now: datetime | None = None) ->
         minute, hour = sent_since(60), sent_since(3600)
     window = timedelta(seconds=2 * config.scale.lease_seconds)
     processes = [
-        ProcessStatus(b.id, b.role, b.host, b.pid, b.started_at, b.last_seen, b.sent,
-                      alive=now - b.last_seen <= window)
-        for b in leader.beats(db)
-    ]  # fmt: skip
+        ProcessStatus(**asdict(b), alive=now - b.last_seen <= window) for b in leader.beats(db)
+    ]
     return Status(
         now=now,
         pending=int(counts.get("pending", 0)),
