@@ -20,6 +20,11 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from bot.i18n import fmt_date, fmt_datetime, weekday
+
+# Re-exported: the sender, the Zalo transport and the console turn stored HTML
+# into plain text with the same function as the command replies.
+from bot.inbound import html_to_plain as html_to_plain
 from storage.queries import EventView, StoryView
 
 TELEGRAM_MAX = 4096
@@ -38,10 +43,6 @@ class Rendered:
 
 # --- wording ------------------------------------------------------------------
 
-WEEKDAYS = {
-    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
 EVENT_LABELS = {
     "vi": {
         "deadline": "Hạn cuối",
@@ -95,19 +96,6 @@ def _t(lang: str, key: str, **kwargs: object) -> str:
     if lang != "vi" and key == "remind_days" and kwargs.get("n") == 1:
         return "Reminder: 1 day left"
     return text.format(**kwargs) if kwargs else text
-
-
-def fmt_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def fmt_datetime(moment: datetime, tz: ZoneInfo) -> str:
-    """dd/mm/yyyy HH:MM in the bot's time zone (stored times are UTC)."""
-    return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")
-
-
-def weekday(day: date, lang: str) -> str:
-    return WEEKDAYS[_lang(lang)][day.weekday()]
 
 
 def fmt_event_when(event: EventView) -> str:
@@ -527,18 +515,6 @@ def utf16_len(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
-def html_to_plain(text: str) -> str:
-    """Visible text of our HTML; a link whose text is not its URL keeps the URL."""
-
-    def unlink(match: re.Match[str]) -> str:
-        url, inner = htmllib.unescape(match.group(1)), match.group(2)
-        shown = htmllib.unescape(re.sub(r"<[^>]*>", "", inner))
-        return shown if shown == url else f"{shown} ({url})"
-
-    text = re.sub(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', unlink, text, flags=re.S)
-    return htmllib.unescape(re.sub(r"<[^>]*>", "", text))
-
-
 def visible_length(text: str, *, html: bool) -> int:
     """Length as Telegram counts it: after entity parsing, in UTF-16 units."""
     if not html:
@@ -547,7 +523,10 @@ def visible_length(text: str, *, html: bool) -> int:
 
 
 def _visible(text: str) -> str:
-    return htmllib.unescape(re.sub(r"<[^>]*>", "", text))
+    return htmllib.unescape(_ANY_TAG.sub("", text))
+
+
+_ANY_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass
