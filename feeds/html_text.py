@@ -14,13 +14,9 @@ from functools import lru_cache
 import lxml.html
 from lxml.html import HtmlElement
 
+from feeds.vntext import fold_key
+
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_STRIP_MARKS = {cp: None for cp in range(0x300, 0x370)} | {
-    ord("đ"): "d",
-    ord("Đ"): "d",
-    ord("Ð"): "d",
-}
-_WORD = re.compile(r"\w+")
 _BLOCK_TAGS = frozenset(
     [
         "address",
@@ -78,11 +74,10 @@ def clean_text(text: str | None) -> str:
 def match_key(text: str) -> str:
     """Folded match key: lowercase words without diacritics ("LIÊN KÊT" -> "lien ket").
 
-    Same result as feeds.vntext.fold_key for our purposes, but cached and
-    cheaper: it runs on every candidate heading and line of a page.
+    feeds.vntext.fold_key, cached: it runs on every candidate heading and line
+    of a page, and pages repeat their furniture.
     """
-    decomposed = unicodedata.normalize("NFD", text.lower()).translate(_STRIP_MARKS)
-    return " ".join(_WORD.findall(decomposed))
+    return fold_key(text)
 
 
 def text_of(el: HtmlElement) -> str:
