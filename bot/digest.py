@@ -5,108 +5,122 @@ went over the day's push cap (then at the default hour).  The outbox key
 ``digest:<chat>:<yyyy-mm-dd>`` makes a second digest for the same day
 impossible, and the stories it carries are marked (``digest_sent_at``) in the
 same transaction, so none is carried twice or lost.
+
+Digests are built a batch of chats at a time (``BATCH`` per transaction): one
+query for the chats and their waiting (chat, story) pairs, each story loaded
+once per run, one rendering per distinct (stories, language, channel), one
+bulk insert and one bulk update (``storage.digests``).  A single chat's digest
+(``digest --now``) is the same code with a batch of one.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from collections.abc import Collection
+from datetime import date, datetime, time
 
-from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.matching import outbox_parts, parse_clock, quiet_until
 from bot.render import render_digest
 from feeds.config import Config
-from storage import outbox
+from storage import digests as store
 from storage.db import Database
-from storage.models import Chat, Delivery
-from storage.queries import stories_by_id
+from storage.outbox import NewMessage
+from storage.queries import StoryView, stories_by_id
 
 log = logging.getLogger(__name__)
 
+BATCH = 500  # chats per transaction: short write locks, bounded memory
+digest_key = store.digest_key
 
-def digest_key(chat_pk: int, day: date) -> str:
-    return f"digest:{chat_pk}:{day.isoformat()}"
+
+def _clock(now: datetime, config: Config) -> tuple[date, time, time]:
+    """Today's local date, the local clock and the default digest hour."""
+    local = now.astimezone(config.tz)
+    return local.date(), local.time().replace(tzinfo=None), parse_clock(config.delivery.digest_time)
 
 
 def chats_due_for_digest(db: Database, now: datetime, config: Config) -> list[int]:
     """Active chats whose digest hour has come today, with stories waiting for it,
     and no digest yet today.  Late is fine (a restart at 09:00 still sends the
     07:00 digest); twice is not."""
-    tz = config.tz
-    local = now.astimezone(tz)
-    default = parse_clock(config.delivery.digest_time)
+    day, clock, default = _clock(now, config)
     with db.read() as s:
-        rows = s.execute(
-            select(Chat.id, Chat.digest_time)
-            .where(
-                Chat.active.is_(True),
-                Chat.id.in_(
-                    select(Delivery.chat_pk).where(
-                        Delivery.mode == "digest",
-                        Delivery.digest_sent_at.is_(None),
-                        Delivery.created_at <= now,
-                    )
-                ),
+        return store.due_chat_ids(s, now, day, clock, default)
+
+
+class _Builder:
+    """Stories and renderings shared by every batch of one run: many chats follow
+    the same units, so their digests are the same text."""
+
+    def __init__(self, config: Config, day: date, now: datetime) -> None:
+        self.config, self.day, self.now = config, day, now
+        self.today = now.astimezone(config.tz).date()
+        self.stories: dict[int, StoryView] = {}
+        self.rendered: dict[tuple[str, str, tuple[int, ...]], list[NewMessage]] = {}
+
+    def load(self, s: Session, ids: Collection[int]) -> None:
+        missing = sorted(set(ids) - self.stories.keys())
+        for start in range(0, len(missing), store.CHUNK):
+            for story in stories_by_id(s, missing[start : start + store.CHUNK]):
+                self.stories[story.id] = story
+
+    def digest(self, w: store.Waiting) -> store.Digest | None:
+        # A story without items (never seen by users) cannot be shown: left waiting.
+        stories = [self.stories[i] for i in w.story_ids if i in self.stories]
+        if not stories:
+            return None
+        stories.sort(key=lambda st: (st.published or st.first_seen, st.id))
+        ids = tuple(st.id for st in stories)
+        key = (w.language, w.channel, ids)
+        if key not in self.rendered:
+            parts = render_digest(self.day, stories, w.language, self.config.tz, today=self.today)
+            self.rendered[key] = outbox_parts(parts, w.channel)
+        not_before = quiet_until(self.now, w.quiet_start, w.quiet_end, self.config.tz)
+        return store.Digest(w.chat_pk, self.day, self.rendered[key], not_before, ids)
+
+
+def _run_batch(s: Session, waiting: list[store.Waiting], builder: _Builder) -> int:
+    builder.load(s, {i for w in waiting for i in w.story_ids})
+    built = [d for w in waiting if (d := builder.digest(w)) is not None]
+    written = store.insert_digests(s, built)
+    store.mark_carried(s, [d for d in built if d.chat_pk in written], builder.now)
+    for d in built:
+        if d.chat_pk in written:
+            log.info(
+                "digest chat=%d day=%s stories=%d parts=%d",
+                d.chat_pk,
+                d.day,
+                len(d.story_ids),
+                written[d.chat_pk],
             )
-            .order_by(Chat.id)
-        ).all()
-        due = [pk for pk, at in rows if local.time().replace(tzinfo=None) >= (at or default)]
-        if not due:
-            return []
-        keys = {digest_key(pk, local.date()): pk for pk in due}
-        done = set(
-            s.scalars(select(outbox.Outbox.dedup_key).where(outbox.Outbox.dedup_key.in_(keys)))
-        )
-    return [pk for key, pk in keys.items() if key not in done]
+    return sum(written.values())
 
 
 def enqueue_digest(db: Database, chat_pk: int, day: date, config: Config, *, now: datetime) -> int:
     """Queue the chat's digest for ``day``; returns outbox rows created (0: nothing
     waiting, or already sent that day)."""
-    tz = config.tz
-    key = digest_key(chat_pk, day)
+    builder = _Builder(config, day, now)
     with db.write() as s:
-        if outbox.exists(s, key):
-            return 0
-        chat = s.get(Chat, chat_pk)
-        if chat is None or not chat.active:
-            return 0
-        story_ids = list(
-            s.scalars(
-                select(Delivery.story_id).where(
-                    Delivery.chat_pk == chat_pk,
-                    Delivery.mode == "digest",
-                    Delivery.digest_sent_at.is_(None),
-                    Delivery.created_at <= now,
-                )
+        waiting = store.waiting_batch(s, now, day, chat_pks=[chat_pk], limit=1)
+        return _run_batch(s, waiting, builder) if waiting else 0
+
+
+def enqueue_due_digests(db: Database, config: Config, *, now: datetime, batch: int = BATCH) -> int:
+    """Every digest due now (the scheduler calls this every minute); returns rows.
+
+    Each batch commits on its own: a crash mid-run keeps the batches done, and
+    the next tick finds the rest (their keys are not in the outbox yet)."""
+    day, clock, default = _clock(now, config)
+    builder = _Builder(config, day, now)
+    total, after = 0, 0
+    while True:
+        with db.write() as s:
+            waiting = store.waiting_batch(
+                s, now, day, due=(clock, default), after=after, limit=batch
             )
-        )
-        stories = stories_by_id(s, story_ids)
-        if not stories:
-            return 0
-        stories.sort(key=lambda st: (st.published or st.first_seen, st.id))
-        parts = render_digest(day, stories, chat.language, tz, today=now.astimezone(tz).date())
-        created = outbox.enqueue(
-            s,
-            chat_pk,
-            key,
-            "digest",
-            outbox_parts(parts, chat.channel),
-            not_before=quiet_until(now, chat.quiet_start, chat.quiet_end, tz),
-        )
-        s.execute(
-            update(Delivery)
-            .where(Delivery.chat_pk == chat_pk, Delivery.story_id.in_([st.id for st in stories]))
-            .values(digest_sent_at=now)
-        )
-    log.info("digest chat=%d day=%s stories=%d parts=%d", chat_pk, day, len(stories), created)
-    return created
-
-
-def enqueue_due_digests(db: Database, config: Config, *, now: datetime) -> int:
-    """Every digest due now (the scheduler calls this every minute); returns rows."""
-    day = now.astimezone(config.tz).date()
-    return sum(
-        enqueue_digest(db, pk, day, config, now=now) for pk in chats_due_for_digest(db, now, config)
-    )
+            if not waiting:
+                return total
+            total += _run_batch(s, waiting, builder)
+        after = waiting[-1].chat_pk
