@@ -19,6 +19,7 @@ from bot.matching import route_new_stories
 from bot.polling import SourceReport, poll_round
 from bot.reminders import enqueue_due_reminders
 from feeds.config import Config
+from storage import leader
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ async def poll_job(config: Config, db: Database) -> None:
 
 
 async def schedules_job(config: Config, db: Database) -> None:
-    """One scheduled look at digests and reminders."""
+    """One scheduled look at digests and reminders; heartbeats dead for a day are forgotten."""
     digests = await digest_tick(config, db)
     reminders = await reminder_tick(config, db)
     if digests or reminders:
         log.info("queued %d digest and %d reminder messages", digests, reminders)
+    await asyncio.to_thread(leader.purge_dead, db, leader.DEAD_BEATS_KEPT)

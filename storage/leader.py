@@ -365,6 +365,19 @@ def forget(db: Database, process_id: str) -> None:
         s.execute(delete(ProcessBeat).where(ProcessBeat.id == process_id))
 
 
+# A killed process's beat stays this long, so an operator sees it in ``status`` as dead.
+DEAD_BEATS_KEPT = timedelta(days=1)
+
+
+def purge_dead(db: Database, older_than: timedelta, now: datetime | None = None) -> int:
+    """Forget processes not seen for longer than ``older_than`` (killed, never
+    stopped cleanly); returns how many.  The scheduler runs this periodically."""
+    now = now or utcnow()
+    with db.write() as s:
+        gone = s.execute(delete(ProcessBeat).where(ProcessBeat.last_seen < now - older_than))
+        return int(gone.rowcount or 0)
+
+
 def beats(db: Database) -> list[Beat]:
     with db.read() as s:
         rows = s.scalars(select(ProcessBeat).order_by(ProcessBeat.role, ProcessBeat.id)).all()

@@ -9,8 +9,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from bot.periodic import schedules_job
+from bot.status_command import collect_status
 from storage.db import Database
-from storage.leader import HOLD, RoleLease, beat, beats, current_holder, forget
+from storage.leader import (
+    DEAD_BEATS_KEPT,
+    HOLD,
+    RoleLease,
+    beat,
+    beats,
+    current_holder,
+    forget,
+    purge_dead,
+)
+from tests.test_matching import make_config
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 
@@ -139,3 +151,40 @@ def test_heartbeats_are_recorded_and_forgotten(db: Database) -> None:
     assert rows["run-1"].role == "scheduler"
     forget(db, "w1")
     assert [b.id for b in beats(db)] == ["run-1"]
+
+
+def _beat(db: Database, process_id: str, last_seen: datetime, role: str = "worker") -> None:
+    beat(db, process_id, role=role, host="h", pid=1, started_at=T0, sent=0, now=last_seen)
+
+
+def test_killed_workers_stay_visible_a_day_then_are_purged(db: Database) -> None:
+    now = T0 + timedelta(days=3)
+    _beat(db, "alive", now - timedelta(seconds=5))
+    _beat(db, "killed-an-hour-ago", now - timedelta(hours=1))
+    _beat(db, "killed-two-days-ago", now - timedelta(days=2))
+    _beat(db, "run@old", now - timedelta(days=1, seconds=1), role="standby")
+    config = make_config()
+    listed = {p.id: p.alive for p in collect_status(db, config, now=now).processes}
+    assert listed == {
+        "alive": True,
+        "killed-an-hour-ago": False,
+        "killed-two-days-ago": False,
+        "run@old": False,
+    }
+
+    assert purge_dead(db, timedelta(days=1), now=now) == 2
+    # What an operator sees: the recent death is still there (to notice), the old ones gone.
+    listed = {p.id: p.alive for p in collect_status(db, config, now=now).processes}
+    assert listed == {"alive": True, "killed-an-hour-ago": False}
+    assert purge_dead(db, timedelta(days=1), now=now) == 0
+    assert purge_dead(db, timedelta(minutes=30), now=now) == 1
+    assert [b.id for b in beats(db)] == ["alive"]
+
+
+async def test_the_schedule_tick_purges_long_dead_processes(db: Database) -> None:
+    now = datetime.now(UTC)
+    _beat(db, "fresh", now)
+    _beat(db, "dead-a-while", now - DEAD_BEATS_KEPT + timedelta(minutes=5))
+    _beat(db, "dead-long-ago", now - DEAD_BEATS_KEPT - timedelta(minutes=5))
+    await schedules_job(make_config(), db)
+    assert sorted(b.id for b in beats(db)) == ["dead-a-while", "fresh"]
