@@ -32,6 +32,7 @@ from storage.queries import StoryView, stories_by_id
 log = logging.getLogger(__name__)
 
 BATCH = 500  # chats per transaction: short write locks, bounded memory
+RENDERED_KEPT = 2000  # distinct digests kept for reuse (a few MB); the oldest go first
 digest_key = store.digest_key
 
 
@@ -74,11 +75,16 @@ class _Builder:
         stories.sort(key=lambda st: (st.published or st.first_seen, st.id))
         ids = tuple(st.id for st in stories)
         key = (w.language, w.channel, ids)
-        if key not in self.rendered:
-            parts = render_digest(self.day, stories, w.language, self.config.tz, today=self.today)
-            self.rendered[key] = outbox_parts(parts, w.channel)
+        parts = self.rendered.get(key)
+        if parts is None:
+            if len(self.rendered) >= RENDERED_KEPT:
+                del self.rendered[next(iter(self.rendered))]
+            rendered = render_digest(
+                self.day, stories, w.language, self.config.tz, today=self.today
+            )
+            parts = self.rendered[key] = outbox_parts(rendered, w.channel)
         not_before = quiet_until(self.now, w.quiet_start, w.quiet_end, self.config.tz)
-        return store.Digest(w.chat_pk, self.day, self.rendered[key], not_before, ids)
+        return store.Digest(w.chat_pk, self.day, parts, not_before, ids)
 
 
 def _run_batch(s: Session, waiting: list[store.Waiting], builder: _Builder) -> int:
@@ -114,13 +120,16 @@ def enqueue_due_digests(db: Database, config: Config, *, now: datetime, batch: i
     the next tick finds the rest (their keys are not in the outbox yet)."""
     day, clock, default = _clock(now, config)
     builder = _Builder(config, day, now)
-    total, after = 0, 0
+    total, after, chats = 0, 0, 0
     while True:
         with db.write() as s:
             waiting = store.waiting_batch(
                 s, now, day, due=(clock, default), after=after, limit=batch
             )
             if not waiting:
-                return total
+                break
             total += _run_batch(s, waiting, builder)
-        after = waiting[-1].chat_pk
+        after, chats = waiting[-1].chat_pk, chats + len(waiting)
+    if chats:
+        log.info("digests day=%s chats=%d rows=%d", day, chats, total)
+    return total
