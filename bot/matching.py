@@ -1,27 +1,16 @@
-"""Who gets a new story: the subscription index, and routing into deliveries and the outbox.
+"""Who gets a new story: routing matches into deliveries and the outbox.
 
-The index is built from Core rows (tuples, not ORM objects: 100,000
-subscriptions load in a fraction of a second, ``../shared/docs/scale.md`` §4)
-and answers per story with dictionary lookups:
-
-* unit subscriptions: the story's direct units, and their ancestors for
-  subscriptions that include sub-units;
-* topic subscriptions: the story's topics;
-* keyword subscriptions: every included phrase present and no excluded one,
-  with exactly the semantics of :func:`feeds.vntext.query_matches` (whole
-  words; without diacritics only for ASCII queries of two or more syllables),
-  found by one pass over the story's words instead of one scan per keyword.
-
-A chat gets a story once, whatever number of its subscriptions match
-(one ``Delivery`` row per chat and story).
+Which chats a story matches is the subscription index's job
+(:mod:`bot.subscription_index`, re-exported here); this module turns those
+matches into one ``Delivery`` row per chat and story (a chat gets a story once,
+whatever number of its subscriptions match) and the messages owed now.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,245 +18,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.render import Rendered, render_cap_notice, render_push, upcoming_events
+from bot.subscription_index import Matches, SubscriptionIndex, split_phrases
 from feeds.config import Config
 from feeds.units import taxonomy
-from feeds.vntext import exact_key, fold, key_for_query
 from storage import outbox
 from storage.db import Database
-from storage.models import Chat, Delivery, StoryUnit, Subscription
+from storage.models import Chat, Delivery, StoryUnit
 from storage.queries import StoryView, stories_by_id
 
+__all__ = [
+    "Matches",
+    "RouteResult",
+    "SubscriptionIndex",
+    "local_midnight",
+    "outbox_parts",
+    "parse_clock",
+    "quiet_until",
+    "route_new_stories",
+    "split_phrases",
+]
+
 log = logging.getLogger(__name__)
-
-_SPLIT_PHRASES = re.compile(r"[,;]")
-_BOUNDARY = "\x00"  # between title and text: no phrase matches across it
-
-
-@dataclass
-class SubscriptionIndex:
-    """Unit id, topic id and keyword phrases → chats (with the subscription's label)."""
-
-    # key -> {chat_pk: labels}.  Whole maps are copied and merged per story with
-    # dict operations that run in C: a popular topic reaches thousands of chats.
-    unit_direct: dict[str, dict[int, list[str]]] = field(default_factory=dict)
-    unit_tree: dict[str, dict[int, list[str]]] = field(default_factory=dict)
-    topics: dict[str, dict[int, list[str]]] = field(default_factory=dict)
-    # Keyword rules (included, excluded phrase ids) -> {chat_pk: labels}.  A rule of
-    # one phrase and no exclusion (most of them) needs no check once the phrase is found.
-    simple: dict[int, dict[int, list[str]]] = field(default_factory=dict)
-    rules: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[int, list[str]]] = field(
-        default_factory=dict
-    )
-    keywords: int = 0
-    since: dict[int, datetime] = field(default_factory=dict)
-    # Phrases: id -> (tokens, folded); first token -> [(tokens, id)] per key kind.
-    _phrase_ids: dict[tuple[tuple[str, ...], bool], int] = field(default_factory=dict)
-    _first: dict[bool, dict[str, list[tuple[tuple[str, ...], int]]]] = field(
-        default_factory=lambda: {False: {}, True: {}}
-    )
-    # Per key kind: first token -> the lengths of the phrases it starts.
-    _lengths: dict[bool, dict[str, tuple[int, ...]]] = field(
-        default_factory=lambda: {False: {}, True: {}}
-    )
-    _triggers: dict[int, list[tuple[tuple[int, ...], tuple[int, ...]]]] = field(
-        default_factory=dict
-    )  # first included phrase -> the other rules it starts
-    _newest: datetime | None = None  # the latest chat ``since``
-    # id(chat map) -> its chats as a frozenset, made on first use (maps are not
-    # changed once the index is built).
-    _keysets: dict[int, frozenset[int]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, session: Session) -> SubscriptionIndex:
-        """Every subscription of every active chat, as Core rows."""
-        rows = session.execute(
-            select(
-                Subscription.chat_pk,
-                Subscription.kind,
-                Subscription.value,
-                Subscription.label,
-                Subscription.include_children,
-                Subscription.exclude,
-                Chat.since,
-            )
-            .join(Chat, Chat.id == Subscription.chat_pk)
-            .where(Chat.active.is_(True))
-        ).all()
-        return cls.from_rows(rows)
-
-    @classmethod
-    def from_rows(
-        cls, rows: Iterable[tuple[int, str, str, str, bool, str, datetime | None]]
-    ) -> SubscriptionIndex:
-        """(chat_pk, kind, value, label, include_children, exclude, chat since) rows."""
-        index = cls()
-        for chat_pk, kind, value, label, include_children, exclude, since in rows:
-            if since is not None:
-                index.since[chat_pk] = since
-            if kind == "unit":
-                target = index.unit_tree if include_children else index.unit_direct
-                target.setdefault(value, {}).setdefault(chat_pk, []).append(label)
-            elif kind == "topic":
-                index.topics.setdefault(value, {}).setdefault(chat_pk, []).append(label)
-            elif kind == "keyword":
-                index._add_keyword(chat_pk, label, value, exclude or "")
-        return index
-
-    def _phrase(self, text: str) -> int | None:
-        key, folded = key_for_query(text)
-        if not key:
-            return None
-        tokens = tuple(key.split())
-        pid = self._phrase_ids.get((tokens, folded))
-        if pid is None:
-            pid = len(self._phrase_ids)
-            self._phrase_ids[(tokens, folded)] = pid
-            self._first[folded].setdefault(tokens[0], []).append((tokens, pid))
-            sizes = self._lengths[folded].get(tokens[0], ())
-            if len(tokens) not in sizes:
-                self._lengths[folded][tokens[0]] = (*sizes, len(tokens))
-        return pid
-
-    def _add_keyword(self, chat_pk: int, label: str, value: str, exclude: str) -> None:
-        include = [p for t in split_phrases(value) if (p := self._phrase(t)) is not None]
-        if not include:
-            return
-        excluded = [p for t in split_phrases(exclude) if (p := self._phrase(t)) is not None]
-        self.keywords += 1
-        if len(include) == 1 and not excluded:
-            target = self.simple.setdefault(include[0], {})
-        else:
-            rule = (tuple(include), tuple(excluded))
-            if rule not in self.rules:
-                self.rules[rule] = {}
-                self._triggers.setdefault(include[0], []).append(rule)
-            target = self.rules[rule]
-        target.setdefault(chat_pk, []).append(label)
-
-    def __len__(self) -> int:
-        maps = [*self.unit_direct.values(), *self.unit_tree.values(), *self.topics.values()]
-        return sum(sum(map(len, m.values())) for m in maps) + self.keywords
-
-    # --- matching -----------------------------------------------------------------
-
-    def phrases_in(self, title: str, text: str) -> set[int]:
-        """Ids of the indexed phrases present in the story (one pass per key kind)."""
-        present: set[int] = set()
-        exact = [*exact_key(title).split(), _BOUNDARY, *exact_key(text).split()]
-        ids = self._phrase_ids
-        for folded, lengths in self._lengths.items():
-            if not lengths:
-                continue
-            # The folded key is the exact key without diacritics: no second normalization.
-            words = fold(" ".join(exact)).split() if folded else exact
-            starts = lengths.keys() & set(words)  # the words that begin some phrase
-            if not starts:
-                continue
-            for i, word in enumerate(words):
-                if word in starts:
-                    # One lookup per phrase length, not one comparison per phrase:
-                    # "công" begins hundreds of phrases.
-                    for size in lengths[word]:
-                        pid = ids.get((tuple(words[i : i + size]), folded))
-                        if pid is not None:
-                            present.add(pid)
-        return present
-
-    def match(self, story: StoryView, unit_ids_with_ancestors: set[str]) -> Matches:
-        """chat_pk -> labels of the chat's subscriptions the story matches.
-
-        The chats are one set union of the matching keys' chat maps (C-level, a
-        few tens of nanoseconds per pair: a popular topic reaches thousands of
-        chats); a chat's labels are looked up only when asked for, i.e. for the
-        chats that get a push.  Baseline stories and stories first seen before
-        a chat's ``since`` match nobody: they are history, not news."""
-        if story.baseline:
-            return Matches(set(), [])
-        maps: list[dict[int, list[str]]] = []
-        direct = {uid for uid, _name in story.units}
-        for uid in direct:
-            if uid in self.unit_direct:
-                maps.append(self.unit_direct[uid])
-        for uid in direct | unit_ids_with_ancestors:
-            if uid in self.unit_tree:
-                maps.append(self.unit_tree[uid])
-        for tid in story.topics:
-            if tid in self.topics:
-                maps.append(self.topics[tid])
-        if self.keywords:
-            maps += self._keyword_maps(story)
-        if not maps:
-            return Matches(set(), [])
-        # Unions of sets copy stored hashes; from dicts each key is hashed again.
-        keysets = self._keysets
-        found: set[int] = set().union(
-            *(keysets.get(id(m)) or keysets.setdefault(id(m), frozenset(m)) for m in maps)
-        )
-        first_seen = story.first_seen
-        if first_seen is None or self._newest_since is None or first_seen > self._newest_since:
-            return Matches(found, maps)  # newer than every chat's start: no need to look
-        since = self.since
-        return Matches({pk for pk in found if _after(first_seen, since.get(pk))}, maps)
-
-    def _keyword_maps(self, story: StoryView) -> list[dict[int, list[str]]]:
-        present = self.phrases_in(story.title, story.text or story.description or "")
-        simple = self.simple
-        maps = [simple[pid] for pid in present & simple.keys()]
-        for pid in present & self._triggers.keys():
-            for rule in self._triggers[pid]:
-                include, exclude = rule
-                if present.issuperset(include) and present.isdisjoint(exclude):
-                    maps.append(self.rules[rule])
-        return maps
-
-    @property
-    def _newest_since(self) -> datetime | None:
-        if self._newest is None and self.since:
-            self._newest = max(self.since.values())
-        return self._newest
-
-
-class Matches(Mapping[int, list[str]]):
-    """The chats a story matches (a set), each mapped to its matching subscriptions'
-    labels, computed on access from the index's maps (read them, do not change them)."""
-
-    __slots__ = ("_chats", "_maps")
-
-    def __init__(self, chats: set[int], maps: list[dict[int, list[str]]]) -> None:
-        self._chats = chats
-        self._maps = maps
-
-    @property
-    def chats(self) -> set[int]:
-        return self._chats
-
-    def __len__(self) -> int:
-        return len(self._chats)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._chats)
-
-    def __contains__(self, chat_pk: object) -> bool:
-        return chat_pk in self._chats
-
-    def __getitem__(self, chat_pk: int) -> list[str]:
-        if chat_pk not in self._chats:
-            raise KeyError(chat_pk)
-        labels: list[str] = []
-        for hits in self._maps:
-            found = hits.get(chat_pk)
-            if found:
-                labels += [label for label in found if label not in labels]
-        return labels
-
-
-def split_phrases(value: str) -> list[str]:
-    """A keyword subscription's phrases: comma- or semicolon-separated, quotes dropped."""
-    return [p.strip().strip("\"'“”").strip() for p in _SPLIT_PHRASES.split(value) if p.strip()]
-
-
-def _after(first_seen: datetime | None, since: datetime | None) -> bool:
-    return since is None or first_seen is None or first_seen > since
 
 
 # --- times of day ---------------------------------------------------------------------
