@@ -16,8 +16,15 @@ own ("tết", "lương", "bhxh").  A
 third are typed without diacritics, a fifth carry an excluded word; all
 picks are Zipf-skewed.  Stories are windows of those articles (12-word
 title, 60-400-word text) with one unit and 1-3 topics.  Printed: build and
-match times, the (chat, story) pairs produced, and the resident memory of
-this process holding the index.
+match times, the (chat, story) pairs produced, ns per pair, and the resident
+memory of this process holding the index.
+
+The machine is shared and its speed varies from run to run, so the same run
+also times a baseline: the naive loop (every subscription checked against
+every story, with precomputed keys: ``../shared/docs/scale.md`` §3 measured
+9.3 s for 1,000 stories) on a 10 % sample of the stories, scaled to all of
+them.  ``naive_over_match`` is how many times faster the index is, and
+``naive_pairs_agree`` that both found the same pairs on the sample.
 """
 
 from __future__ import annotations
@@ -35,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.matching import SubscriptionIndex  # noqa: E402
-from feeds.vntext import exact_key, fold  # noqa: E402
+from bot.matching import SubscriptionIndex, split_phrases  # noqa: E402
+from feeds.vntext import exact_key, fold, key_for_query  # noqa: E402
 from storage.queries import StoryView  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
@@ -151,7 +158,52 @@ def stories(n: int, docs: list[list[str]], seed: int = 11) -> list[StoryView]:
     return out
 
 
-def run(n_subs: int, n_stories: int, seed: int) -> dict[str, float]:
+def ancestors(story: StoryView) -> set[str]:
+    """The bench's unit tree: every unit sits under ``unit-0``."""
+    return {story.units[0][0], "unit-0"}
+
+
+def naive_chats(rows: list[SubscriptionRow], items: list[StoryView]) -> list[set[int]]:
+    """Each story's chats by the naive loop: one check per (story, subscription).
+
+    Keys are computed once per subscription and per story (the fair naive
+    loop); a phrase is a substring with spaces around, in the title or the text."""
+    subs = []
+    for chat, kind, value, _label, children, exclude, _since in rows:
+        if kind == "keyword":
+            include = [k for p in split_phrases(value) if (k := key_for_query(p))[0]]
+            excluded = [k for p in split_phrases(exclude) if (k := key_for_query(p))[0]]
+            value = (
+                [(f" {key} ", folded) for key, folded in include],
+                [(f" {key} ", folded) for key, folded in excluded],
+            )
+        subs.append((chat, kind, value, children))
+    out = []
+    for story in items:
+        exact = f" {exact_key(story.title)} \x00 {exact_key(story.text)} "
+        texts = {False: exact, True: fold(exact)}
+        direct = {uid for uid, _name in story.units}
+        tree = direct | ancestors(story)
+        chats = set()
+        for chat, kind, value, children in subs:
+            if kind == "unit":
+                hit = value in (tree if children else direct)
+            elif kind == "topic":
+                hit = value in story.topics
+            else:
+                include, excluded = value
+                hit = bool(include)
+                for key, folded in include:
+                    hit = hit and key in texts[folded]
+                for key, folded in excluded:
+                    hit = hit and key not in texts[folded]
+            if hit:
+                chats.add(chat)
+        out.append(chats)
+    return out
+
+
+def run(n_subs: int, n_stories: int, seed: int) -> dict[str, float | int | bool]:
     docs = corpus_words()
     rows = subscription_rows(n_subs, docs, seed)
     items = stories(n_stories, docs, seed + 4)
@@ -159,8 +211,15 @@ def run(n_subs: int, n_stories: int, seed: int) -> dict[str, float]:
     index = SubscriptionIndex.from_rows(rows)
     build = time.perf_counter() - started
     started = time.perf_counter()
-    pairs = sum(len(index.match(s, {s.units[0][0], "unit-0"})) for s in items)
+    matches = [index.match(s, ancestors(s)) for s in items]
+    pairs = sum(map(len, matches))
     match = time.perf_counter() - started
+    rss = rss_mib()  # before the baseline's data
+    sample = items[:: max(len(items) // 100, 10)]  # 10 %
+    started = time.perf_counter()
+    naive = naive_chats(rows, sample)
+    naive_s = (time.perf_counter() - started) * len(items) / len(sample)
+    fast = [matches[i] for i in range(0, len(items), max(len(items) // 100, 10))]
     return {
         "subscriptions": len(index),
         "chats": len({r[0] for r in rows}),
@@ -171,7 +230,10 @@ def run(n_subs: int, n_stories: int, seed: int) -> dict[str, float]:
         "pairs": pairs,
         "ns_per_pair": round(match / max(pairs, 1) * 1e9, 1),
         "stories_per_s": round(len(items) / match, 1),
-        "rss_mib": rss_mib(),
+        "rss_mib": rss,
+        "naive_s_scaled": round(naive_s, 2),
+        "naive_over_match": round(naive_s / match, 1),
+        "naive_pairs_agree": [m.chats for m in fast] == naive,
     }
 
 
