@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -87,11 +88,26 @@ class _Builder:
         return store.Digest(w.chat_pk, self.day, parts, not_before, ids)
 
 
-def _run_batch(s: Session, waiting: list[store.Waiting], builder: _Builder) -> int:
-    builder.load(s, {i for w in waiting for i in w.story_ids})
-    built = [d for w in waiting if (d := builder.digest(w)) is not None]
-    written = store.insert_digests(s, built)
-    store.mark_carried(s, [d for d in built if d.chat_pk in written], builder.now)
+def _prepare(
+    db: Database, builder: _Builder, **batch: Any
+) -> tuple[list[store.Waiting], list[store.Digest]]:
+    """Read a batch (``store.waiting_batch`` arguments) and render its digests.
+
+    Reading and rendering hold no write lock (on SQLite the senders share the one
+    writer); :func:`_commit` makes the result count only if nobody was first."""
+    with db.read() as s:
+        waiting = store.waiting_batch(s, builder.now, builder.day, **batch)
+        builder.load(s, {i for w in waiting for i in w.story_ids})
+    return waiting, [d for w in waiting if (d := builder.digest(w)) is not None]
+
+
+def _commit(db: Database, built: list[store.Digest], now: datetime) -> int:
+    """Queue the digests and mark their stories, in one transaction; returns rows."""
+    if not built:
+        return 0
+    with db.write() as s:
+        written = store.insert_digests(s, built)
+        store.mark_carried(s, [d for d in built if d.chat_pk in written], now)
     for d in built:
         if d.chat_pk in written:
             log.info(
@@ -108,9 +124,8 @@ def enqueue_digest(db: Database, chat_pk: int, day: date, config: Config, *, now
     """Queue the chat's digest for ``day``; returns outbox rows created (0: nothing
     waiting, or already sent that day)."""
     builder = _Builder(config, day, now)
-    with db.write() as s:
-        waiting = store.waiting_batch(s, now, day, chat_pks=[chat_pk], limit=1)
-        return _run_batch(s, waiting, builder) if waiting else 0
+    _, built = _prepare(db, builder, chat_pks=[chat_pk], limit=1)
+    return _commit(db, built, now)
 
 
 def enqueue_due_digests(db: Database, config: Config, *, now: datetime, batch: int = BATCH) -> int:
@@ -122,13 +137,10 @@ def enqueue_due_digests(db: Database, config: Config, *, now: datetime, batch: i
     builder = _Builder(config, day, now)
     total, after, chats = 0, 0, 0
     while True:
-        with db.write() as s:
-            waiting = store.waiting_batch(
-                s, now, day, due=(clock, default), after=after, limit=batch
-            )
-            if not waiting:
-                break
-            total += _run_batch(s, waiting, builder)
+        waiting, built = _prepare(db, builder, due=(clock, default), after=after, limit=batch)
+        if not waiting:
+            break
+        total += _commit(db, built, now)
         after, chats = waiting[-1].chat_pk, chats + len(waiting)
     if chats:
         log.info("digests day=%s chats=%d rows=%d", day, chats, total)
