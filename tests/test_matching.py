@@ -6,6 +6,7 @@ database) are shared by the other delivery test files.
 
 from __future__ import annotations
 
+import functools
 import random
 import time as systime
 from dataclasses import replace
@@ -13,12 +14,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Row, func, select
 
 import bench.matching as bench
-from bot.matching import SubscriptionIndex, quiet_until, route_new_stories
+from bot.matching import SubscriptionIndex, quiet_until, route_new_stories, split_phrases
 from feeds.config import Config, DeliverySettings
-from feeds.vntext import query_matches
+from feeds.vntext import key_for_query, query_matches
 from storage.db import Database
 from storage.models import (
     Chat,
@@ -509,3 +511,172 @@ def test_index_loads_from_the_database(sqlite_db: Database) -> None:
         assert s.scalar(select(func.count(Subscription.id))) == 2
     story = get_stories(sqlite_db, [add_story(sqlite_db, "Tháng hành động an toàn lao động")])[0]
     assert index.match(story, set()) == {chat: ["an toàn lao động"]}
+
+
+# --- the fast index against a per-subscription reference ------------------------------
+
+# Syllables that collide without diacritics (thu/thư/thủ, dang/đang/đảng), so
+# folded and exact matching disagree often.
+_SYLLABLES = [
+    "công",
+    "đoàn",
+    "cong",
+    "doan",
+    "lao",
+    "động",
+    "dong",
+    "tết",
+    "tet",
+    "sum",
+    "vầy",
+    "vay",
+    "mái",
+    "ấm",
+    "thu",
+    "thư",
+    "thủ",
+    "dang",
+    "đang",
+    "đảng",
+    "an",
+    "toàn",
+    "toan",
+    "nữ",
+    "viên",
+    "vien",
+    "thi",
+    "đua",
+    "khen",
+    "thưởng",
+]
+_UNITS = [f"unit-{i}" for i in range(12)]
+_TOPICS = [f"topic-{i}" for i in range(6)]
+
+
+def _phrase(rng: random.Random) -> str:
+    # Up to six syllables: longer than four takes the index's substring path.
+    return " ".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 5, 6))))
+
+
+def _workload(seed: int) -> tuple[list[tuple[Any, ...]], list[StoryView], dict[int, set[str]]]:
+    rng = random.Random(seed)
+    chat_since = {
+        chat: rng.choice((None, NOW - timedelta(days=1), NOW, NOW + timedelta(hours=1)))
+        for chat in range(1, 120)
+    }
+    rows: list[tuple[Any, ...]] = []
+    for n in range(1000):
+        chat = rng.randrange(1, 120)
+        roll = rng.random()
+        if roll < 0.3:
+            unit = rng.choice(_UNITS)
+            rows.append((chat, "unit", unit, f"u{n}", rng.random() < 0.6, "", chat_since[chat]))
+        elif roll < 0.5:
+            topic = rng.choice(_TOPICS)
+            rows.append((chat, "topic", topic, f"t{n}", True, "", chat_since[chat]))
+        else:
+            value = ", ".join(_phrase(rng) for _ in range(rng.choice((1, 1, 1, 2))))
+            exclude = ""
+            if rng.random() < 0.4:  # exclusions are common here: several per chat
+                exclude = "; ".join(_phrase(rng) for _ in range(rng.choice((1, 2))))
+            # Labels repeat across subscriptions: a chat's labels are listed once.
+            label = rng.choice((value, f"k{n}"))
+            rows.append((chat, "keyword", value, label, True, exclude, chat_since[chat]))
+    stories = []
+    ancestors: dict[int, set[str]] = {}
+    for n in range(60):
+        unit = rng.choice(_UNITS)
+        words = [rng.choice(_SYLLABLES) for _ in range(rng.randint(0, 40))]
+        title = " ".join(rng.choice(_SYLLABLES).upper() for _ in range(rng.randint(2, 8)))
+        text = " ".join(words)
+        stories.append(
+            StoryView(
+                id=n,
+                title=title,
+                url=f"https://x.vn/{n}",
+                source_id="x",
+                source_name="X",
+                published=None,
+                first_seen=rng.choice((NOW - timedelta(hours=2), NOW, NOW + timedelta(hours=2))),
+                text="" if n % 7 == 0 else text,
+                description=text if n % 7 == 0 else None,  # the text when none was extracted
+                summary=None,
+                links=(),
+                units=((unit, unit),),
+                topics=tuple(rng.sample(_TOPICS, rng.randint(0, 2))),
+                events=(),
+                baseline=n % 13 == 0,
+            )
+        )
+        ancestors[n] = {unit, *rng.sample(_UNITS, 2)}
+    return rows, stories, ancestors
+
+
+@functools.cache
+def _included(value: str) -> list[str]:
+    """A keyword subscription's phrases that have words (others cannot be found)."""
+    return [p for p in split_phrases(value) if key_for_query(p)[0]]
+
+
+def _reference(
+    rows: list[tuple[Any, ...]], story: StoryView, ancestors: set[str]
+) -> dict[int, set[str]]:
+    """chat -> labels, one subscription at a time with query_matches."""
+    if story.baseline:
+        return {}
+    body = story.text or story.description or ""
+    seen: dict[str, bool] = {}  # phrase -> found (speed only: phrases repeat)
+
+    def found(phrase: str) -> bool:
+        if phrase not in seen:
+            seen[phrase] = query_matches(phrase, story.title) or query_matches(phrase, body)
+        return seen[phrase]
+
+    direct = {uid for uid, _name in story.units}
+    out: dict[int, set[str]] = {}
+    for chat, kind, value, label, children, exclude, since in rows:
+        if since is not None and story.first_seen <= since:
+            continue
+        if kind == "unit":
+            hit = value in (direct | ancestors if children else direct)
+        elif kind == "topic":
+            hit = value in story.topics
+        else:
+            include = _included(value)
+            hit = bool(include) and all(map(found, include))
+            hit = hit and not any(map(found, split_phrases(exclude)))
+        if hit:
+            out.setdefault(chat, set()).add(label)
+    return out
+
+
+def test_fast_index_agrees_with_a_per_subscription_reference() -> None:
+    for seed in (1, 2, 3):
+        rows, stories, ancestors = _workload(seed)
+        index = SubscriptionIndex.from_rows(rows)
+        assert len(index) == len(rows)
+        reached = 0
+        for story in stories:
+            expected = _reference(rows, story, ancestors[story.id])
+            got = index.match(story, ancestors[story.id])
+            assert got.chats == set(expected) and len(got) == len(expected), story
+            assert {pk: set(labels) for pk, labels in got.items()} == expected
+            assert all(len(labels) == len(set(labels)) for labels in got.values())
+            reached += len(expected)
+        assert reached > 1000  # the workload matches plenty: the comparison means something
+
+
+def test_matches_answers_membership_and_refuses_unmatched_chats() -> None:
+    rows = [
+        (7, "topic", "nu_cong", "Nữ công", True, "", None),
+        (8, "keyword", "mai am", "mai am", True, "", None),
+        (9, "keyword", "mái ấm", "mái ấm", True, "Hà Tĩnh", None),
+    ]
+    index = SubscriptionIndex.from_rows(rows)
+    story = _random_story(random.Random(1), 1)
+    story = replace(story, title="Bàn giao Mái ấm Công đoàn", text="Tại Hà Tĩnh.", topics=())
+    got = index.match(story, set())
+    assert got.chats == {8} and 8 in got and 9 not in got and 7 not in got
+    assert got[8] == ["mai am"] and list(got) == [8]
+    with pytest.raises(KeyError):
+        got[9]
