@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/scale_out.py [--chats 5000] [--workers 4] [--rate 29.0] [--parts abcd]
+    python bench/scale_out.py [--chats 5000] [--workers 4] [--rate 28.8] [--parts abcd]
 
 Each part starts from a fresh database and a fresh standalone fake Bot API
 (flood limits ON, a subprocess); the fan-out is ``bench/fanout.py``'s (N
@@ -205,7 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=29.0, help="[delivery] global_rate (≤ 30)")
+    parser.add_argument("--rate", type=float, default=28.8, help="[delivery] global_rate (≤ 30)")
     parser.add_argument("--parts", default="abcd")
     args = parser.parse_args()
     out: dict[str, Any] = {"note": f"[delivery] global_rate = {args.rate}, lease {LEASE} s"}

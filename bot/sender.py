@@ -123,6 +123,10 @@ class Transport(Protocol):
 
 
 GONE_AFTER = 3
+# How late a sender may wake for its slot and still use it.  The schedule's
+# margin under Telegram's 30 per sliding second is 30/rate - 1 s (34 ms at 29/s,
+# 42 ms at 28.8/s); late departures eat it, the network's jitter takes the rest.
+SLOT_TOLERANCE = 0.010
 LEASE_USE = 0.6  # a claimed row not on the wire after this share of its lease is handed back
 _HREF = re.compile(r'<a\s+href="([^"]+)"')
 
@@ -135,6 +139,27 @@ def preview_url(message: OutboxMessage) -> str | None:
     return unescape(match.group(1)) if match else None
 
 
+def clock_offset(clock: Callable[[], float], tries: int = 5) -> float:
+    """``clock() - time.time()``, from the tightest of a few bracketed readings: a
+    thread switch between the two reads (up to 5 ms under the GIL) would shift a
+    whole batch of slots toward another sender's."""
+    best: tuple[float, float] = (math.inf, 0.0)
+    for _ in range(tries):
+        before = clock()
+        wall = time.time()
+        after = clock()
+        best = min(best, (after - before, (before + after) / 2 - wall))
+        if best[0] < 0.0002:
+            break
+    return best[1]
+
+
+def slot_tolerance(rate: float) -> float:
+    """Lateness allowed for a slot: :data:`SLOT_TOLERANCE`, or a third of a slot at
+    high rates (a slow loop must not send two messages in one slot)."""
+    return min(SLOT_TOLERANCE, 1.0 / (3.0 * rate))
+
+
 class _Pacer:
     """The three limits, on a monotonic clock."""
 
@@ -145,9 +170,9 @@ class _Pacer:
         self.group_limit = int(d.group_per_minute)
         self.clock = clock
         self.next_at = clock()  # the global schedule: the next free sending slot
-        # What really left, in the last second: a late wake-up followed by an
-        # on-time slot must not put more than the rate into one second.
-        self.per_second = max(1, math.floor(self.rate))
+        # What really left in the last second, a safety net under the schedule
+        # (which already spaces messages 1/rate apart and drops late slots).
+        self.per_second = max(1, math.ceil(self.rate))
         self.recent: deque[float] = deque()
         self.paused_until = 0.0
         self.ready: dict[int, float] = {}  # chat_pk -> earliest next send
@@ -159,12 +184,15 @@ class _Pacer:
             del self.ready[pk]
         return set(self.ready)
 
-    async def take_global(self) -> None:
+    async def take_global(self) -> float:
         """Wait for the next slot of the global schedule (and the end of a global pause).
 
         Slots are ``1/rate`` apart on the schedule, not after each wake-up: a sleep
         that overshoots by a millisecond does not push every later slot back (with
-        a bucket one token deep that cost ~4 % of the rate, measured)."""
+        a bucket one token deep that cost ~4 % of the rate, measured).  A wake-up
+        later than :data:`SLOT_TOLERANCE` gives its slot up and takes the next one:
+        sent late, it would land next to the following slot's message and bunch
+        more than ``rate`` messages into one second.  Returns the slot taken."""
         while True:
             now = self.clock()
             if self.paused_until > now:
@@ -174,7 +202,8 @@ class _Pacer:
             self.next_at = at + 1.0 / self.rate
             if at > now:
                 await asyncio.sleep(at - now)
-            return
+            if self.clock() - at <= slot_tolerance(self.rate):
+                return at
 
     async def admit(self) -> None:
         """Wait until fewer than ``per_second`` sends left in the last second; count one."""
@@ -354,8 +383,9 @@ class OutboxSender:
         for i, message in enumerate(messages):
             if self.shared_pace:
                 await self._slot(messages, times, i)
+                slot = times[i]
             else:
-                await self.pacer.take_global()
+                slot = await self.pacer.take_global()
             if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
                 # Held too long (a long pause): another sender may soon take the row
                 # again, so hand it back instead of risking a second copy.
@@ -363,7 +393,7 @@ class OutboxSender:
                 continue
             self.pacer.sent_to(message)
             self._in_flight.add(message.chat_pk)
-            task = asyncio.create_task(self._deliver(message))
+            task = asyncio.create_task(self._deliver(message, slot))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(messages)
@@ -393,23 +423,39 @@ class OutboxSender:
             slots = await asyncio.to_thread(rate.reserve, len(group))
             # Slots are wall-clock times: convert with both clocks read together, so
             # the reservation's own latency does not shift them.
-            shift = self.clock() - time.time()
+            shift = clock_offset(self.clock)
             for at, message in zip(slots.times(), group, strict=True):
                 timed.append((at + shift, message.id, message))
         timed.sort(key=lambda t: (t[0], t[1]))
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 
     async def _slot(self, messages: list[OutboxMessage], times: list[float], i: int) -> None:
-        """Wait for message ``i``'s shared slot.  Slots missed by more than one step
-        (a global pause, a stalled process) are given up and the rest of the batch
-        takes new ones: sending late into a later slot's second would make a burst."""
-        late = 1.0 / self.pacer.rate
+        """Wait for message ``i``'s shared slot.  A slot missed by more than
+        :func:`slot_tolerance` (a global pause, a stalled process, a busy loop) is
+        given up and the rest of the batch takes new ones: sent late, a message
+        lands next to the following slot's and bunches the schedule."""
+        late = slot_tolerance(self.pacer.rate)
         while True:
             await self._until(times[i])
             if self.clock() - times[i] <= late:
                 return
             rest, new_times = await self._shared_slots(messages[i:])
             messages[i:], times[i:] = rest, new_times
+
+    async def _on_time(self, message: OutboxMessage, slot: float) -> None:
+        """Return within :func:`slot_tolerance` of a slot of the message's own.
+
+        The last check before the wire: the loop may have been busy (other sends,
+        a stall) between the slot's wake-up and this task's turn.  A missed slot
+        is exchanged for the next free one."""
+        tolerance = slot_tolerance(self.pacer.rate)
+        while self.clock() - slot > tolerance:
+            if not self.shared_pace:
+                slot = await self.pacer.take_global()
+                continue
+            slots = await asyncio.to_thread(self._rate(message.channel).reserve, 1)
+            slot = slots.start + clock_offset(self.clock)
+            await self._until(slot)
 
     async def _until(self, at: float) -> None:
         """Sleep until ``at`` (monotonic) and past any global pause."""
@@ -429,16 +475,16 @@ class OutboxSender:
 
     # --- one message ------------------------------------------------------------------
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage, slot: float) -> None:
         try:
             async with self._slots:
-                await self._send(message)
+                await self._send(message, slot)
         except Exception:  # never lose the loop to one message; the lease brings it back
             log.exception("send chat=%s outbox=%d outcome=crash", message.chat_id, message.id)
         finally:
             self._in_flight.discard(message.chat_pk)
 
-    async def _send(self, message: OutboxMessage) -> None:
+    async def _send(self, message: OutboxMessage, slot: float) -> None:
         transport = self.transports.get(message.channel)
         if transport is None:
             await self._db(outbox.mark_dead, self.db, message.id, f"no {message.channel} channel")
@@ -449,6 +495,7 @@ class OutboxSender:
             url = preview_url(message)
             extra = {"preview_url": url} if url else {}
             await self.pacer.admit()  # counted when it really leaves, not when scheduled
+            await self._on_time(message, slot)  # nothing awaited from here to the wire
             left = self.wall_clock()
             message_id = await transport.send(
                 message.chat_id,

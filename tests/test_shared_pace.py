@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -145,3 +146,85 @@ async def test_without_the_shared_pace_three_senders_flood(tg, sqlite_db: Databa
     senders, apps = await _senders(tg, sqlite_db, 3, shared=False)
     await _drain_all(senders, apps, 20)
     assert tg.stats.too_many_requests > 0
+
+
+# --- a stalled event loop must not bunch the schedule ---------------------------------
+
+HIGH_RATE = 28.8  # the benchmark's rate: 31 slots span 1.042 s, a 42 ms margin under 30/s
+
+
+async def _stall_now_and_then(stop: asyncio.Event, seconds: float = 0.025) -> None:
+    """Block the event loop like a busy process would (GIL, swap, a slow query)."""
+    while not stop.is_set():
+        await asyncio.sleep(0.4)
+        time.sleep(seconds)
+
+
+def _bunching(departures: list[float], rate: float) -> float:
+    """How much earlier than the schedule allows any message left, relative to an
+    earlier one: max over i < j of (j - i)/rate - (d_j - d_i), in seconds."""
+    d = sorted(departures)
+    step = 1.0 / rate
+    # Only spans of up to 31 messages matter for a one-second window.
+    return max(
+        (
+            (j - i) * step - (d[j] - d[i])
+            for i in range(len(d))
+            for j in range(i + 1, min(i + 32, len(d)))
+        ),
+        default=0.0,
+    )
+
+
+async def test_a_stalled_loop_gives_its_slot_up_instead_of_bunching() -> None:
+    """In-process pace: a wake-up later than the tolerance takes the next slot."""
+    from bot.sender import _Pacer, slot_tolerance
+
+    pacer = _Pacer(make_config(global_rate=HIGH_RATE), time.monotonic)
+    stop = asyncio.Event()
+    staller = asyncio.create_task(_stall_now_and_then(stop))
+    departures = []
+    for _ in range(60):
+        await pacer.take_global()
+        departures.append(time.monotonic())
+    stop.set()
+    await staller
+    # Each message left within the tolerance of its own slot, so no run of messages is
+    # denser than the rate by more than that (a 25 ms stall used to be sent as is).
+    assert _bunching(departures, HIGH_RATE) <= slot_tolerance(HIGH_RATE) + 0.002
+    assert (len(departures) - 1) / (departures[-1] - departures[0]) <= HIGH_RATE * 1.001
+
+
+class _Departures:
+    """The real Telegram transport, noting when each message really leaves."""
+
+    def __init__(self, inner: TelegramTransport, log: list[float]) -> None:
+        self.inner, self.log, self.channel = inner, log, inner.channel
+
+    async def send(self, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        self.log.append(time.monotonic())
+        return await self.inner.send(*args, **kwargs)
+
+
+async def test_three_senders_near_the_ceiling_with_stalls_get_no_429(tg, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """Shared pace at 28.8/s (0.96 of 30) while the loop stalls for 25 ms now and then:
+    late slots are given up, so the fake (30 per sliding second) never says 429."""
+    chats = [add_chat(db, str(840_000 + i)) for i in range(100)]
+    for i, pk in enumerate(chats):
+        _queue(db, pk, f"hi:{i}", f"Tin {i}")
+    config = make_config(global_rate=HIGH_RATE)
+    senders, apps = await _senders(tg, db, 3, config)
+    departures: list[float] = []
+    for sender in senders:
+        sender.transports["telegram"] = _Departures(sender.transports["telegram"], departures)
+    stop = asyncio.Event()
+    staller = asyncio.create_task(_stall_now_and_then(stop))
+    try:
+        assert await _drain_all(senders, apps, 30) == 100
+    finally:
+        stop.set()
+        await staller
+    assert tg.stats.too_many_requests == 0 and tg.stats.sent == 100
+    from bot.sender import slot_tolerance
+
+    assert _bunching(departures, HIGH_RATE) <= slot_tolerance(HIGH_RATE) + 0.005
