@@ -433,9 +433,11 @@ class Matches(Mapping[int, list[str]]):
         return self._bits.bit_count()
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.chats) if self._chats is not None else self._ordered()
+        return iter(self.chats)
 
     def __contains__(self, chat_pk: object) -> bool:
+        if self._chats is not None:  # a set lookup, not a shift of a 30,000-bit int
+            return chat_pk in self._chats
         bit = self._index._bit.get(chat_pk)  # type: ignore[call-overload]
         return bit is not None and (self._bits >> bit) & 1 == 1
 
