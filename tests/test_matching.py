@@ -502,11 +502,11 @@ def test_100k_subscriptions_load_and_match_fast() -> None:
     naive_per_story = (systime.perf_counter() - started) / 5
     assert [m.chats for m in matches[:5]] == naive
     assert len(index) == 100_000 and sum(map(len, matches)) > 500_000
-    # Measured here: build 0.3-0.4 s; 200 stories 0.06-0.1 s (~850k pairs), 200-250
-    # times faster per story than the naive loop on these 5 stories.  The set
-    # unions this index replaced were 2.5 times slower.
+    # Measured here: build 0.3-0.4 s; 200 stories 0.06-0.1 s (~850k pairs), 140-240
+    # times faster per story than the naive loop on these 5 stories; the set
+    # unions this index replaced: 37-60 times.
     assert build < 1.5, build
-    assert elapsed / 200 < naive_per_story / 80, (elapsed, naive_per_story)
+    assert elapsed / 200 < naive_per_story / 60, (elapsed, naive_per_story)
 
 
 def test_index_loads_from_the_database(sqlite_db: Database) -> None:
