@@ -229,6 +229,7 @@ def run(n_subs: int, n_stories: int, seed: int) -> dict[str, float | int | bool]
         "match_s": round(match, 3),
         "pairs": pairs,
         "ns_per_pair": round(match / max(pairs, 1) * 1e9, 1),
+        "us_per_story": round(match / max(len(items), 1) * 1e6, 1),
         "stories_per_s": round(len(items) / match, 1),
         "rss_mib": rss,
         "naive_s_scaled": round(naive_s, 2),

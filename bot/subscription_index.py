@@ -1,6 +1,6 @@
 """The subscription index: which chats a new story reaches, as bitsets of chats.
 
-Every active chat gets a bit.  Each key a subscription can follow (a unit, a
+Every active chat with a subscription gets a bit.  Each key a subscription can follow (a unit, a
 unit with its sub-units, a topic, a keyword phrase) maps to a Python ``int``
 whose set bits are the chats following it, so a story's chats are a handful
 of big-integer ORs that run in C: matching 1,000 stories against 100,000
@@ -12,7 +12,7 @@ Keyword subscriptions have exactly the semantics of
 :func:`feeds.vntext.query_matches`: whole words, without diacritics only for
 ASCII queries of two or more syllables, all included phrases present and no
 excluded one; the phrases a story contains are found with set intersections
-of its words and word pairs, not one scan per phrase.  A phrase is found in
+of its words and word tuples, not one scan per phrase.  A phrase is found in
 the title or in the text, never across the two.
 """
 
@@ -324,7 +324,7 @@ class SubscriptionIndex:
         self._count += 1
 
     def _freeze(self, since: dict[int, datetime]) -> None:
-        """Labels -> bitsets, keyword groups -> their fast paths, since -> a sorted list."""
+        """Labels -> bitsets, keyword rules -> their bits, since -> a sorted list."""
         bit = self._bit
         for postings in (self._units_direct, self._units_tree, self._topics, self._plain):
             for posting in postings.values():
