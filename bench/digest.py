@@ -4,12 +4,12 @@ Usage::
 
     python bench/digest.py [--chats 5000] [--stories 200] [--per-chat 10]
                            [--batch 500] [--postgres URL | --start-postgres] [--no-sqlite]
-                           [--new-only]
+                           [--groups 0] [--new-only]
 
 N chats (10 % Zalo, 5 % English, a quarter with quiet hours until 07:30) each
 have ``--per-chat`` digest deliveries drawn at random from ``--stories``
 stories (random sets: every digest differs, the worst case for sharing
-renderings).  The same 07:00 is then queued twice on the same data:
+renderings; ``--groups K``: chats share K sets, as officers of one union do).  The same 07:00 is then queued twice on the same data:
 
 * ``old``: the per-chat loop this project had before issue 6 (kept below as
   the baseline): a due-chat query, then per chat a transaction with an outbox
@@ -79,9 +79,15 @@ def config() -> Config:
 # --- the data ------------------------------------------------------------------------
 
 
-def seed(db: Database, chats: int, stories: int, per_chat: int, now: datetime) -> None:
-    """Chats, stories (items, units, topics) and digest deliveries, in bulk."""
+def seed(
+    db: Database, chats: int, stories: int, per_chat: int, now: datetime, groups: int = 0
+) -> None:
+    """Chats, stories (items, units, topics) and digest deliveries, in bulk.
+
+    ``groups`` > 0: chat c follows group c % groups, and a group's chats share one
+    story set (officers of one union follow the same units); 0: every set random."""
     rng = random.Random(6)
+    sets = [rng.sample(range(1, stories + 1), per_chat) for _ in range(groups)]
     seen = now - timedelta(hours=12)
     with db.write() as s:
         s.add(
@@ -161,7 +167,7 @@ def seed(db: Database, chats: int, stories: int, per_chat: int, now: datetime) -
         rows = [
             {"chat_pk": c + 1, "story_id": sid, "mode": "digest", "created_at": seen}
             for c in range(chats)
-            for sid in rng.sample(range(1, stories + 1), per_chat)
+            for sid in (sets[c % groups] if groups else rng.sample(range(1, stories + 1), per_chat))
         ]
         for start in range(0, len(rows), 10_000):
             s.execute(insert(Delivery), rows[start : start + 10_000])
@@ -275,7 +281,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     db = open_database(url)
     try:
         started = systime.perf_counter()
-        seed(db, args.chats, args.stories, args.per_chat, now)
+        seed(db, args.chats, args.stories, args.per_chat, now, args.groups)
         out: dict[str, Any] = {"seed_s": round(systime.perf_counter() - started, 2)}
         runs: dict[str, Any] = {}
         results = {}
@@ -316,6 +322,9 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=200)
     parser.add_argument("--per-chat", type=int, default=10)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--groups", type=int, default=0, help="chats share N story sets (0: all random)"
+    )
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database")
     parser.add_argument(
         "--start-postgres", action="store_true", help="a throwaway server (tests/support)"
@@ -328,6 +337,7 @@ def main() -> None:
         "stories": args.stories,
         "per_chat": args.per_chat,
         "batch": args.batch,
+        "groups": args.groups,
     }
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
