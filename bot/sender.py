@@ -123,10 +123,7 @@ class Transport(Protocol):
 
 
 GONE_AFTER = 3
-# How late a sender may wake for its slot and still use it.  The schedule's
-# margin under Telegram's 30 per sliding second is 30/rate - 1 s (34 ms at 29/s,
-# 42 ms at 28.8/s); late departures eat it, the network's jitter takes the rest.
-SLOT_TOLERANCE = 0.010
+TELEGRAM_CEILING = 30.0  # messages in any one second, per bot token
 LEASE_USE = 0.6  # a claimed row not on the wire after this share of its lease is handed back
 _HREF = re.compile(r'<a\s+href="([^"]+)"')
 
@@ -155,9 +152,14 @@ def clock_offset(clock: Callable[[], float], tries: int = 5) -> float:
 
 
 def slot_tolerance(rate: float) -> float:
-    """Lateness allowed for a slot: :data:`SLOT_TOLERANCE`, or a third of a slot at
-    high rates (a slow loop must not send two messages in one slot)."""
-    return min(SLOT_TOLERANCE, 1.0 / (3.0 * rate))
+    """How late a message may leave after its slot and still use it.
+
+    Slots ``1/rate`` apart put 31 messages over ``30/rate`` seconds: the margin
+    under Telegram's 30 per sliding second is ``30/rate - 1`` (42 ms at 28.8/s,
+    200 ms at 25/s).  Late departures may take half of it; the network's jitter
+    gets the other half."""
+    margin = TELEGRAM_CEILING / rate - 1.0
+    return min(max(margin / 2.0, 0.002), 0.1)
 
 
 class _Pacer:
@@ -254,7 +256,7 @@ class OutboxSender:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease_seconds: float | None = None,
-        batch: int = 20,
+        batch: int | None = None,
         max_in_flight: int = 32,
         retry_base: float = 2.0,
         max_attempts: int = 8,
@@ -273,13 +275,15 @@ class OutboxSender:
         self.lease_seconds = (
             float(lease_seconds) if lease_seconds is not None else config.scale.lease_seconds
         )
-        self.batch = batch
+        # None: shared on PostgreSQL (several processes), in-process on SQLite.
+        self.shared_pace = (not db.is_sqlite) if shared_pace is None else shared_pace
+        # Claimed rows wait for their slots, which several senders interleave: small
+        # shared batches keep that wait well inside the lease.
+        self.batch = batch if batch is not None else (10 if self.shared_pace else 20)
         self.retry_base = retry_base
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
         self.pacer = _Pacer(config, clock)
-        # None: shared on PostgreSQL (several processes), in-process on SQLite.
-        self.shared_pace = (not db.is_sqlite) if shared_pace is None else shared_pace
         self._rates: dict[str, SharedRate] = {}
         d = config.delivery
         self._private_gap = float(d.private_chat_interval)
@@ -393,7 +397,7 @@ class OutboxSender:
                 continue
             self.pacer.sent_to(message)
             self._in_flight.add(message.chat_pk)
-            task = asyncio.create_task(self._deliver(message, slot))
+            task = asyncio.create_task(self._deliver(message, slot, claimed_at))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(messages)
@@ -442,12 +446,14 @@ class OutboxSender:
             rest, new_times = await self._shared_slots(messages[i:])
             messages[i:], times[i:] = rest, new_times
 
-    async def _on_time(self, message: OutboxMessage, slot: float) -> None:
-        """Return within :func:`slot_tolerance` of a slot of the message's own.
+    async def _on_time(self, message: OutboxMessage, slot: float, claimed_at: float) -> bool:
+        """Return within :func:`slot_tolerance` of a slot of the message's own
+        (True), or hand the row back when its lease is nearly used (False).
 
         The last check before the wire: the loop may have been busy (other sends,
         a stall) between the slot's wake-up and this task's turn.  A missed slot
-        is exchanged for the next free one."""
+        is exchanged for the next free one, which may be seconds away when
+        several senders have reserved ahead."""
         tolerance = slot_tolerance(self.pacer.rate)
         while self.clock() - slot > tolerance:
             if not self.shared_pace:
@@ -455,7 +461,12 @@ class OutboxSender:
                 continue
             slots = await asyncio.to_thread(self._rate(message.channel).reserve, 1)
             slot = slots.start + clock_offset(self.clock)
+            if slot - claimed_at > LEASE_USE * self.lease_seconds:
+                # Another sender may soon take the row again: no second copy.
+                await self._retry(message, 0, "lease nearly over before sending", count=False)
+                return False
             await self._until(slot)
+        return True
 
     async def _until(self, at: float) -> None:
         """Sleep until ``at`` (monotonic) and past any global pause."""
@@ -475,16 +486,16 @@ class OutboxSender:
 
     # --- one message ------------------------------------------------------------------
 
-    async def _deliver(self, message: OutboxMessage, slot: float) -> None:
+    async def _deliver(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
         try:
             async with self._slots:
-                await self._send(message, slot)
+                await self._send(message, slot, claimed_at)
         except Exception:  # never lose the loop to one message; the lease brings it back
             log.exception("send chat=%s outbox=%d outcome=crash", message.chat_id, message.id)
         finally:
             self._in_flight.discard(message.chat_pk)
 
-    async def _send(self, message: OutboxMessage, slot: float) -> None:
+    async def _send(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
         transport = self.transports.get(message.channel)
         if transport is None:
             await self._db(outbox.mark_dead, self.db, message.id, f"no {message.channel} channel")
@@ -495,7 +506,9 @@ class OutboxSender:
             url = preview_url(message)
             extra = {"preview_url": url} if url else {}
             await self.pacer.admit()  # counted when it really leaves, not when scheduled
-            await self._on_time(message, slot)  # nothing awaited from here to the wire
+            if not await self._on_time(message, slot, claimed_at):
+                return
+            # Nothing is awaited from here to the wire.
             left = self.wall_clock()
             message_id = await transport.send(
                 message.chat_id,
