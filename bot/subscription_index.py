@@ -35,7 +35,7 @@ from storage.queries import StoryView
 
 _SPLIT_PHRASES = re.compile(r"[,;]")
 _BOUNDARY = "\x00"  # a token between title and text: no phrase contains it
-_SCATTERED = 256  # a posting denser than 1 chat in 256 bits is stored as bits
+_SCATTERED = 1024  # a posting denser than 1 chat in 1,024 bits is stored as bits
 _GRAM = 4  # phrases up to this many syllables are looked up as word tuples
 _BITS_TO_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 
