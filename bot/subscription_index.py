@@ -98,12 +98,14 @@ class _Posting:
         positions = sorted(map(bit.__getitem__, self.labels))
         if not positions:
             return
-        low = positions[0]
-        if positions[-1] - low > _SCATTERED * len(positions):
+        low, span = positions[0], positions[-1] - positions[0] + 1
+        if span > _SCATTERED * len(positions):
             self.scattered = tuple(positions)  # the ints are the index's own: shared
-        else:
+        elif low > span:  # stored shifted only when that at least halves it: a shift costs
             self.low = low
             self.bits = bitset(p - low for p in positions)
+        else:
+            self.bits = bitset(positions)
 
 
 def _union(postings: Iterable[_Posting]) -> int:
@@ -113,8 +115,10 @@ def _union(postings: Iterable[_Posting]) -> int:
     for posting in postings:
         if posting.scattered:
             scattered.append(posting.scattered)
-        else:
+        elif posting.low:
             bits |= posting.bits << posting.low
+        else:
+            bits |= posting.bits
     if scattered:
         bits |= bitset(chain.from_iterable(scattered))
     return bits
@@ -255,6 +259,9 @@ class SubscriptionIndex:
         self._folded = _PhraseTable()
         # One phrase, nothing excluded (most keyword subscriptions): phrase id -> chats.
         self._plain: dict[int, _Posting] = {}
+        # The same split for speed: plain bits ORed in C, the others via _union.
+        self._plain_bits: dict[int, int] = {}
+        self._plain_other: dict[int, _Posting] = {}
         self._rules = _Rules()
         # Chats' ``since``, ascending, with their bits: a story first seen at or
         # before a chat's start is history for that chat.
@@ -362,6 +369,11 @@ class SubscriptionIndex:
         for postings in (self._units_direct, self._units_tree, self._topics, self._plain):
             for posting in postings.values():
                 posting.freeze(bit)
+        for pid, posting in self._plain.items():
+            if posting.low or posting.scattered:
+                self._plain_other[pid] = posting
+            else:
+                self._plain_bits[pid] = posting.bits
         self._rules.freeze(bit)
         ordered = sorted(since.items(), key=lambda item: item[1])
         self._since = [moment for _pk, moment in ordered]
@@ -402,9 +414,10 @@ class SubscriptionIndex:
         present: set[int] = set()
         if self.keywords:
             present = self.phrases_in(story.title, story.text or story.description or "")
-            plain = self._plain
             # Keyword chats have the lowest bits: their OR stays small until the end.
-            found = _union(map(plain.__getitem__, plain.keys() & present))
+            plain, other = self._plain_bits, self._plain_other
+            found = reduce(or_, map(plain.__getitem__, plain.keys() & present), 0)
+            found |= _union(map(other.__getitem__, other.keys() & present))
             if self._rules:
                 found |= self._rules.hits(present)
             bits |= found
