@@ -80,11 +80,13 @@ _FOLDED = _FoldCache()
 class _Posting:
     """The chats following one key (unit, topic, phrase): their bits and labels.
 
-    The bits are stored from the lowest one up (``bits << low`` is the set),
-    so a key followed by a few neighbouring chats costs a few bytes, not one
-    bit per chat of the whole index: nationally, 100,000 officers may each
-    follow their own grassroots union.  Chats far apart (fewer than one in
-    ``_SCATTERED`` over the span) are kept as a tuple of their bits instead."""
+    When the chats sit high in the index, the bits are stored from the lowest
+    one up (``bits << low`` is the set): a key followed by a few neighbouring
+    chats costs a few bytes, not one bit per chat of the whole index
+    (nationally, 100,000 officers may each follow their own grassroots union).
+    Chats far apart (fewer than one in ``_SCATTERED`` over their span) are kept
+    as a tuple of their bits.  So a posting's memory stays within a few hundred
+    bytes per subscription whatever the shape."""
 
     __slots__ = ("bits", "labels", "low", "scattered")
 
