@@ -511,8 +511,10 @@ _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 
 
 def utf16_len(text: str) -> int:
-    """Telegram counts UTF-16 code units (an emoji outside the BMP counts twice)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    """Telegram counts UTF-16 code units (an emoji outside the BMP counts twice).
+    Encoding is done in C: a Python loop over the characters was half the time of
+    rendering a day's digests."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def visible_length(text: str, *, html: bool) -> int:
