@@ -279,7 +279,7 @@ async def test_group_gets_at_most_20_a_minute(
         _queue(sqlite_db, group, f"g{n}", f"tin {n}")
     sender, app = await _sender(tg_limited, sqlite_db, make_config(private_chat_interval=0.1))
     async with app:
-        sent = await sender.drain(3)  # long enough for 20 (0.1 s apart), too short for 22
+        sent = await sender.drain(6)  # long enough for 20 (0.1 s apart), far too short for 22
     assert sent == 20 and tg_limited.stats.too_many_requests == 0
     assert [r.status for r in outbox_rows(sqlite_db, group)].count("pending") == 2
 
