@@ -26,11 +26,10 @@ from functools import reduce
 from itertools import chain, compress
 from operator import or_
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feeds.vntext import exact_key, fold, key_for_query
-from storage.models import Chat, Subscription
+from storage.chats import active_subscriptions_rows
 from storage.queries import StoryView
 
 _SPLIT_PHRASES = re.compile(r"[,;]")
@@ -275,19 +274,7 @@ class SubscriptionIndex:
     def load(cls, session: Session) -> SubscriptionIndex:
         """Every subscription of every active chat, as Core rows (not ORM objects:
         100,000 load in a fraction of a second, ``../shared/docs/scale.md`` §4)."""
-        rows = session.execute(
-            select(
-                Subscription.chat_pk,
-                Subscription.kind,
-                Subscription.value,
-                Subscription.label,
-                Subscription.include_children,
-                Subscription.exclude,
-                Chat.since,
-            )
-            .join(Chat, Chat.id == Subscription.chat_pk)
-            .where(Chat.active.is_(True))
-        ).all()
+        rows = active_subscriptions_rows(session)
         return cls.from_rows(rows)
 
     @classmethod

@@ -223,15 +223,18 @@ def set_include_children(session: Session, sub: Subscription, include: bool) -> 
 
 
 def active_subscriptions_rows(session: Session) -> list[Row]:
-    """(chat_pk, kind, value, include_children, exclude) of every active chat, as Core
-    rows: 100k of them load in ~0.15 s, ORM objects would take ~1 s (scale.md §4)."""
+    """(chat_pk, kind, value, label, include_children, exclude, chat since) of every
+    active chat, for the matching index, as Core rows: 100k of them load in a
+    fraction of a second, ORM objects would take ~1 s (scale.md §4)."""
     query = (
         select(
             Subscription.chat_pk,
             Subscription.kind,
             Subscription.value,
+            Subscription.label,
             Subscription.include_children,
             Subscription.exclude,
+            Chat.since,
         )
         .join(Chat, Chat.id == Subscription.chat_pk)
         .where(Chat.active.is_(True))

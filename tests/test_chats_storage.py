@@ -176,10 +176,11 @@ def test_active_subscription_rows_for_the_matching_index(db: Database) -> None:
         chats.mark_inactive(s, b_pk, "blocked")
     with db.read() as s:
         rows = [tuple(r) for r in chats.active_subscriptions_rows(s)]
+        since = s.get(Chat, a_pk).since
     assert rows == [
-        (a_pk, "unit", "ldld-tinh-nghe-an", True, ""),
-        (a_pk, "unit", "ldld-tp-vinh", False, ""),
-        (a_pk, "keyword", "đại hội", True, "chi bộ"),
+        (a_pk, "unit", "ldld-tinh-nghe-an", "LĐLĐ tỉnh Nghệ An", True, "", since),
+        (a_pk, "unit", "ldld-tp-vinh", "LĐLĐ TP Vinh", False, "", since),
+        (a_pk, "keyword", "đại hội", "đại hội -chi bộ", True, "chi bộ", since),
     ]
 
 
