@@ -384,12 +384,13 @@ class OutboxSender:
         messages, times, claimed_at = batch.messages, batch.times, batch.claimed_at
         if len(messages) >= self.batch:  # a big queue: fetch the next batch meanwhile
             self._prefetch = asyncio.create_task(self._claim(self.batch))
-        for i, message in enumerate(messages):
+        for i in range(len(messages)):
             if self.shared_pace:
-                await self._slot(messages, times, i)
+                await self._slot(messages, times, i)  # may move a late message to the end
                 slot = times[i]
             else:
                 slot = await self.pacer.take_global()
+            message = messages[i]
             if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
                 # Held too long (a long pause): another sender may soon take the row
                 # again, so hand it back instead of risking a second copy.
@@ -435,16 +436,20 @@ class OutboxSender:
 
     async def _slot(self, messages: list[OutboxMessage], times: list[float], i: int) -> None:
         """Wait for message ``i``'s shared slot.  A slot missed by more than
-        :func:`slot_tolerance` (a global pause, a stalled process, a busy loop) is
-        given up and the rest of the batch takes new ones: sent late, a message
-        lands next to the following slot's and bunches the schedule."""
+        :func:`slot_tolerance` (a stalled process, a busy loop) is given up: the
+        message takes a new slot and goes to the end of the batch (one row per
+        chat in a claim, so no chat's order changes), and the next message's slot,
+        which may still be on time, comes up.  Sent late, a message would land
+        next to the following slot's and bunch the schedule."""
         late = slot_tolerance(self.pacer.rate)
         while True:
             await self._until(times[i])
             if self.clock() - times[i] <= late:
                 return
-            rest, new_times = await self._shared_slots(messages[i:])
-            messages[i:], times[i:] = rest, new_times
+            moved, new_times = await self._shared_slots([messages.pop(i)])
+            times.pop(i)
+            messages.extend(moved)
+            times.extend(new_times)
 
     async def _on_time(self, message: OutboxMessage, slot: float, claimed_at: float) -> bool:
         """Return within :func:`slot_tolerance` of a slot of the message's own
