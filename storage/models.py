@@ -368,3 +368,16 @@ class RateBucket(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     tat: Mapped[float] = mapped_column(Float)
+
+
+class ChannelUsage(Base):
+    """Messages a channel sent outside the outbox in one month (command replies,
+    extra parts) and the quota warnings already given, shared by every process
+    and kept across restarts (``storage.channel_usage``)."""
+
+    __tablename__ = "channel_usage"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # 1st day, bot's time zone
+    extra: Mapped[int] = mapped_column(Integer, default=0)
+    warned: Mapped[int] = mapped_column(Integer, default=0)  # highest % level announced
