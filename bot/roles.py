@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable
@@ -284,13 +285,22 @@ async def _start_telegram(app: Any, config: Config) -> None:
     await app.initialize()
     if app.post_init:
         await app.post_init(app)  # the command menus
-    if config.telegram.mode == "webhook":
+    tg = config.telegram
+    if tg.mode == "webhook":
+        # A reverse proxy forwards Telegram's POST with the public URL's path, so
+        # the local server listens on that path (PTB's default "/" would answer 404).
+        path = urlsplit(tg.webhook_url or "").path or "/"
+        # PTB's secret_token makes its server answer 403 to a POST without Telegram's
+        # X-Telegram-Bot-Api-Secret-Token header; config refuses webhook mode without it.
         await app.updater.start_webhook(
-            listen=config.telegram.webhook_listen,
-            port=config.telegram.webhook_port,
-            webhook_url=config.telegram.webhook_url,
+            listen=tg.webhook_listen,
+            port=tg.webhook_port,
+            url_path=re.escape(path),  # PTB puts the path into a tornado route regex
+            webhook_url=tg.webhook_url,
+            secret_token=tg.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
+        log.info("telegram webhook listening", extra={"port": tg.webhook_port, "path": path})
     else:
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
     await app.start()

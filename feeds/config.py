@@ -45,10 +45,11 @@ class FetchSettings:
 class TelegramSettings:
     base_url: str | None = None  # python-telegram-bot form, e.g. http://127.0.0.1:8081/bot
     base_file_url: str | None = None
-    mode: str = "polling"  # or "webhook"
-    webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
+    mode: str = "polling"  # or "webhook" (secret from env TELEGRAM_WEBHOOK_SECRET)
+    webhook_url: str | None = None  # the public https URL Telegram POSTs updates to
+    webhook_listen: str = "127.0.0.1"  # where our server listens (behind a reverse proxy)
     webhook_port: int = 8443
+    webhook_secret: str | None = None  # from the environment, never from the file
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,52 @@ def _source(table: Any, index: int) -> SourceConfig:
     )
 
 
+# Telegram's setWebhook: secret_token is 1-256 of these; the public URL must be
+# https on one of these ports (https://core.telegram.org/bots/api#setwebhook).
+_TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
+def _telegram_webhook(telegram: Mapping[str, Any]) -> None:
+    """What Telegram would refuse, or what would leave the webhook open to anyone."""
+    where = "[telegram]"
+    url = telegram["webhook_url"]
+    if not url:
+        raise ConfigError(f"{where}: mode \"webhook\" needs 'webhook_url'")
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise ConfigError(
+            f"{where}: 'webhook_url' must be an https URL in webhook mode "
+            f"(Telegram sends updates only over HTTPS), not {url!r}"
+        )
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{where}: 'webhook_url' has an invalid port: {url!r}") from exc
+    if port is not None and port not in _TELEGRAM_WEBHOOK_PORTS:
+        raise ConfigError(
+            f"{where}: 'webhook_url' port {port} is refused by Telegram "
+            "(use 443, 80, 88 or 8443; 'webhook_port' is the local port behind the proxy)"
+        )
+    if not 1 <= telegram["webhook_port"] <= 65535:
+        raise ConfigError(
+            f"{where}: 'webhook_port' must be from 1 to 65535, not {telegram['webhook_port']}"
+        )
+    secret = telegram["webhook_secret"]
+    if not secret:
+        raise ConfigError(
+            f'{where}: mode "webhook" needs the environment variable TELEGRAM_WEBHOOK_SECRET '
+            "(1 to 256 characters A-Z, a-z, 0-9, _ or -; Telegram sends it back with every "
+            "update, so that no one else can post fake updates to the bot)"
+        )
+    if not _TELEGRAM_SECRET.match(secret):
+        raise ConfigError(
+            f"{where}: TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters A-Z, a-z, 0-9, "
+            f"_ or - (Telegram refuses others); it has {len(secret)} characters"
+            + ("" if len(secret) > 256 else ", some of them not allowed")
+        )
+
+
 def _section(
     data: Mapping[str, Any], name: str, spec: Mapping[str, tuple[type | tuple[type, ...], Any]]
 ) -> dict[str, Any]:
@@ -309,6 +356,12 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     for key in ("timeout", "max_body_bytes", "max_concurrency", "per_host_concurrency"):
         _positive(fetch[key], "[fetch]", key)
 
+    if isinstance(data.get("telegram"), dict) and "webhook_secret" in data["telegram"]:
+        raise ConfigError(
+            "[telegram]: 'webhook_secret' does not belong in the file (it would be read by "
+            "anyone who sees the configuration): set the environment variable "
+            "TELEGRAM_WEBHOOK_SECRET instead"
+        )
     telegram = _section(
         data,
         "telegram",
@@ -329,8 +382,9 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(
             f'[telegram]: \'mode\' must be "polling" or "webhook", not {telegram["mode"]!r}'
         )
-    if telegram["mode"] == "webhook" and not telegram["webhook_url"]:
-        raise ConfigError("[telegram]: mode \"webhook\" needs 'webhook_url'")
+    telegram["webhook_secret"] = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if telegram["mode"] == "webhook":
+        _telegram_webhook(telegram)
 
     zalo = _section(
         data,
