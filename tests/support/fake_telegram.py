@@ -12,8 +12,8 @@ exactly as it would to api.telegram.org (PTB's ``base_url``/``base_file_url``)::
 
 Standalone (benchmarks in another process): ``python -m tests.support.fake_telegram
 --port N`` prints the base URL on its first line; rate limits are on by default there.
-Out-of-process inspection and control: ``GET /_fake/stats``, ``GET /_fake/sent?chat_id=``
-and ``POST /_fake/control`` with ``{"action": "block", "args": [42], "kwargs": {}}``
+Out-of-process inspection and control: ``GET /_fake/stats``, ``GET /_fake/sent?chat_id=``,
+``GET /_fake/webhook`` (url and secret_token of the last setWebhook) and ``POST /_fake/control`` with ``{"action": "block", "args": [42], "kwargs": {}}``
 (actions: the public fault, user-side and reset methods, plus ``enforce_limits``).
 
 Faithfulness notes (what is deliberately stricter or simpler than Telegram):
@@ -845,6 +845,7 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""  # setWebhook's secret_token (Telegram never reveals it)
         self._limiter = _RateLimiter(self.limits)
         self._chats: dict[int, _Chat] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -901,6 +902,7 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_get("/_fake/sent", self._handle_sent)
+        app.router.add_get("/_fake/webhook", self._handle_webhook)
         app.router.add_post("/_fake/control", self._handle_control)
         # Pending long polls are woken on close, so a short grace period is enough.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
@@ -1257,6 +1259,10 @@ class FakeTelegram:
         messages = self.sent(int(chat) if chat else None)
         return web.json_response([asdict(m) for m in messages])
 
+    async def _handle_webhook(self, request: web.Request) -> web.Response:
+        """The webhook as set, secret included (for a test in another process)."""
+        return web.json_response({"url": self.webhook_url, "secret_token": self.webhook_secret})
+
     async def _handle_control(self, request: web.Request) -> web.Response:
         body = await request.json()
         action = str(body.get("action"))
@@ -1518,6 +1524,7 @@ class FakeTelegram:
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = ""
         if _flag(params, "drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1526,7 +1533,11 @@ class FakeTelegram:
         url = str(params.get("url") or "")
         if url and not url.startswith("https://"):
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _bad_request("secret token contains unallowed characters")
         self.webhook_url = url
+        self.webhook_secret = secret if url else ""
         if _flag(params, "drop_pending_updates"):
             self._updates.clear()
         return True
