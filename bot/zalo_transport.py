@@ -4,9 +4,12 @@ and the limits every Zalo message obeys (outbox messages and command replies ali
 Zalo publishes no per-second rate, so messages are paced conservatively
 (``[zalo] rate_per_second``, 5/s).  Its free plan allows 3,000 messages a month
 (``monthly_quota``): :class:`ZaloGate` counts this calendar month's messages
-(Asia/Ho_Chi_Minh) from the outbox rows sent to Zalo chats plus the replies of
-this process, warns operators at 80 % and 95 %, and stops sending when the quota
-is spent.  A 429 "Quota exceeded" pauses the Zalo channel only: pending Zalo
+(Asia/Ho_Chi_Minh) from the outbox rows sent to Zalo chats plus the messages
+sent outside the outbox (replies, extra parts), which are kept in the database
+(``storage.channel_usage``) so that restarts and every ``run``/``worker``
+process share one count.  Operators are warned once per level and month at
+80 % and 95 %, whatever the number of processes, and sending stops when the
+quota is spent.  A 429 "Quota exceeded" pauses the Zalo channel only: pending Zalo
 rows are postponed in the outbox, so the sender keeps serving Telegram and
 nothing is lost.  When a digest would not fit in what is left of the quota,
 its parts are compacted into fewer messages before it goes out.
@@ -21,14 +24,16 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from bot.render import PLAIN_MAX, html_to_plain, split_message
 from bot.sender import RateLimited
 from bot.zalo_client import ZaloClient
 from feeds.config import Config
+from storage.channel_usage import add_extra, claim_warning, extra_in
 from storage.db import Database
 from storage.models import Chat, Outbox
 
@@ -63,22 +68,38 @@ def next_month_start(moment: datetime, config: Config) -> datetime:
     return local.replace(year=year, month=month).astimezone(UTC)
 
 
+def month_key(moment: datetime, config: Config) -> date:
+    """The month ``moment`` falls in, as its first day in the bot's time zone."""
+    return month_start(moment, config).astimezone(config.tz).date()
+
+
 def sent_this_month(db: Database, now: datetime, config: Config) -> int:
     """Outbox rows sent to Zalo chats since the start of this month."""
     with db.read() as s:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(Outbox)
-                .join(Chat, Chat.id == Outbox.chat_pk)
-                .where(
-                    Chat.channel == CHANNEL,
-                    Outbox.status == "sent",
-                    Outbox.sent_at >= month_start(now, config),
-                )
+        return _outbox_sent(s, now, config)
+
+
+def used_this_month(db: Database, now: datetime, config: Config) -> int:
+    """This month's Zalo messages as every process counted them: outbox rows sent
+    plus messages outside the outbox (one read session for both)."""
+    with db.read() as s:
+        return _outbox_sent(s, now, config) + extra_in(s, CHANNEL, month_key(now, config))
+
+
+def _outbox_sent(s: Session, now: datetime, config: Config) -> int:
+    return int(
+        s.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .join(Chat, Chat.id == Outbox.chat_pk)
+            .where(
+                Chat.channel == CHANNEL,
+                Outbox.status == "sent",
+                Outbox.sent_at >= month_start(now, config),
             )
-            or 0
         )
+        or 0
+    )
 
 
 def postpone_pending(db: Database, until: datetime) -> int:
@@ -124,11 +145,16 @@ class ZaloGate:
         self._next_slot = 0.0
         self._lock = asyncio.Lock()
         self._month: datetime | None = None
-        self._base = 0  # outbox rows counted at the last refresh
-        self._local = 0  # outbox rows sent since then
-        self._extra = 0  # messages outside the outbox (replies, extra parts) this month
+        # used = _base (what every process counted, read at the last refresh)
+        #      + _local (what this process counted since; everything without a db).
+        self._base = 0
+        self._local = 0
+        self._unsaved = 0  # messages outside the outbox the database has not taken yet
         self._refreshed = float("-inf")
-        self._warned: set[float] = set()
+        self._warned: set[float] = set()  # levels this process knows are announced
+        # Counting and refreshing exclude each other, so that a message persisted
+        # during a refresh is neither missed nor counted twice.
+        self._count_lock = asyncio.Lock()
 
     # --- pacing and pause -------------------------------------------------------------
 
@@ -167,40 +193,102 @@ class ZaloGate:
     # --- quota ----------------------------------------------------------------------------
 
     async def usage(self) -> QuotaStatus:
-        """Messages sent to Zalo this month (refreshed from the outbox every minute)."""
+        """Messages sent to Zalo this month, by every process (the database is read
+        again every ``refresh_seconds``; this process's own counts show at once)."""
         now = self._roll()
-        if self.db is not None and self.clock() - self._refreshed >= self.refresh_seconds:
-            self._base = await asyncio.to_thread(sent_this_month, self.db, now, self.config)
-            self._local = 0
-            self._refreshed = self.clock()
-        return QuotaStatus(self._base + self._local + self._extra, self.quota)
+        if self.db is not None and self._stale():
+            async with self._count_lock:
+                if self._stale():  # another task may have refreshed while we waited
+                    await self._refresh(now)
+        return QuotaStatus(self._base + self._local, self.quota)
+
+    def _stale(self) -> bool:
+        return self.clock() - self._refreshed >= self.refresh_seconds
+
+    async def _refresh(self, now: datetime) -> None:
+        assert self.db is not None
+        month = month_key(now, self.config)
+        await self._save(month, 0)  # counts a failed write left behind go first
+        try:
+            base = await asyncio.to_thread(used_this_month, self.db, now, self.config)
+        except Exception:  # the count is a safeguard: keep the last one, try again soon
+            log.exception("zalo quota: could not read this month's usage")
+            return
+        if self._month_key() != month:
+            return  # the month turned while reading: _roll has started afresh
+        self._base, self._local = base, self._unsaved
+        self._refreshed = self.clock()
 
     def _roll(self) -> datetime:
         """Start counting afresh when a new month begins; returns now."""
         now = self.wall_clock()
         month = month_start(now, self.config)
         if month != self._month:
-            self._month, self._base, self._local, self._extra = month, 0, 0, 0
+            self._month, self._base, self._local, self._unsaved = month, 0, 0, 0
             self._warned = set()
             self._refreshed = float("-inf")
         return now
 
+    def _month_key(self) -> date | None:
+        return None if self._month is None else self._month.astimezone(self.config.tz).date()
+
+    async def _save(self, month: date, n: int) -> None:
+        """Persist ``n`` messages outside the outbox (with any left unsaved)."""
+        assert self.db is not None
+        total = n + self._unsaved
+        if total <= 0:
+            return
+        try:
+            await asyncio.to_thread(add_extra, self.db, CHANNEL, month, total)
+        except Exception:  # a message already sent must not fail over its count
+            log.exception("zalo quota: could not save %d messages, kept in memory", total)
+            self._unsaved = total
+        else:
+            if self._month_key() == month:
+                self._unsaved = 0
+
     async def counted(self, *, outbox_rows: int = 0, extra: int = 0) -> QuotaStatus:
-        """Record messages just sent; warns operators when a threshold is crossed."""
-        self._roll()
+        """Record messages just sent; warns operators when a threshold is crossed.
+
+        ``outbox_rows`` reach the database when the sender marks them sent;
+        ``extra`` (messages outside the outbox) are saved here."""
+        now = self._roll()
+        month = month_key(now, self.config)
+        if extra > 0 and self.db is not None:
+            async with self._count_lock:
+                await self._save(month, extra)
+                if self._month_key() == month:
+                    self._local += extra
+        else:
+            self._local += extra
         self._local += outbox_rows
-        self._extra += extra
         status = await self.usage()
-        for level in WARN_AT:
-            if status.used >= level * self.quota and level not in self._warned:
-                self._warned.add(level)
-                pct = round(level * 100)
-                log.warning("zalo quota %d%%: %d of %d messages", pct, status.used, self.quota)
-                await self._tell(
-                    f"⚠️ Kênh Zalo đã dùng {status.used}/{self.quota} tin nhắn của tháng này "
-                    f"(mức {pct}%)."
-                )
+        await self._warn(status, month)
         return status
+
+    async def _warn(self, status: QuotaStatus, month: date) -> None:
+        """Tell operators about each level crossed, once per month across processes."""
+        for level in WARN_AT:
+            if status.used < level * self.quota or level in self._warned:
+                continue
+            pct = round(level * 100)
+            won = True
+            if self.db is not None:
+                try:
+                    won = await asyncio.to_thread(claim_warning, self.db, CHANNEL, month, pct)
+                except Exception:  # try again with the next message
+                    log.exception("zalo quota: could not record the %d%% warning", pct)
+                    continue
+            if self._month_key() != month:
+                return
+            self._warned.add(level)  # announced, by this process or another
+            if not won:
+                continue
+            log.warning("zalo quota %d%%: %d of %d messages", pct, status.used, self.quota)
+            await self._tell(
+                f"⚠️ Kênh Zalo đã dùng {status.used}/{self.quota} tin nhắn của tháng này "
+                f"(mức {pct}%)."
+            )
 
     async def check_quota(self) -> None:
         """Pause until next month when this month's quota is spent."""
