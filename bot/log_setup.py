@@ -26,7 +26,13 @@ from datetime import UTC, datetime
 from typing import TextIO
 from urllib.parse import quote
 
-TOKEN_ENVS = ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN")
+# Every secret the bot reads: PTB logs setWebhook's parameters at debug level.
+TOKEN_ENVS = (
+    "TELEGRAM_BOT_TOKEN",
+    "ZALO_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "ZALO_WEBHOOK_SECRET",
+)
 MASK = "<redacted>"
 HANDLER_NAME = "congdoan-bot"
 TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")

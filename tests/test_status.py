@@ -184,3 +184,18 @@ def test_tokens_are_redacted_in_messages_tracebacks_and_extras() -> None:
     assert len(out.strip().splitlines()) == 4, "one line per event, the traceback included"
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
+
+
+def test_webhook_secrets_are_redacted_from_debug_lines() -> None:
+    """PTB logs setWebhook's parameters at -vv: the secret token must not show."""
+    secret = "Hook_Secret-For-Telegram-2026"
+    stream = io.StringIO()
+    setup_logging(2, stream=stream, env={"TELEGRAM_WEBHOOK_SECRET": secret})
+    logging.getLogger("telegram.ext").debug(
+        "Calling Bot API endpoint `setWebhook` with parameters `%s`",
+        {"url": "https://bot.example.vn/tg/hook", "secret_token": secret},
+    )
+    out = stream.getvalue()
+    assert secret not in out and MASK in out and "setWebhook" in out
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
