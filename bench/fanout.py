@@ -103,6 +103,7 @@ def delivery_report(root: str, chats: int) -> dict[str, Any]:
         "fraction_of_30": round(rate / CEILING, 3),
         "max_in_one_second": stats["max_per_second"],
         "too_many_requests": stats["too_many_requests"],
+        "refused_by": dict(Counter(limit for _t, _chat, limit in stats.get("refused", []))),
         "tightest_31_sends_s": None if tightest is None else round(tightest, 4),
         "chats_reached": len(expected & set(per_chat)),
         "chats_missing": len(expected - set(per_chat)),

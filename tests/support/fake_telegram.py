@@ -550,27 +550,29 @@ class _RateLimiter:
         self._global: deque[float] = deque()
         self._groups: dict[int, deque[float]] = {}
         self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
+        self.refused_by = ""  # the limit behind the last refusal: global, group or chat
 
     def admit(self, chat_id: int, now: float) -> int | None:
         """Record a send and return None, or return retry_after seconds (nothing recorded)."""
         lim = self.limits
         _expire(self._global, now - 1.0)
-        waits = []
+        waits: list[tuple[float, str]] = []
         if len(self._global) >= lim.global_per_second:
-            waits.append(self._global[0] + 1.0 - now)
+            waits.append((self._global[0] + 1.0 - now, "global"))
         tokens = 0.0
         if chat_id < 0:
             window = self._groups.setdefault(chat_id, deque())
             _expire(window, now - 60.0)
             if len(window) >= lim.group_per_minute:
-                waits.append(window[0] + 60.0 - now)
+                waits.append((window[0] + 60.0 - now, "group"))
         else:
             tokens, last = self._buckets.get(chat_id, (float(lim.private_burst), now))
             tokens = min(float(lim.private_burst), tokens + (now - last) * lim.private_per_second)
             if tokens < 1.0:
-                waits.append((1.0 - tokens) / lim.private_per_second)
+                waits.append(((1.0 - tokens) / lim.private_per_second, "chat"))
         if waits:
-            return max(1, math.ceil(max(waits)))
+            wait, self.refused_by = max(waits)
+            return max(1, math.ceil(wait))
         self._global.append(now)
         if chat_id < 0:
             self._groups[chat_id].append(now)
@@ -643,6 +645,9 @@ class Stats:
     bad_request: int = 0
     per_second: Counter[int] = field(default_factory=Counter)  # second since start -> sends
     errors: Counter[str] = field(default_factory=Counter)  # description -> count
+    # Sends the flood limits refused: (time.monotonic(), chat id, which limit), to
+    # tell a sender's burst from a chat's or a group's limit.
+    refused: list[tuple[float, int, str]] = field(default_factory=list)
 
     @property
     def max_per_second(self) -> int:
@@ -659,6 +664,7 @@ class Stats:
             "per_second": {str(k): v for k, v in sorted(self.per_second.items())},
             "max_per_second": self.max_per_second,
             "errors": dict(self.errors),
+            "refused": [list(r) for r in self.refused],
         }
 
 
@@ -1427,6 +1433,7 @@ class FakeTelegram:
                 self._limiter = _RateLimiter(self.limits)
             retry_after = self._limiter.admit(chat_id, now)
             if retry_after is not None:
+                self.stats.refused.append((now, chat_id, self._limiter.refused_by))
                 raise _too_many(retry_after)
         self.stats.sent += 1
         self.stats.per_second[int(now - self._started_at)] += 1
