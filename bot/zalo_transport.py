@@ -211,8 +211,8 @@ class ZaloGate:
         await self._save(month, 0)  # counts a failed write left behind go first
         try:
             base = await asyncio.to_thread(used_this_month, self.db, now, self.config)
-        except Exception:  # the count is a safeguard: keep the last one, try again soon
-            log.exception("zalo quota: could not read this month's usage")
+        except Exception as exc:  # the count is a safeguard: keep the last one, try again
+            log.warning("zalo quota: could not read this month's usage: %s", exc)
             return
         if self._month_key() != month:
             return  # the month turned while reading: _roll has started afresh
@@ -240,12 +240,13 @@ class ZaloGate:
             return
         try:
             await asyncio.to_thread(add_extra, self.db, CHANNEL, month, total)
-        except Exception:  # a message already sent must not fail over its count
-            log.exception("zalo quota: could not save %d messages, kept in memory", total)
-            self._unsaved = total
+        except Exception as exc:  # a message already sent must not fail over its count
+            log.warning("zalo quota: %d messages kept in memory, not saved: %s", total, exc)
+            saved = 0
         else:
-            if self._month_key() == month:
-                self._unsaved = 0
+            saved = total
+        if self._month_key() == month:  # else _roll has dropped last month's counts
+            self._unsaved = total - saved
 
     async def counted(self, *, outbox_rows: int = 0, extra: int = 0) -> QuotaStatus:
         """Record messages just sent; warns operators when a threshold is crossed.
@@ -273,11 +274,13 @@ class ZaloGate:
                 continue
             pct = round(level * 100)
             won = True
-            if self.db is not None:
+            # Only a process that can tell the operators claims a level: one that
+            # cannot (no Telegram bot to speak through) must not use it up.
+            if self.db is not None and self.notify is not None:
                 try:
                     won = await asyncio.to_thread(claim_warning, self.db, CHANNEL, month, pct)
-                except Exception:  # try again with the next message
-                    log.exception("zalo quota: could not record the %d%% warning", pct)
+                except Exception as exc:  # try again with the next message
+                    log.warning("zalo quota: could not record the %d%% warning: %s", pct, exc)
                     continue
             if self._month_key() != month:
                 return

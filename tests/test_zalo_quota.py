@@ -210,6 +210,23 @@ def test_run_and_worker_crossing_80_percent_together_warn_once(db: Database) -> 
     assert channel_usage.extra(db, "zalo", month_key(datetime.now(UTC), config)) == 90
 
 
+async def test_a_process_that_cannot_tell_operators_leaves_the_warning_to_one_that_can(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    config, operators = quota_config(10), Operators()
+    mute = ZaloGate(config, reopen(db), notify=None, refresh_seconds=0)  # no Telegram bot
+    try:
+        for _ in range(8):
+            await mute.counted(extra=1)
+    finally:
+        assert mute.db is not None
+        mute.db.dispose()
+    assert "zalo quota 80%: 8 of 10" in caplog.text  # said in its own log
+    speaker = gate_on(db, config, operators)
+    await speaker.counted(extra=1)
+    assert len(operators.at(80)) == 1 and "9/10" in operators.at(80)[0]
+
+
 async def test_a_new_month_starts_from_zero(db: Database) -> None:
     config, operators = quota_config(10), Operators()
     # 23:59 on 30 November in Hà Nội is still 16:59 UTC: the month turns at local midnight.
