@@ -384,13 +384,13 @@ class OutboxSender:
         messages, times, claimed_at = batch.messages, batch.times, batch.claimed_at
         if len(messages) >= self.batch:  # a big queue: fetch the next batch meanwhile
             self._prefetch = asyncio.create_task(self._claim(self.batch))
-        for i in range(len(messages)):
+        for i, message in enumerate(messages):
             if self.shared_pace:
-                await self._slot(messages, times, i)  # may move a late message to the end
                 slot = times[i]
+                if not await self._slot(message, slot):
+                    continue
             else:
                 slot = await self.pacer.take_global()
-            message = messages[i]
             if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
                 # Held too long (a long pause): another sender may soon take the row
                 # again, so hand it back instead of risking a second copy.
@@ -398,7 +398,7 @@ class OutboxSender:
                 continue
             self.pacer.sent_to(message)
             self._in_flight.add(message.chat_pk)
-            task = asyncio.create_task(self._deliver(message, slot, claimed_at))
+            task = asyncio.create_task(self._deliver(message, slot))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(messages)
@@ -434,44 +434,27 @@ class OutboxSender:
         timed.sort(key=lambda t: (t[0], t[1]))
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 
-    async def _slot(self, messages: list[OutboxMessage], times: list[float], i: int) -> None:
-        """Wait for message ``i``'s shared slot.  A slot missed by more than
-        :func:`slot_tolerance` (a stalled process, a busy loop) is given up: the
-        message takes a new slot and goes to the end of the batch (one row per
-        chat in a claim, so no chat's order changes), and the next message's slot,
-        which may still be on time, comes up.  Sent late, a message would land
-        next to the following slot's and bunch the schedule."""
-        late = slot_tolerance(self.pacer.rate)
-        while True:
-            await self._until(times[i])
-            if self.clock() - times[i] <= late:
-                return
-            moved, new_times = await self._shared_slots([messages.pop(i)])
-            times.pop(i)
-            messages.extend(moved)
-            times.extend(new_times)
+    async def _slot(self, message: OutboxMessage, slot: float) -> bool:
+        """Wait for the message's shared slot; False when the slot was missed by more
+        than :func:`slot_tolerance` (a stalled process, a busy loop): sent late,
+        the message would land next to the following slot's and bunch the schedule.
+        It goes back to the queue at once for any sender's next claim; waiting for a
+        fresh slot instead would stall this sender's later slots in turn."""
+        await self._until(slot)
+        if self.clock() - slot <= slot_tolerance(self.pacer.rate):
+            return True
+        await self._retry(message, 0, "missed its sending slot", count=False)
+        return False
 
-    async def _on_time(self, message: OutboxMessage, slot: float, claimed_at: float) -> bool:
-        """Return within :func:`slot_tolerance` of a slot of the message's own
-        (True), or hand the row back when its lease is nearly used (False).
-
-        The last check before the wire: the loop may have been busy (other sends,
-        a stall) between the slot's wake-up and this task's turn.  A missed slot
-        is exchanged for the next free one, which may be seconds away when
-        several senders have reserved ahead."""
-        tolerance = slot_tolerance(self.pacer.rate)
-        while self.clock() - slot > tolerance:
-            if not self.shared_pace:
+    async def _on_time(self, message: OutboxMessage, slot: float) -> bool:
+        """The last check before the wire, as :meth:`_slot`: the loop may have been
+        busy between the slot's wake-up and this task's turn.  In-process pace
+        simply takes the next slot; shared pace hands the row back (False)."""
+        if not self.shared_pace:
+            while self.clock() - slot > slot_tolerance(self.pacer.rate):
                 slot = await self.pacer.take_global()
-                continue
-            slots = await asyncio.to_thread(self._rate(message.channel).reserve, 1)
-            slot = slots.start + clock_offset(self.clock)
-            if slot - claimed_at > LEASE_USE * self.lease_seconds:
-                # Another sender may soon take the row again: no second copy.
-                await self._retry(message, 0, "lease nearly over before sending", count=False)
-                return False
-            await self._until(slot)
-        return True
+            return True
+        return await self._slot(message, slot)
 
     async def _until(self, at: float) -> None:
         """Sleep until ``at`` (monotonic) and past any global pause."""
@@ -491,16 +474,16 @@ class OutboxSender:
 
     # --- one message ------------------------------------------------------------------
 
-    async def _deliver(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
+    async def _deliver(self, message: OutboxMessage, slot: float) -> None:
         try:
             async with self._slots:
-                await self._send(message, slot, claimed_at)
+                await self._send(message, slot)
         except Exception:  # never lose the loop to one message; the lease brings it back
             log.exception("send chat=%s outbox=%d outcome=crash", message.chat_id, message.id)
         finally:
             self._in_flight.discard(message.chat_pk)
 
-    async def _send(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
+    async def _send(self, message: OutboxMessage, slot: float) -> None:
         transport = self.transports.get(message.channel)
         if transport is None:
             await self._db(outbox.mark_dead, self.db, message.id, f"no {message.channel} channel")
@@ -511,7 +494,7 @@ class OutboxSender:
             url = preview_url(message)
             extra = {"preview_url": url} if url else {}
             await self.pacer.admit()  # counted when it really leaves, not when scheduled
-            if not await self._on_time(message, slot, claimed_at):
+            if not await self._on_time(message, slot):
                 return
             # Nothing is awaited from here to the wire.
             left = self.wall_clock()
