@@ -51,11 +51,18 @@ def _post(url: str, update: dict[str, object], secret: str | None) -> int:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     body = json.dumps(update, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except urllib.error.URLError:
+            # PTB calls setWebhook before its server listens; Telegram retries too.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _private_message(update_id: int, text: str, user_id: int = OFFICER) -> dict[str, object]:
