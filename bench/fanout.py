@@ -26,8 +26,6 @@ import argparse
 import asyncio
 import json
 import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +47,7 @@ from feeds.config import Config, DeliverySettings, ScaleSettings  # noqa: E402
 from storage.chats import add_subscription, get_or_create_chat  # noqa: E402
 from storage.db import Database, open_database  # noqa: E402
 from storage.models import Item, Source, Story, StoryUnit  # noqa: E402
+from tests.support.fake_telegram import standalone  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN"
 CEILING = 30.0  # Telegram's documented messages/s per bot token
@@ -62,19 +61,8 @@ FIRST_CHAT = 900_000_001
 @contextmanager
 def fake_telegram(limits: bool = True) -> Iterator[str]:
     """The standalone fake (a subprocess); yields its root URL (no ``/bot``)."""
-    flag = "--enforce-limits" if limits else "--no-enforce-limits"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_telegram", flag, "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        base = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    with standalone(limits=limits, token=TOKEN) as base:
         yield base.rsplit("/bot", 1)[0]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def get_json(url: str) -> Any:

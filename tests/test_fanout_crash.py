@@ -32,6 +32,7 @@ from feeds.config import load_config
 from storage import outbox
 from storage.db import Database, open_database
 from storage.models import Chat, Outbox, Subscription
+from tests.support.fake_telegram import standalone
 from tests.test_matching import NGHE_AN, add_story
 
 pytestmark = pytest.mark.postgres
@@ -61,18 +62,8 @@ def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fake_root() -> Iterator[str]:
     """The standalone fake Bot API with Telegram's flood limits on."""
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_telegram", "--enforce-limits"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        base = fake.stdout.readline().strip()  # type: ignore[union-attr]
+    with standalone(limits=True) as base:
         yield base.rsplit("/bot", 1)[0]
-    finally:
-        fake.send_signal(signal.SIGTERM)
-        fake.wait(timeout=10)
 
 
 def _fan_out(db: Database, config_path: Path) -> int:

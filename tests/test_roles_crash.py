@@ -27,6 +27,7 @@ from sqlalchemy import select
 from storage.db import Database, open_database
 from storage.leader import current_holder
 from storage.models import Delivery, Outbox, ProcessBeat
+from tests.support.fake_telegram import standalone
 from tests.test_matching import add_chat, add_story
 
 ROOT = Path(__file__).parents[1]
@@ -63,18 +64,8 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 @contextmanager
 def fake_telegram() -> Iterator[str]:
     """The standalone fake Bot API; yields its root URL (without /bot)."""
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_telegram", "--no-enforce-limits"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        base = fake.stdout.readline().strip()  # type: ignore[union-attr]
+    with standalone(limits=False) as base:
         yield base.rsplit("/bot", 1)[0]
-    finally:
-        fake.send_signal(signal.SIGTERM)
-        fake.wait(timeout=10)
 
 
 class Runs:

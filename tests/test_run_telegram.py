@@ -27,7 +27,7 @@ from feeds.config import parse_config
 from feeds.sample_site import SampleSite, sources_toml
 from storage.db import open_database
 from storage.models import Source
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram, standalone
 
 OFFICER = 5001
 
@@ -112,14 +112,7 @@ def _control(base: str, action: str, *args: object) -> None:
 
 
 def test_sigterm_stops_cleanly_and_confirms_the_offset(tmp_path: Path, site: SampleSite) -> None:
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_telegram", "--no-enforce-limits"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).parents[1],
-    )
-    try:
-        base_url = fake.stdout.readline().strip()  # type: ignore[union-attr]
+    with standalone(limits=False) as base_url:
         root = base_url.rsplit("/bot", 1)[0]
         config_path = tmp_path / "bot_config.toml"
         config_path.write_text(
@@ -168,9 +161,6 @@ def test_sigterm_stops_cleanly_and_confirms_the_offset(tmp_path: Path, site: Sam
         finally:
             if bot.poll() is None:
                 bot.kill()
-    finally:
-        fake.send_signal(signal.SIGTERM)
-        fake.wait(timeout=10)
 
 
 def test_run_without_a_token_says_how(capsys: pytest.CaptureFixture[str], tmp_path: Path,

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from feeds.config import ConfigError, parse_config
+from tests.support.fake_telegram import standalone
 
 OFFICER = 5002
 SECRET = "Cd-Nghe_An-2025-webhook"
@@ -84,17 +85,8 @@ def _private_message(update_id: int, text: str, user_id: int = OFFICER) -> dict[
 @pytest.fixture
 def fake_api() -> Iterator[str]:
     """The standalone fake Bot API; yields its base URL (``…/bot``)."""
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_telegram", "--no-enforce-limits"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        yield fake.stdout.readline().strip()  # type: ignore[union-attr]
-    finally:
-        fake.send_signal(signal.SIGTERM)
-        fake.wait(timeout=10)
+    with standalone(limits=False) as base:
+        yield base
 
 
 def _wait_until(check, timeout: float, what: str):  # type: ignore[no-untyped-def]

@@ -39,11 +39,14 @@ import json
 import math
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -1825,6 +1828,23 @@ class FakeTelegram:
 
 
 # --------------------------------------------------------------------------- standalone
+
+
+@contextlib.contextmanager
+def standalone(*, limits: bool, token: str | None = None) -> Iterator[str]:
+    """This fake as a separate process (for ``congdoan-bot run``/``worker``
+    subprocesses and benchmarks); yields its base URL, ``http://127.0.0.1:N/bot``."""
+    command = [sys.executable, "-m", "tests.support.fake_telegram"]
+    command.append("--enforce-limits" if limits else "--no-enforce-limits")
+    if token:
+        command += ["--token", token]
+    root = Path(__file__).resolve().parents[2]
+    fake = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        yield fake.stdout.readline().strip()  # type: ignore[union-attr]
+    finally:
+        fake.send_signal(signal.SIGTERM)
+        fake.wait(timeout=30)
 
 
 async def _serve(args: argparse.Namespace) -> None:
