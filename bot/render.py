@@ -25,6 +25,7 @@ from bot.i18n import fmt_date, fmt_datetime, weekday
 # Re-exported: the sender, the Zalo transport and the console turn stored HTML
 # into plain text with the same function as the command replies.
 from bot.inbound import html_to_plain as html_to_plain
+from bot.inbound import utf16_len, visible_length, visible_text
 from storage.queries import EventView, StoryView
 
 TELEGRAM_MAX = 4096
@@ -382,7 +383,7 @@ def _pack(
         first_in_group = True
         for entry in entries:
             block = f"\n\n{title}\n\n{entry}" if first_in_group else f"\n\n{entry}"
-            if visible_length(current + block, html=html_mode) > limit and current not in (
+            if visible_length(current + block, markup=html_mode) > limit and current not in (
                 header,
                 continued_header,
             ):
@@ -510,27 +511,6 @@ _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 
 
-def utf16_len(text: str) -> int:
-    """Telegram counts UTF-16 code units (an emoji outside the BMP counts twice).
-    Encoding is done in C: a Python loop over the characters was half the time of
-    rendering a day's digests."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def visible_length(text: str, *, html: bool) -> int:
-    """Length as Telegram counts it: after entity parsing, in UTF-16 units."""
-    if not html:
-        return utf16_len(text)
-    return utf16_len(_visible(text))
-
-
-def _visible(text: str) -> str:
-    return htmllib.unescape(_ANY_TAG.sub("", text))
-
-
-_ANY_TAG = re.compile(r"<[^>]*>")
-
-
 @dataclass
 class _Atom:
     raw: str
@@ -582,7 +562,7 @@ def split_message(text: str, limit: int, *, html: bool) -> list[str]:
     open at a break are closed at the end of the part and reopened at the
     start of the next, so every part is valid HTML on its own.
     """
-    if visible_length(text, html=html) <= limit:
+    if visible_length(text, markup=html) <= limit:
         return [text] if text.strip() else []
     atoms = _atoms(text, html)
     parts: list[str] = []
@@ -623,7 +603,7 @@ def split_message(text: str, limit: int, *, html: bool) -> list[str]:
             end += 1
         body = "".join(a.raw for a in stack) + "".join(a.raw for a in atoms[start:end])
         body += "".join(f"</{t.tag}>" for t in reversed(end_stack))
-        if _visible(body).strip() if html else body.strip():
+        if visible_text(body).strip() if html else body.strip():
             parts.append(body.strip())
         stack = end_stack
         start = end

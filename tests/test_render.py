@@ -122,7 +122,7 @@ def test_plain_push_has_bare_urls_and_fits_zalo() -> None:
     assert plain.startswith(HOSTILE)  # plain text: nothing escaped
     assert 'https://congdoannghean.vn/tin/1?a=1&b="2"' in plain
     [message] = render_push([long], "vi", TZ, today=TODAY)
-    assert len(message.plain) <= 2000 and visible_length(message.html, html=True) <= 4096
+    assert len(message.plain) <= 2000 and visible_length(message.html) <= 4096
 
 
 def test_one_message_per_story_in_order() -> None:
