@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.commands import CommandRouter
+from bot.i18n import as_typed_choices
 from bot.inbound import Button, Inbound, Reply
 from bot.render import html_to_plain
 
@@ -99,6 +100,7 @@ class ConsoleChat:
             body = reply.plain or html_to_plain(reply.html)
             buttons = [b for row in reply.buttons for b in row]
             if buttons:
+                body = as_typed_choices(body)
                 self._choices = buttons
                 choices = "\n".join(f"  {i}. {b.text}" for i, b in enumerate(buttons, 1))
                 body += f"\n{choices}\nGõ số để chọn."

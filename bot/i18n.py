@@ -592,3 +592,22 @@ _EN: dict[str, str] = {
 }
 
 STRINGS: dict[str, dict[str, str]] = {"vi": _VI, "en": _EN}
+
+
+# Telegram wording about pressing buttons, said the way of channels where a choice
+# is a number the user types (Zalo, the demo's console).
+_TYPED_CHOICES = {
+    "Bấm ❌ để hủy theo dõi một mục.": "Gõ số thứ tự bên dưới để hủy theo dõi một mục.",
+    "(bấm lần nữa để bỏ chọn)": "(gõ lại số đó để bỏ chọn)",
+    "Nút này đã hết hạn.": "Lựa chọn này đã hết hạn.",
+    "Press ❌ to stop following an item.": "Type an item's number below to stop following it.",
+    "(press again to unselect)": "(type the number again to unselect)",
+    "This button has expired.": "This choice has expired.",
+}
+
+
+def as_typed_choices(text: str) -> str:
+    """``text`` with button wording ("bấm", "press") rewritten for typed numbers."""
+    for old, new in _TYPED_CHOICES.items():
+        text = text.replace(old, new)
+    return text

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRouter
-from bot.i18n import pick_language
+from bot.i18n import as_typed_choices, pick_language
 from bot.inbound import Inbound, Reply
 from bot.render import PLAIN_MAX, split_message
 from bot.sender import Permanent, RateLimited, Transient
@@ -77,19 +77,6 @@ _TEXTS = {
     },
 }
 
-# Telegram wording about pressing buttons, said the Zalo way.
-_WORDING = {
-    "vi": {
-        "Bấm ❌ để hủy theo dõi một mục.": "Gõ số thứ tự bên dưới để hủy theo dõi một mục.",
-        "(bấm lần nữa để bỏ chọn)": "(gõ lại số đó để bỏ chọn)",
-        "Nút này đã hết hạn.": "Lựa chọn này đã hết hạn.",
-    },
-    "en": {
-        "Press ❌ to stop following an item.": "Type an item's number below to stop following it.",
-        "(press again to unselect)": "(type the number again to unselect)",
-        "This button has expired.": "This choice has expired.",
-    },
-}
 _LABEL_NUMBER = re.compile(r"^(\W*?)\s*\d+\.\s+")  # "❌ 2. LĐLĐ…" -> "❌ LĐLĐ…"
 
 
@@ -176,8 +163,7 @@ def render_replies(replies: list[Reply], lang: str) -> tuple[list[str], list[str
     last_with_choices = -1
     for reply in replies:
         body = reply.plain
-        for old, new in _WORDING["vi" if lang == "vi" else "en"].items():
-            body = body.replace(old, new)
+        body = as_typed_choices(body)
         lines = [body]
         for row in reply.buttons:
             for button in row:

@@ -22,6 +22,9 @@ def test_demo_tour_shows_baseline_push_and_digest(
     push = out.split("/capnhat", 1)[1]
     assert "🔔 Tin gửi đến đồng chí" in push and "kết nạp mới" in push
     assert "📰 Bản tin công đoàn ngày" in out
+    # Choices are typed numbers in the terminal: nothing tells the officer to press.
+    assert "Gõ số để chọn" in out and "(gõ lại số đó để bỏ chọn)" in out
+    assert "bấm lần nữa" not in out
     assert (tmp_path / "data" / "demo" / "demo.db").exists()
 
 
