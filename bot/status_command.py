@@ -4,7 +4,8 @@ Read-only, from the database alone, so it works from any machine that reaches
 it: queue depth (pending, sending, dead), sends per second over the last
 minute and hour (``outbox.sent_at``), the age of the oldest pending message,
 the processes and whether they are alive (a heartbeat within two lease
-periods), the scheduler holder, and the sources that are failing.
+periods), the scheduler holder, the sources that are failing, and this
+month's Zalo messages against the plan's quota (when the bot has Zalo chats).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.zalo_transport import used_this_month
 from feeds.config import Config
 from storage import leader
 from storage.db import Database
-from storage.models import Outbox
+from storage.models import Chat, Outbox
 from storage.queries import SourceHealth, source_health
 
 
@@ -44,6 +46,8 @@ class Status:
     processes: list[ProcessStatus]
     scheduler: leader.Holder | None
     failing_sources: list[SourceHealth]
+    zalo_used: int | None = None  # this month, every process; None: no Zalo chats
+    zalo_quota: int = 0
 
     @property
     def oldest_pending_age(self) -> float | None:
@@ -72,6 +76,7 @@ def collect_status(db: Database, config: Config, now: datetime | None = None) ->
             return int(s.scalar(query) or 0)
 
         minute, hour = sent_since(60), sent_since(3600)
+        has_zalo = s.scalar(select(Chat.id).where(Chat.channel == "zalo").limit(1)) is not None
     window = timedelta(seconds=2 * config.scale.lease_seconds)
     processes = [
         ProcessStatus(**asdict(b), alive=now - b.last_seen <= window) for b in leader.beats(db)
@@ -88,6 +93,8 @@ def collect_status(db: Database, config: Config, now: datetime | None = None) ->
         processes=processes,
         scheduler=leader.current_holder(db, now=now),
         failing_sources=[h for h in source_health(db) if not h.healthy],
+        zalo_used=used_this_month(db, now, config) if has_zalo else None,
+        zalo_quota=int(config.zalo.monthly_quota),
     )
 
 
@@ -133,6 +140,9 @@ def status_json(st: Status, tz: ZoneInfo) -> dict[str, object]:
             }
             for p in st.processes
         ],
+        "zalo_this_month": (
+            {"used": st.zalo_used, "quota": st.zalo_quota} if st.zalo_used is not None else None
+        ),
         "failing_sources": [
             {
                 "id": h.id,
@@ -191,6 +201,11 @@ def format_status(st: Status, tz: ZoneInfo) -> str:
             lines.append(f"  FAIL {h.id}: {h.consecutive_failures} in a row: {h.last_error}")
     else:
         lines.append("Sources    none failing")
+    if st.zalo_used is not None:
+        share = st.zalo_used / st.zalo_quota if st.zalo_quota else 0.0
+        lines.append(
+            f"Zalo       {st.zalo_used} of {st.zalo_quota} messages this month ({share:.0%})"
+        )
     return "\n".join(lines)
 
 

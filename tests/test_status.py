@@ -19,7 +19,9 @@ import pytest
 from bot.cli import main
 from bot.log_setup import HANDLER_NAME, MASK, setup_logging
 from bot.status_command import collect_status, format_status, status_json
+from bot.zalo_transport import month_key
 from feeds.config import parse_config
+from storage import channel_usage
 from storage.db import Database
 from storage.leader import RoleLease, beat
 from storage.models import Outbox, Source
@@ -91,11 +93,42 @@ def test_status_counts_what_is_in_the_database(db: Database) -> None:
         assert "Scheduler  run@h1:10, since" in text
         assert "1 alive, 1 not responding" in text and "DEAD  worker" in text
         assert "FAIL cdna: 3 in a row: HTTP 503" in text
+        assert data["zalo_this_month"] is None and "Zalo" not in text  # no Zalo chats
     finally:
         lease.release()
     st = collect_status(db, _config(db.url), now=datetime.now(UTC))
     assert st.scheduler is not None and not st.scheduler.alive
     assert "Scheduler  NONE (last: run@h1:10" in format_status(st, _config(db.url).tz)
+
+
+def test_status_shows_this_months_zalo_messages_against_the_quota(db: Database) -> None:
+    """Outbox rows sent to Zalo chats this month plus the replies every process
+    counted (channel_usage); last month's rows and Telegram's do not count."""
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    config = parse_config(
+        f'[bot]\ndatabase_url = "{db.url}"\n[zalo]\nmonthly_quota = 3000\n', Path("c.toml"), {}
+    )
+    zalo, telegram = add_chat(db, "z1", channel="zalo"), add_chat(db, "7002")
+    sent = [(zalo, now - timedelta(hours=1)), (zalo, now - timedelta(days=2))]
+    sent += [(zalo, now - timedelta(days=30)), (telegram, now - timedelta(hours=1))]
+    with db.write() as s:
+        s.add_all(
+            Outbox(
+                chat_pk=pk,
+                dedup_key=f"z{i}",
+                kind="push",
+                text="x",
+                status="sent",
+                created_at=at,
+                not_before=at,
+                sent_at=at,
+            )
+            for i, (pk, at) in enumerate(sent)
+        )
+    channel_usage.add_extra(db, "zalo", month_key(now, config), 1498)  # replies, warnings
+    st = collect_status(db, config, now=now)
+    assert status_json(st, config.tz)["zalo_this_month"] == {"used": 1500, "quota": 3000}
+    assert "Zalo       1500 of 3000 messages this month (50%)" in format_status(st, config.tz)
 
 
 def test_status_command_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
