@@ -383,27 +383,13 @@ def test_zalo_chat_gets_plain_text(db: Database) -> None:
 # --- the index at scale -----------------------------------------------------------------
 
 
+# Syllables of union news that random subscriptions and stories are made of.
+_NEWS_SYLLABLES = "công đoàn lao động tết sum vầy mái ấm thi đua khen thưởng nữ công an toàn"
+
+
 def _random_rows(n: int, seed: int = 7) -> list[tuple[int, str, str, str, bool, str, None]]:
     rng = random.Random(seed)
-    words = [
-        "công",
-        "đoàn",
-        "lao",
-        "động",
-        "tết",
-        "sum",
-        "vầy",
-        "mái",
-        "ấm",
-        "thi",
-        "đua",
-        "khen",
-        "thưởng",
-        "nữ",
-        "công",
-        "an",
-        "toàn",
-    ]
+    words = _NEWS_SYLLABLES.split()
     rows = []
     for _i in range(n):
         chat = rng.randrange(n // 3 + 1)
@@ -425,26 +411,7 @@ def _random_rows(n: int, seed: int = 7) -> list[tuple[int, str, str, str, bool, 
 
 
 def _random_story(rng: random.Random, n: int) -> StoryView:
-    words = [
-        "công",
-        "đoàn",
-        "lao",
-        "động",
-        "tết",
-        "sum",
-        "vầy",
-        "mái",
-        "ấm",
-        "thi",
-        "đua",
-        "khen",
-        "thưởng",
-        "nữ",
-        "công",
-        "an",
-        "toàn",
-        "tin",
-    ]
+    words = [*_NEWS_SYLLABLES.split(), "tin"]
     return StoryView(
         id=n,
         title=" ".join(rng.choice(words) for _ in range(8)),
