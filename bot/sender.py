@@ -172,6 +172,7 @@ class _Pacer:
         self.group_limit = int(d.group_per_minute)
         self.clock = clock
         self.next_at = clock()  # the global schedule: the next free sending slot
+        self.tolerance = slot_tolerance(self.rate)  # how late a slot may still be used
         # What really left in the last second, a safety net under the schedule
         # (which already spaces messages 1/rate apart and drops late slots).
         self.per_second = max(1, math.ceil(self.rate))
@@ -192,7 +193,7 @@ class _Pacer:
         Slots are ``1/rate`` apart on the schedule, not after each wake-up: a sleep
         that overshoots by a millisecond does not push every later slot back (with
         a bucket one token deep that cost ~4 % of the rate, measured).  A wake-up
-        later than :data:`SLOT_TOLERANCE` gives its slot up and takes the next one:
+        later than :func:`slot_tolerance` gives its slot up and takes the next one:
         sent late, it would land next to the following slot's message and bunch
         more than ``rate`` messages into one second.  Returns the slot taken."""
         while True:
@@ -204,7 +205,7 @@ class _Pacer:
             self.next_at = at + 1.0 / self.rate
             if at > now:
                 await asyncio.sleep(at - now)
-            if self.clock() - at <= slot_tolerance(self.rate):
+            if self.clock() - at <= self.tolerance:
                 return at
 
     async def admit(self) -> None:
@@ -441,7 +442,7 @@ class OutboxSender:
         It goes back to the queue at once for any sender's next claim; waiting for a
         fresh slot instead would stall this sender's later slots in turn."""
         await self._until(slot)
-        if self.clock() - slot <= slot_tolerance(self.pacer.rate):
+        if self.clock() - slot <= self.pacer.tolerance:
             return True
         await self._retry(message, 0, "missed its sending slot", count=False)
         return False
@@ -451,7 +452,7 @@ class OutboxSender:
         busy between the slot's wake-up and this task's turn.  In-process pace
         simply takes the next slot; shared pace hands the row back (False)."""
         if not self.shared_pace:
-            while self.clock() - slot > slot_tolerance(self.pacer.rate):
+            while self.clock() - slot > self.pacer.tolerance:
                 slot = await self.pacer.take_global()
             return True
         return await self._slot(message, slot)

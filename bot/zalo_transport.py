@@ -73,12 +73,6 @@ def month_key(moment: datetime, config: Config) -> date:
     return month_start(moment, config).astimezone(config.tz).date()
 
 
-def sent_this_month(db: Database, now: datetime, config: Config) -> int:
-    """Outbox rows sent to Zalo chats since the start of this month."""
-    with db.read() as s:
-        return _outbox_sent(s, now, config)
-
-
 def used_this_month(db: Database, now: datetime, config: Config) -> int:
     """This month's Zalo messages as every process counted them: outbox rows sent
     plus messages outside the outbox (one read session for both)."""
