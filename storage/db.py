@@ -102,15 +102,21 @@ class Database:
         self.engine.dispose()
 
 
-def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """``INSERT ... ON CONFLICT DO NOTHING`` on either engine (rows that exist are kept)."""
-    if not rows:
-        return
+def insert_ignoring(session: Session, target: Any) -> Any:
+    """An ``INSERT ... ON CONFLICT DO NOTHING`` statement for the session's engine
+    (rows that would break a unique key are skipped; add ``.returning()`` to learn
+    which were written)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(model).on_conflict_do_nothing(), rows)
+    return insert(target).on_conflict_do_nothing()
+
+
+def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows that do not exist yet, on either engine (rows that exist are kept)."""
+    if rows:
+        session.execute(insert_ignoring(session, model), rows)
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:

@@ -14,7 +14,6 @@ while the old holder's tick is still committing) gets nothing back for them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -32,11 +31,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import insert_ignoring
 from storage.models import Chat, Delivery, Outbox
-from storage.outbox import PENDING, NewMessage, part_key
+from storage.outbox import NewMessage, new_row, part_key
 
 # Parameters per statement stay well under SQLite's 32,766 and keep PostgreSQL plans simple.
 CHUNK = 2000
@@ -157,27 +156,12 @@ class Digest:
 
 
 def _row(d: Digest, part: int, message: NewMessage) -> dict[str, object]:
-    # The same columns as storage.outbox.enqueue writes (created_at = not_before there too).
-    return {
-        "chat_pk": d.chat_pk,
-        "dedup_key": part_key(digest_key(d.chat_pk, d.day), part),
-        "kind": "digest",
-        "part": part,
-        "text": message.text,
-        "parse_mode": message.parse_mode,
-        "buttons": json.dumps(message.buttons, ensure_ascii=False) if message.buttons else None,
-        "silent": False,
-        "status": PENDING,
-        "attempts": 0,
-        "not_before": d.not_before,
-        "created_at": d.not_before,
-    }
+    key = part_key(digest_key(d.chat_pk, d.day), part)
+    return new_row(d.chat_pk, key, "digest", part, message, not_before=d.not_before)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return insert_ignoring(session, Outbox.__table__)
 
 
 def insert_digests(session: Session, digests: Iterable[Digest]) -> dict[int, int]:

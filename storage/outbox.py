@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, insert_ignore
 from storage.models import Chat, Outbox
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
@@ -100,28 +99,40 @@ def enqueue(
     if keys[0] in existing:
         return 0
     rows = [
-        {
-            "chat_pk": chat_pk,
-            "dedup_key": key,
-            "kind": kind,
-            "part": i,
-            "text": part.text,
-            "parse_mode": part.parse_mode,
-            "buttons": json.dumps(part.buttons, ensure_ascii=False) if part.buttons else None,
-            "silent": silent,
-            "status": PENDING,
-            "attempts": 0,
-            "not_before": not_before,
-            "created_at": not_before,
-        }
+        new_row(chat_pk, key, kind, i, part, not_before=not_before, silent=silent)
         for i, (key, part) in enumerate(zip(keys, parts, strict=True))
         if key not in existing
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two routers racing on the same key: the second one's rows are dropped, not an error.
-    session.execute(insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    insert_ignore(session, Outbox, rows)
     return len(rows)
+
+
+def new_row(
+    chat_pk: int,
+    dedup_key: str,
+    kind: str,
+    part: int,
+    message: NewMessage,
+    *,
+    not_before: datetime,
+    silent: bool = False,
+) -> dict[str, object]:
+    """The columns of one pending outbox row (for bulk inserts)."""
+    return {
+        "chat_pk": chat_pk,
+        "dedup_key": dedup_key,
+        "kind": kind,
+        "part": part,
+        "text": message.text,
+        "parse_mode": message.parse_mode,
+        "buttons": json.dumps(message.buttons, ensure_ascii=False) if message.buttons else None,
+        "silent": silent,
+        "status": PENDING,
+        "attempts": 0,
+        "not_before": not_before,
+        "created_at": not_before,
+    }
 
 
 def exists(session: Session, dedup_key: str) -> bool:
