@@ -14,7 +14,7 @@ renderings; ``--groups K``: chats share K sets, as officers of one union do).  T
 * ``old``: the per-chat loop this project had before issue 6 (kept below as
   the baseline): a due-chat query, then per chat a transaction with an outbox
   check, the chat, its deliveries, its stories, the insert and the update;
-* ``new``: ``bot.digest.enqueue_due_digests`` (batches of set queries).
+* ``new``: ``bot.delivery.digest.enqueue_due_digests`` (batches of set queries).
 
 Between the two the outbox is emptied and the deliveries unmarked.  Printed
 (JSON): seconds, the ratio new/old, SQL statements sent (SQLAlchemy
@@ -42,10 +42,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import delete, event, insert, select, update  # noqa: E402
 
-from bot.digest import enqueue_due_digests  # noqa: E402
-from bot.matching import outbox_parts, parse_clock, quiet_until  # noqa: E402
-from bot.render import render_digest  # noqa: E402
-from feeds.config import Config, DeliverySettings  # noqa: E402
+from bot.config import Config, DeliverySettings  # noqa: E402
+from bot.delivery.digest import enqueue_due_digests  # noqa: E402
+from bot.delivery.render import render_digest  # noqa: E402
+from bot.delivery.routing import outbox_parts, parse_clock, quiet_until  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import Database, open_database  # noqa: E402
 from storage.models import (  # noqa: E402

@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.matching import route_new_stories  # noqa: E402
-from feeds.config import Config, DeliverySettings, ScaleSettings  # noqa: E402
+from bot.config import Config, DeliverySettings, ScaleSettings  # noqa: E402
+from bot.delivery.routing import route_new_stories  # noqa: E402
 from storage.chats import add_subscription, get_or_create_chat  # noqa: E402
 from storage.db import Database, open_database  # noqa: E402
 from storage.models import Item, Source, Story, StoryUnit  # noqa: E402
@@ -170,8 +170,8 @@ async def send_all(db: Database, config: Config, root: str, timeout: float) -> d
     """Drain the outbox with one real sender through a PTB Bot."""
     from telegram import Bot
 
-    from bot.sender import OutboxSender
-    from bot.telegram_transport import TelegramTransport
+    from bot.channels.telegram.transport import TelegramTransport
+    from bot.delivery.sender import OutboxSender
 
     async with Bot(TOKEN, base_url=f"{root}/bot") as bot:
         sender = OutboxSender(db, {"telegram": TelegramTransport(bot)}, config, worker_id="bench")

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import feedparser
 
-from bot.polling import make_analyzer, poll_round
-from feeds.config import parse_config
+from bot.config import parse_config
+from bot.runtime.ingest_round import make_analyzer, poll_round
 from storage.db import open_database
 from storage.queries import count_items
 from tests.support.http_server import LocalServer

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.matching import SubscriptionIndex, split_phrases  # noqa: E402
+from bot.delivery.routing import SubscriptionIndex, split_phrases  # noqa: E402
 from feeds.vntext import exact_key, fold, key_for_query  # noqa: E402
 from storage.queries import StoryView  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Understanding benchmark: score ``feeds.analyze`` against the labelled dev set.
+"""Understanding benchmark: score ``feeds.understand.analyze`` against the labelled dev set.
 
 Usage::
 
@@ -106,7 +106,7 @@ def load_devset(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def load_analyzer(spec: str = "feeds.analyze:analyze_to_dict") -> Analyzer:
+def load_analyzer(spec: str = "feeds.understand.analyze:analyze_to_dict") -> Analyzer:
     """Import the analyzer named ``module:function`` or exit with a clear message."""
     sys.path.insert(0, str(ROOT))
     module_name, _, func_name = spec.partition(":")
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument(
         "--analyzer",
-        default="feeds.analyze:analyze_to_dict",
+        default="feeds.understand.analyze:analyze_to_dict",
         help="module:function to measure (default: %(default)s)",
     )
     args = ap.parse_args(argv)

@@ -2,7 +2,7 @@
 
 Vietnamese is the default and uses the register union officers write in
 ("đồng chí", "Vui lòng…", "Xin lỗi, …").  Strings are Telegram HTML; the
-plain-text version is derived from it (:func:`bot.inbound.html_to_plain`).
+plain-text version is derived from it (:func:`bot.commands.inbound.html_to_plain`).
 :func:`t` escapes every argument, so a title from a feed can never inject
 markup; pass :class:`Html` for a fragment that is already safe HTML.
 

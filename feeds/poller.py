@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from feeds.article import ExtractionError, extract_article
-from feeds.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
-from feeds.fetcher import Fetcher, FetchError, FetchResult
-from feeds.listing import ListingError, parse_listing
-from feeds.source_config import SourceConfig
+from feeds.extract.article import ExtractionError, extract_article
+from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
+from feeds.parse.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
+from feeds.parse.listing import ListingError, parse_listing
+from feeds.sources import SourceConfig
 from feeds.vntext import collapse_whitespace, normalize
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 One call of each function serves a whole batch of chats, so a 07:00 with
 15,000 chats due is a few dozen statements instead of tens of thousands
-(``bench/digest.py``).  What goes into a digest is decided in ``bot.digest``.
+(``bench/digest.py``).  What goes into a digest is decided in ``bot.delivery.digest``.
 
 Exactly-once: a chat's digest for a day is the outbox row whose dedup key is
 ``digest:<chat>:<yyyy-mm-dd>`` (unique).  :func:`insert_digests` writes every

@@ -28,16 +28,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feeds.fingerprint import (
+from feeds.dedup.fingerprint import (
     FingerprintIndex,
     content_hash,
     simhash,
     to_signed,
     to_unsigned,
 )
+from feeds.dedup.urls import canonical_url, digest, item_keys
 from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
-from feeds.source_config import SourceConfig
-from feeds.urls import canonical_url, digest, item_keys
+from feeds.sources import SourceConfig
 from storage.db import Database, insert_ignore
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
 from storage.search import search_key
@@ -369,7 +369,7 @@ def apply_analysis(story: Story, analysis: AnalysisLike, now: datetime) -> None:
 
 
 def _unit_names() -> Callable[[str], str]:
-    from feeds.units import taxonomy
+    from feeds.understand.units import taxonomy
 
     tax = taxonomy()
 

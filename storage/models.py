@@ -117,7 +117,7 @@ class Story(Base):
     # they are history, never pushed to anyone.
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     # Signed 64-bit SimHash of the text: recent stories within a few bits of a
-    # new item are checked for near-duplication (feeds.fingerprint).
+    # new item are checked for near-duplication (feeds.dedup.fingerprint).
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     summary: Mapped[str | None] = mapped_column(Text)
     analyzed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.analyze import Analysis, analyze, analyze_jsonl_line, analyze_to_dict
-from feeds.summary import summarize
-from feeds.topics import TopicClassifier, default_classifier
+from feeds.understand.analyze import Analysis, analyze, analyze_jsonl_line, analyze_to_dict
+from feeds.understand.summary import summarize
+from feeds.understand.topics import TopicClassifier, default_classifier
 
 SEED_004 = Path("/work/shared/seeds/004_e9a1169cca8c1316.txt")
 TITLE_004 = "Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu, nhiệm vụ"

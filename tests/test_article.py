@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.article import Article, ExtractionError, extract_article
-from feeds.source_config import ArticleHints
+from feeds.extract.article import Article, ExtractionError, extract_article
+from feeds.sources import ArticleHints
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"

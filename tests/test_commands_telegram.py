@@ -17,14 +17,14 @@ from sqlalchemy import select
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
+from bot.channels.telegram.channel import build_telegram_handlers, make_is_admin, set_commands
 from bot.commands import CommandRouter
+from bot.config import Config, parse_config
 from bot.i18n import STRINGS
-from bot.polling import make_analyzer
-from bot.telegram_channel import build_telegram_handlers, make_is_admin, set_commands
-from feeds.config import Config, parse_config
+from bot.runtime.ingest_round import make_analyzer
 from feeds.poller import Candidate, PollOutcome
 from feeds.sample_site.server import load_articles
-from feeds.source_config import SourceConfig
+from feeds.sources import SourceConfig
 from storage.db import Database, open_database
 from storage.ingest import store_outcome, sync_sources
 from storage.models import Chat, Outbox, Source, Subscription

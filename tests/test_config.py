@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, load_config, parse_config
 
 GOOD = """
 [bot]

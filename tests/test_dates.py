@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.dates import parse_any_datetime, parse_vn_datetime
+from feeds.parse.dates import parse_any_datetime, parse_vn_datetime
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # The fetch (or page metadata) time that no-year dates are resolved against.

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from bot.digest import chats_due_for_digest, enqueue_digest, enqueue_due_digests
-from bot.matching import route_new_stories
-from bot.reminders import enqueue_due_reminders, parse_days
-from bot.sender import OutboxSender
-from bot.telegram_transport import TelegramTransport
+from bot.channels.telegram.transport import TelegramTransport
+from bot.delivery.digest import chats_due_for_digest, enqueue_digest, enqueue_due_digests
+from bot.delivery.reminders import enqueue_due_reminders, parse_days
+from bot.delivery.routing import route_new_stories
+from bot.delivery.sender import OutboxSender
 from storage.db import Database
 from storage.models import Delivery
 from tests.support.fake_telegram import FakeTelegram

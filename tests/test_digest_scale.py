@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
 
-from bot.digest import _Builder, _commit, _prepare, enqueue_digest, enqueue_due_digests
-from bot.matching import route_new_stories
+from bot.delivery.digest import _Builder, _commit, _prepare, enqueue_digest, enqueue_due_digests
+from bot.delivery.routing import route_new_stories
 from storage import digests as store
 from storage.db import Database
 from storage.models import Chat, Delivery, Outbox

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from feeds.encoding import decode_html_or_xml, repair_mojibake
+from feeds.fetch.encoding import decode_html_or_xml, repair_mojibake
 
 # Sentences from real pages (congdoannghean.vn, baonghean.vn, laodongcongdoan.vn seeds).
 TITLE = "Liên đoàn Lao động tỉnh Nghệ An làm việc với Thường trực Thành ủy Vinh"

@@ -1,4 +1,4 @@
-"""feeds.events: what an officer would check in the reminder list of an item."""
+"""feeds.understand.events: what an officer would check in the reminder list of an item."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.events import Event, extract_events
+from feeds.understand.events import Event, extract_events
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

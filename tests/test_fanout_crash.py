@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bot.matching import route_new_stories
-from feeds.config import load_config
+from bot.config import load_config
+from bot.delivery.routing import route_new_stories
 from storage import outbox
 from storage.db import Database, open_database
 from storage.models import Chat, Outbox, Subscription

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from feeds.feed_parser import (
+from feeds.parse.feed_parser import (
     NotAFeed,
     ParsedFeed,
     discover_feeds,
@@ -157,7 +157,7 @@ def test_empty_body_is_not_a_feed() -> None:
 def test_recoverable_malformed_feed_is_accepted_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="feeds.feed_parser"):
+    with caplog.at_level(logging.WARNING, logger="feeds.parse.feed_parser"):
         feed = parse("malformed_recoverable.xml", url="https://congdoangtvt.vn/rss")
     assert feed.entries[0].title == "Hội nghị Ban Chấp hành Công đoàn GTVT Việt Nam lần thứ 5"
     assert feed.entries[0].published == vn(2022, 12, 19, 9, 0)

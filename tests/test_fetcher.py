@@ -1,4 +1,4 @@
-"""feeds.fetcher against real sockets on loopback servers (no network, no mocks)."""
+"""feeds.fetch.fetcher against real sockets on loopback servers (no network, no mocks)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchError, looks_like_bot_challenge
+from feeds.fetch.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchError, looks_like_bot_challenge
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory
     from tests.support.http_server import LocalServer, local_server
@@ -369,9 +369,9 @@ async def test_one_debug_line_per_request(
 ) -> None:
     local_server.redirect("/old", "/rss")
     local_server.route("/rss", RSS)
-    with caplog.at_level(logging.DEBUG, logger="feeds.fetcher"):
+    with caplog.at_level(logging.DEBUG, logger="feeds.fetch.fetcher"):
         await fetcher.fetch(local_server.url("/old"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "feeds.fetcher"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "feeds.fetch.fetcher"]
     assert len(lines) == 2
     assert lines[0].startswith(f"GET {local_server.url('/old')} 301 ")
     size = len(RSS.encode("utf-8"))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.polling import make_analyzer, poll_round
-from feeds.config import Config, parse_config
+from bot.config import Config, parse_config
+from bot.runtime.ingest_round import make_analyzer, poll_round
 from feeds.sample_site import SampleSite, sources_toml
 from storage.db import Database
 from storage.models import Item, Source, Story

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.periodic import schedules_job
-from bot.status_command import collect_status
+from bot.cli.status import collect_status
+from bot.runtime.periodic import schedules_job
 from storage.db import Database
 from storage.leader import (
     DEAD_BEATS_KEPT,

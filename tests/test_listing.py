@@ -1,4 +1,4 @@
-"""feeds.listing on the sample union sites (real HTTP) and on hand-written layouts."""
+"""feeds.parse.listing on the sample union sites (real HTTP) and on hand-written layouts."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.config import parse_config
-from feeds.listing import ListingEntry, ListingError, parse_listing
+from bot.config import parse_config
+from feeds.parse.listing import ListingEntry, ListingError, parse_listing
 from feeds.sample_site import Article, SampleSite, load_articles, sources_toml
-from feeds.source_config import ListingSelectors
+from feeds.sources import ListingSelectors
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FETCHED = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import Row, func, select
 
 import bench.matching as bench
-from bot.matching import SubscriptionIndex, quiet_until, route_new_stories, split_phrases
-from feeds.config import Config, DeliverySettings
+from bot.config import Config, DeliverySettings
+from bot.delivery.routing import SubscriptionIndex, quiet_until, route_new_stories, split_phrases
 from feeds.vntext import key_for_query, query_matches
 from storage.db import Database
 from storage.models import (

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.render import (
+from bot.delivery.render import (
     html_to_plain,
     render_cap_notice,
     render_digest,

@@ -150,7 +150,7 @@ def test_kill_9_the_scheduler_the_standby_takes_over(tmp_path: Path, database_ur
         f'[bot]\ndatabase_url = "{database_url}"\n[scale]\nlease_seconds = {LEASE}\n',
         encoding="utf-8",
     )
-    from feeds.config import load_config
+    from bot.config import load_config
 
     tz = load_config(config, {}).tz
     db = open_database(database_url)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-import bot.telegram_app as telegram_app
-from feeds.config import parse_config
+import bot.channels.telegram.app as telegram_app
+from bot.config import parse_config
 from feeds.sample_site import SampleSite, sources_toml
 from storage.db import open_database
 from storage.models import Source
@@ -165,7 +165,7 @@ def test_sigterm_stops_cleanly_and_confirms_the_offset(tmp_path: Path, site: Sam
 
 def test_run_without_a_token_says_how(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     path = tmp_path / "c.toml"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import ConfigError, parse_config
+from bot.config import ConfigError, parse_config
 from tests.support.fake_telegram import standalone
 
 OFFICER = 5002
@@ -172,7 +172,7 @@ def test_run_in_webhook_mode_answers_posts_with_the_secret_only(
 def test_run_refuses_webhook_mode_without_a_secret(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-TOKEN")
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.matching import route_new_stories
-from feeds.config import load_config
+from bot.config import load_config
+from bot.delivery.routing import route_new_stories
 from storage.db import open_database
 from storage.leader import current_holder
 from storage.models import Subscription

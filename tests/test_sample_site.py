@@ -14,7 +14,7 @@ import feedparser
 import lxml.html
 import pytest
 
-from feeds.encoding import decode_html_or_xml
+from feeds.fetch.encoding import decode_html_or_xml
 from feeds.sample_site import SampleSite, load_articles
 from feeds.vntext import fold_key
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.matching import route_new_stories
-from bot.sender import OutboxSender
-from bot.telegram_transport import TelegramTransport
-from feeds.config import Config
+from bot.channels.telegram.transport import TelegramTransport
+from bot.config import Config
+from bot.delivery.routing import route_new_stories
+from bot.delivery.sender import OutboxSender
 from storage import outbox
 from storage.db import Database
 from storage.models import Chat, Subscription

@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sender import OutboxSender
-from bot.telegram_transport import TelegramTransport
-from feeds.config import Config
+from bot.channels.telegram.transport import TelegramTransport
+from bot.config import Config
+from bot.delivery.sender import OutboxSender
 from storage import outbox
 from storage.db import Database
 from storage.outbox import NewMessage
@@ -178,7 +178,7 @@ def _bunching(departures: list[float], rate: float) -> float:
 
 async def test_a_stalled_loop_gives_its_slot_up_instead_of_bunching() -> None:
     """In-process pace: a wake-up later than the tolerance takes the next slot."""
-    from bot.sender import _Pacer, slot_tolerance
+    from bot.delivery.sender import _Pacer, slot_tolerance
 
     pacer = _Pacer(make_config(global_rate=HIGH_RATE), time.monotonic)
     stop = asyncio.Event()
@@ -225,6 +225,6 @@ async def test_three_senders_near_the_ceiling_with_stalls_get_no_429(tg, db: Dat
         stop.set()
         await staller
     assert tg.stats.too_many_requests == 0 and tg.stats.sent == 100
-    from bot.sender import slot_tolerance
+    from bot.delivery.sender import slot_tolerance
 
     assert _bunching(departures, HIGH_RATE) <= slot_tolerance(HIGH_RATE) + 0.005

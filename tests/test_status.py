@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.log_setup import HANDLER_NAME, MASK, setup_logging
-from bot.status_command import collect_status, format_status, status_json
-from bot.zalo_transport import month_key
-from feeds.config import parse_config
+from bot.channels.zalo.transport import month_key
+from bot.cli.main import main
+from bot.cli.status import collect_status, format_status, status_json
+from bot.config import parse_config
+from bot.runtime.log_setup import HANDLER_NAME, MASK, setup_logging
 from storage import channel_usage
 from storage.db import Database
 from storage.leader import RoleLease, beat
@@ -200,7 +200,7 @@ def test_no_log_line_shows_a_token(tmp_path: Path, failing_server: str) -> None:
 def test_tokens_are_redacted_in_messages_tracebacks_and_extras() -> None:
     stream = io.StringIO()
     setup_logging(1, stream=stream, env={"ZALO_BOT_TOKEN": ZALO_TOKEN})
-    log = logging.getLogger("bot.zalo_client")
+    log = logging.getLogger("bot.channels.zalo.client")
     url = f"https://bot-api.zaloplatforms.com/bot{ZALO_TOKEN}/sendMessage"
     log.info("POST %s", url)
     log.warning("encoded %s", url.replace(":", "%3A"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.subscribe_resolver import (
+from bot.commands.subscribe_resolver import (
     MAX_KEYWORDS,
     KeywordError,
     KeywordFilter,

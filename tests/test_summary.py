@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.summary import summarize, textrank
+from feeds.understand.summary import summarize, textrank
 
 SEEDS = Path("/work/shared/seeds")
 SEED_TITLES = {

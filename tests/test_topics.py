@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.topics import Topic, TopicClassifier, default_classifier
+from feeds.understand.topics import Topic, TopicClassifier, default_classifier
 
 SEEDS = Path("/work/shared/seeds")
 

@@ -1,4 +1,4 @@
-"""feeds.union_calendar: the days an officer expects /events and reminders to know."""
+"""feeds.understand.union_calendar: the days an officer expects /events and reminders to know."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from feeds.union_calendar import CalendarEvent, calendar_events
+from feeds.understand.union_calendar import CalendarEvent, calendar_events
 
 
 def names_on(day: date) -> list[str]:

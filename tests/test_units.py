@@ -1,4 +1,4 @@
-"""Union unit recognition (feeds.units / feeds.unit_grammar) and the taxonomy.
+"""Union unit recognition (feeds.understand.units / feeds.understand.unit_grammar) and the taxonomy.
 
 Sentence cases are written the way union pages write them (laodong.vn,
 baonghean.vn, congdoannghean.vn, nld.com.vn...), across provinces and years;
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.units import Unit, find_units, province_for_url, slugify, taxonomy
+from feeds.understand.units import Unit, find_units, province_for_url, slugify, taxonomy
 
 NA = "Nghệ An"
 

@@ -4,8 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from feeds.fingerprint import FingerprintIndex, content_hash, distance, is_near_duplicate, simhash
-from feeds.urls import canonical_url, item_keys
+from feeds.dedup.fingerprint import (
+    FingerprintIndex,
+    content_hash,
+    distance,
+    is_near_duplicate,
+    simhash,
+)
+from feeds.dedup.urls import canonical_url, item_keys
 
 SEEDS = sorted((Path(__file__).parents[2] / "shared" / "seeds").glob("*.txt"))
 

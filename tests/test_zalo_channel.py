@@ -19,16 +19,16 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.channels.zalo.channel import ChoiceMemory, SeenIds, ZaloChannel, render_replies
+from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.text_commands import to_command, typed_choice
+from bot.channels.zalo.transport import ZaloGate, ZaloTransport, compact_digest
 from bot.commands import CommandRouter
-from bot.digest import enqueue_digest
-from bot.inbound import Button, Reply
-from bot.matching import route_new_stories
-from bot.sender import OutboxSender
-from bot.zalo_channel import ChoiceMemory, SeenIds, ZaloChannel, render_replies
-from bot.zalo_client import ZaloClient
-from bot.zalo_text_commands import to_command, typed_choice
-from bot.zalo_transport import ZaloGate, ZaloTransport, compact_digest
-from feeds.config import Config, ZaloSettings
+from bot.commands.inbound import Button, Reply
+from bot.config import Config, ZaloSettings
+from bot.delivery.digest import enqueue_digest
+from bot.delivery.routing import route_new_stories
+from bot.delivery.sender import OutboxSender
 from storage.db import Database
 from storage.models import Chat, Outbox, Subscription
 from tests.support.fake_zalo import FakeZalo, post_webhook
@@ -475,7 +475,7 @@ async def test_quota_exceeded_pauses_zalo_only_and_loses_nothing(
 async def _telegram_transport(tg):  # type: ignore[no-untyped-def]
     from telegram.ext import ApplicationBuilder
 
-    from bot.telegram_transport import TelegramTransport
+    from bot.channels.telegram.transport import TelegramTransport
 
     app = (
         ApplicationBuilder()

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sender import Permanent, RateLimited, RecipientGone, Transient
-from bot.zalo_client import InvalidToken, ZaloClient
+from bot.channels.zalo.client import InvalidToken, ZaloClient
+from bot.delivery.transport import Permanent, RateLimited, RecipientGone, Transient
 from tests.support.fake_zalo import FakeZalo
 
 

@@ -21,8 +21,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import inspect, select, text, update
 
-from bot.zalo_transport import ZaloGate, month_key
-from feeds.config import Config, ZaloSettings
+from bot.channels.zalo.transport import ZaloGate, month_key
+from bot.config import Config, ZaloSettings
 from storage import channel_usage, outbox
 from storage.db import MIGRATIONS, Database
 from storage.models import ChannelUsage, Outbox

@@ -15,7 +15,7 @@ import base64
 import hashlib
 from collections import OrderedDict
 
-from bot.subscribe_resolver import KeywordFilter
+from bot.commands.subscribe_resolver import KeywordFilter
 
 TOKENS_KEPT = 10_000
 

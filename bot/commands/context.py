@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.commands.callback_data import CallbackTokens
+from bot.commands.inbound import Inbound
+from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolver
+from bot.config import Config
 from bot.i18n import t
-from bot.inbound import Inbound
-from bot.subscribe_resolver import Candidate, KeywordFilter, Resolver
-from feeds.config import Config
-from feeds.topics import TopicClassifier
+from feeds.understand.topics import TopicClassifier
 from storage import chats as store
 from storage.db import Database
 from storage.models import Chat, Subscription

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from bot.commands.context import Core, Request
+from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
+from bot.commands.subscribe_resolver import KeywordFilter
 from bot.i18n import esc, fmt_date, fmt_day_with_weekday, fmt_time, t
-from bot.inbound import Reply
-from bot.subscribe_resolver import KeywordFilter
-from feeds.union_calendar import calendar_events
+from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key
 from storage import chats as store
 from storage.models import Subscription

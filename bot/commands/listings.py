@@ -7,11 +7,11 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.commands.context import Core, Request, candidate_label
+from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
+from bot.commands.subscribe_resolver import KeywordError, KeywordFilter, parse_keywords
 from bot.commands.subscriptions import keyword_error, keyword_message
 from bot.i18n import esc, fmt_datetime, t
-from bot.inbound import Reply
-from bot.subscribe_resolver import KeywordError, KeywordFilter, parse_keywords
 from feeds.vntext import collapse_whitespace
 from storage import chats as store
 from storage.queries import StoryView, stories_by_id

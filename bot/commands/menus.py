@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 
 from bot.commands.callback_data import number
 from bot.commands.context import Core, Request
+from bot.commands.inbound import Button, Reply
 from bot.commands.replies import reply
+from bot.commands.subscribe_resolver import Candidate
 from bot.commands.subscriptions import Subscriptions
 from bot.i18n import t
-from bot.inbound import Button, Reply
-from bot.subscribe_resolver import Candidate
-from feeds.units import NATIONAL_ID, province_for_url, taxonomy
+from feeds.understand.units import NATIONAL_ID, province_for_url, taxonomy
 from storage import chats as store
 from storage.models import Chat
 

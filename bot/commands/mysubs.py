@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.commands.callback_data import number
 from bot.commands.context import Core, Request
+from bot.commands.inbound import Button, Reply
 from bot.commands.replies import reply, shorten
 from bot.i18n import esc, t
-from bot.inbound import Button, Reply
 from feeds.vntext import exact_key, fold_key
 from storage import chats as store
 from storage.models import Subscription

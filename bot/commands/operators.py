@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.commands.context import Core, Request
+from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
 from bot.i18n import fmt_datetime, t
-from bot.inbound import Reply
 from storage import chats as store
 from storage.queries import source_health
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.commands.inbound import Button, Reply, visible_length
 from bot.i18n import esc
-from bot.inbound import Button, Reply, visible_length
 
 MESSAGE_LIMIT = 4000  # visible UTF-16 units per message; Telegram allows 4096
 

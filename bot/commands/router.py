@@ -1,7 +1,7 @@
 """The command router: commands and button presses -> replies, for any channel.
 
 A channel adapter turns what a user typed or pressed into an
-:class:`~bot.inbound.Inbound` and sends back the :class:`~bot.inbound.Reply`
+:class:`~bot.commands.inbound.Inbound` and sends back the :class:`~bot.commands.inbound.Reply`
 list it gets from :meth:`CommandRouter.handle` / :meth:`handle_callback`.
 Nothing here imports ``telegram``: a Zalo adapter uses the same router.
 
@@ -20,19 +20,19 @@ from datetime import UTC, datetime
 from bot.commands.callback_data import number
 from bot.commands.context import Core, RenderStory, Request
 from bot.commands.events import Events
+from bot.commands.inbound import Button, Inbound, Reply
 from bot.commands.listings import Listings
 from bot.commands.menus import Menus
 from bot.commands.mysubs import FollowedList
 from bot.commands.operators import Operators
 from bot.commands.replies import reply, shorten
 from bot.commands.settings import Settings
+from bot.commands.subscribe_resolver import MAX_INPUT, Resolver
 from bot.commands.subscriptions import Subscriptions
+from bot.config import Config
 from bot.i18n import ALIASES, OPERATOR_COMMANDS, command_name, pick_language, t
-from bot.inbound import Button, Inbound, Reply
-from bot.subscribe_resolver import MAX_INPUT, Resolver
-from feeds.config import Config
-from feeds.topics import TopicClassifier, default_classifier
-from feeds.units import taxonomy
+from feeds.understand.topics import TopicClassifier, default_classifier
+from feeds.understand.units import taxonomy
 from feeds.vntext import collapse_whitespace, normalize
 from storage import chats as store
 from storage.db import Database

@@ -10,9 +10,9 @@ import re
 from datetime import time
 
 from bot.commands.context import Core, Request
+from bot.commands.inbound import Button, Reply
 from bot.commands.replies import reply
 from bot.i18n import command_name, fmt_remind_days, fmt_time, t
-from bot.inbound import Button, Reply
 from storage import chats as store
 
 _OFF = frozenset({"off", "tat", "tắt", "khong", "không", "huy", "hủy", "no", "none"})

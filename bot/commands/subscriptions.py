@@ -1,6 +1,6 @@
 """/subscribe and its buttons: follow a unit, a topic or keywords.
 
-What the user typed is resolved (:class:`~bot.subscribe_resolver.Resolver`);
+What the user typed is resolved (:class:`~bot.commands.subscribe_resolver.Resolver`);
 a clear match is followed at once, otherwise the closest candidates and "follow
 these words" are offered as buttons.
 """
@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.commands.callback_data import keywords_from_payload, keywords_payload, number
 from bot.commands.context import Core, Request, candidate_label
+from bot.commands.inbound import Button, Reply
 from bot.commands.replies import plain, reply
+from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolution
 from bot.i18n import Html, t
-from bot.inbound import Button, Reply
-from bot.subscribe_resolver import Candidate, KeywordFilter, Resolution
 from storage import chats as store
 from storage.models import Chat
 

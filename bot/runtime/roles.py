@@ -1,0 +1,495 @@
+"""The two long-running roles: ``run`` (scheduler holder or standby) and ``worker``.
+
+``congdoan-bot run`` first takes the scheduler lease (:mod:`storage.leader`).
+Only the holder answers chat (Telegram's getUpdates is exclusive per token: a
+second consumer gets 409; Zalo's long poll or webhook likewise), polls the
+sources and queues digests and reminders.  Another ``run`` stands by, tries
+again every ``RENEW`` × ``lease_seconds`` and takes over when the holder dies;
+a holder that loses its lease stops all of that at once and stands by again.
+The ticks are idempotent by dedup keys (``digest:<chat>:<day>``…), so a
+takeover neither repeats nor skips a digest.
+
+Delivery: ``run`` keeps its own outbox sender (``[scale] run_sender``, on by
+default, only while it holds the lease), and ``congdoan-bot worker`` processes,
+any number of them on any machine that reaches the database, run the sender
+alone.  Every process writes a heartbeat row (``status`` shows which are
+alive).
+
+Both channels are served when both tokens are set (``TELEGRAM_BOT_TOKEN``,
+``ZALO_BOT_TOKEN``); either alone works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.commands import CommandRouter
+from bot.commands.inbound import Inbound, Reply
+from bot.config import Config
+from bot.delivery.sender import OutboxSender
+from bot.delivery.transport import Transport
+from bot.i18n import t
+from bot.runtime.periodic import poll_job, schedules_job
+from storage import leader
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_FIRST = 1.0  # s after taking the role: digests due during a takeover go out at once
+POLL_FIRST = 1.0
+Tick = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    telegram: str | None = None
+    zalo: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Tokens:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            telegram=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            zalo=env.get("ZALO_BOT_TOKEN", "").strip() or None,
+        )
+
+
+def process_id(kind: str) -> str:
+    """``run@host:pid`` — unique per process, readable in ``status``."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}"
+
+
+# --- heartbeat and lease keeping ------------------------------------------------------
+
+
+@dataclass
+class _Beat:
+    """This process's heartbeat row, written every ``period`` seconds."""
+
+    db: Database
+    id: str
+    role: str
+    period: float
+    sent: Callable[[], int] = lambda: 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def write(self) -> None:
+        leader.beat(
+            self.db,
+            self.id,
+            role=self.role,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=self.started_at,
+            sent=self.sent(),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.write)
+            except Exception as exc:  # the database is away: try again next period
+                log.warning("heartbeat %s failed: %s", self.id, exc)
+            await _wait(stop, self.period)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(leader.forget, self.db, self.id)
+
+
+class _Keeper(threading.Thread):
+    """Renews the lease on its own thread, so a busy event loop cannot lose it;
+    sets ``lost`` (on the loop) the moment a renewal fails."""
+
+    def __init__(
+        self, lease: leader.RoleLease, loop: asyncio.AbstractEventLoop, lost: asyncio.Event
+    ) -> None:
+        super().__init__(name="lease-keeper", daemon=True)
+        self.lease, self.loop, self.lost = lease, loop, lost
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(self.lease.period):
+            if not self.lease.renew():
+                self.loop.call_soon_threadsafe(self.lost.set)
+                return
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+# --- run ------------------------------------------------------------------------------
+
+
+async def run_roles(
+    config: Config, db: Database, tokens: Tokens, stop: asyncio.Event, *, holder_id: str
+) -> None:
+    """``congdoan-bot run`` until ``stop``: stand by, hold the scheduler, stand by again."""
+    lease = leader.RoleLease(db, holder_id, lease_seconds=config.scale.lease_seconds)
+    sent_before = [0]
+    sender_box: list[OutboxSender] = []
+    beat = _Beat(
+        db,
+        holder_id,
+        "standby",
+        lease.period,
+        sent=lambda: sent_before[0] + sum(s.sent for s in sender_box),
+    )
+    beat_task = asyncio.create_task(beat.run(stop), name="heartbeat")
+    seen_holder: str | None = None
+    try:
+        while not stop.is_set():
+            if not await asyncio.to_thread(lease.try_acquire):
+                holder = await asyncio.to_thread(leader.current_holder, db)
+                name = holder.holder if holder else "?"
+                if name != seen_holder:
+                    log.info(
+                        "standing by: scheduler held by %s",
+                        name,
+                        extra={"holder": name, "proc": holder_id},
+                    )
+                    seen_holder = name
+                await _wait(stop, lease.period)
+                continue
+            seen_holder = None
+            log.info("scheduler role taken", extra={"proc": holder_id})
+            beat.role = "scheduler"
+            await asyncio.to_thread(beat.write)
+            lost = asyncio.Event()
+            keeper = _Keeper(lease, asyncio.get_running_loop(), lost)
+            keeper.start()
+            halt = asyncio.Event()
+            watcher = asyncio.create_task(_first_of(halt, stop, lost))
+            try:
+                await serve_scheduler(config, db, tokens, halt, holder_id, sender_box)
+            finally:
+                watcher.cancel()
+                await asyncio.to_thread(keeper.stop)
+                await asyncio.to_thread(lease.release)
+                sent_before[0] += sum(s.sent for s in sender_box)
+                sender_box.clear()
+                beat.role = "standby"
+            if lost.is_set() and not stop.is_set():
+                log.warning("scheduler role lost; standing by", extra={"proc": holder_id})
+    finally:
+        await beat_task
+
+
+async def serve_scheduler(
+    config: Config,
+    db: Database,
+    tokens: Tokens,
+    halt: asyncio.Event,
+    holder_id: str,
+    senders: list[OutboxSender] | None = None,
+) -> None:
+    """Everything the holder does, until ``halt``: chat on each channel with a
+    token, the poll/digest/reminder ticks and (``run_sender``) the sender."""
+    from bot.channels.telegram.app import build_application, channel_is_admin, make_render
+
+    tasks: list[asyncio.Task[Any]] = []
+    transports: dict[str, Transport] = {}
+    app = None
+    zalo: _Zalo | None = None
+    if tokens.telegram:
+        # With Telegram, the ticks run on PTB's JobQueue (started in post_init).
+        app = build_application(config, db, tokens.telegram, run_jobs=True, run_sender=False)
+        router: CommandRouter = app.bot_data["router"]
+    else:
+        router = CommandRouter(
+            db,
+            config,
+            is_admin=channel_is_admin(None, config.zalo.operators),
+            render_story=make_render(config),
+        )
+    try:
+        if app is not None:
+            await _start_telegram(app, config)
+            from bot.channels.telegram.transport import TelegramTransport
+
+            transports["telegram"] = TelegramTransport(app.bot)
+        if tokens.zalo:
+            notify = _operator_notify(app.bot, config) if app is not None else None
+            zalo = _Zalo(config, db, tokens.zalo, notify)
+            transports["zalo"] = zalo.transport
+            tasks.append(await zalo.serve(router, halt))
+        if config.scale.run_sender:
+            sender = OutboxSender(db, transports, config, worker_id=holder_id)
+            if senders is not None:
+                senders.append(sender)
+            tasks.append(asyncio.create_task(sender.run(halt), name="outbox-sender"))
+        ticks = []
+        if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
+            ticks = [
+                _every("poll", POLL_FIRST, _poll_interval(), lambda: poll_job(config, db), halt),
+                _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
+                       lambda: schedules_job(config, db), halt),
+            ]  # fmt: skip
+        tick_tasks = [asyncio.create_task(tick) for tick in ticks]
+        log.info(
+            "scheduler serving",
+            extra={"channels": ",".join(sorted(transports)) or "-", "proc": holder_id},
+        )
+        await halt.wait()
+        for task in tick_tasks:  # a tick in a worker thread finishes its transaction
+            task.cancel()
+        await asyncio.gather(*tick_tasks, return_exceptions=True)
+    finally:
+        halt.set()
+        if app is not None:
+            await _stop_telegram(app)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if zalo is not None:
+            await zalo.close()
+
+
+def _poll_interval() -> float:
+    from bot.channels.telegram import app as telegram_app
+
+    return telegram_app.POLL_TICK
+
+
+def _schedule_interval() -> float:
+    from bot.channels.telegram import app as telegram_app
+
+    return telegram_app.SCHEDULE_TICK
+
+
+async def _every(name: str, first: float, interval: float, tick: Tick, halt: asyncio.Event) -> None:
+    """Run ``tick`` after ``first`` s, then every ``interval`` s, until ``halt``."""
+    if await _wait(halt, first):
+        return
+    while True:
+        try:
+            await tick()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one failed tick must not end the schedule
+            log.exception("%s tick failed", name)
+        if await _wait(halt, interval):
+            return
+
+
+async def _start_telegram(app: Any, config: Config) -> None:
+    from telegram import Update
+
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)  # the command menus
+    tg = config.telegram
+    if tg.mode == "webhook":
+        # A reverse proxy forwards Telegram's POST with the public URL's path, so
+        # the local server listens on that path (PTB's default "/" would answer 404).
+        path = urlsplit(tg.webhook_url or "").path or "/"
+        # PTB's secret_token makes its server answer 403 to a POST without Telegram's
+        # X-Telegram-Bot-Api-Secret-Token header; config refuses webhook mode without it.
+        await app.updater.start_webhook(
+            listen=tg.webhook_listen,
+            port=tg.webhook_port,
+            url_path=re.escape(path),  # PTB puts the path into a tornado route regex
+            webhook_url=tg.webhook_url,
+            secret_token=tg.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("telegram webhook listening", extra={"port": tg.webhook_port, "path": path})
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    await app.start()
+
+
+async def _stop_telegram(app: Any) -> None:
+    """As ``run_polling`` ends: stop fetching (the offset is confirmed), then the app."""
+    with contextlib.suppress(Exception):
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+    with contextlib.suppress(Exception):
+        if app.running:
+            await app.stop()
+    with contextlib.suppress(Exception):
+        if app.post_stop:
+            await app.post_stop(app)
+    with contextlib.suppress(Exception):
+        await app.shutdown()
+
+
+def _operator_notify(bot: Any, config: Config) -> Callable[[str], Awaitable[None]] | None:
+    """Tell the Telegram operators (Zalo quota warnings)."""
+    if not config.operators:
+        return None
+
+    async def notify(text: str) -> None:
+        for operator in config.operators:
+            try:
+                await bot.send_message(operator, text, parse_mode=None)
+            except Exception as exc:
+                log.warning("could not tell operator %s: %s", operator, exc)
+
+    return notify
+
+
+# --- Zalo -------------------------------------------------------------------------------
+
+_ZALO_NOT_ADMIN = {
+    "vi": (
+        "Xin lỗi, Zalo không cho bot biết ai là quản trị viên nhóm, nên chỉ người vận hành "
+        "bot (được khai báo trong cấu hình) mới có thể thay đổi đăng ký của nhóm."
+    ),
+    "en": (
+        "Sorry, Zalo does not tell the bot who the group admins are, so only the bot's "
+        "operators (listed in its configuration) can change what the group follows."
+    ),
+}
+
+
+class ZaloRouter:
+    """The router as Zalo users see it: the same answers, except that "only group
+    admins" says who may really change a Zalo group (Zalo has no member roles)."""
+
+    def __init__(self, router: CommandRouter) -> None:
+        self._router = router
+        self._swap = {
+            Reply.from_html(t(lang, "not_admin")).plain.strip(): text
+            for lang, text in _ZALO_NOT_ADMIN.items()
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._router, name)
+
+    async def handle(self, msg: Inbound) -> list[Reply]:
+        return self._explain(await self._router.handle(msg))
+
+    async def handle_callback(self, msg: Inbound, data: str) -> list[Reply]:
+        return self._explain(await self._router.handle_callback(msg, data))
+
+    def _explain(self, replies: list[Reply]) -> list[Reply]:
+        out = []
+        for reply in replies:
+            for old, new in self._swap.items():
+                if old in reply.plain:
+                    reply = replace(
+                        reply,
+                        plain=reply.plain.replace(old, new),
+                        html=reply.html.replace(old, new),
+                    )
+            out.append(reply)
+        return out
+
+
+class _Zalo:
+    """The Zalo client, gate, transport and (for the holder) the channel."""
+
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        token: str,
+        notify: Callable[[str], Awaitable[None]] | None,
+    ) -> None:
+        from bot.channels.zalo.client import ZaloClient
+        from bot.channels.zalo.transport import ZaloGate, ZaloTransport
+
+        self.config = config
+        self.client = ZaloClient(token, config.zalo.base_url)
+        self.gate = ZaloGate(config, db, notify=notify, quota_pause=config.zalo.quota_pause)
+        self.transport = ZaloTransport(self.client, self.gate)
+        self._runner: Any = None
+
+    async def serve(self, router: CommandRouter, halt: asyncio.Event) -> asyncio.Task[None]:
+        """Answer Zalo users: long polling, or a webhook server (``[zalo] mode``)."""
+        from bot.channels.zalo.channel import ZaloChannel
+
+        channel = ZaloChannel(self.client, ZaloRouter(router), self.gate)  # type: ignore[arg-type]
+        zalo = self.config.zalo
+        if zalo.mode != "webhook":
+            return asyncio.create_task(channel.run(halt), name="zalo-polling")
+        from aiohttp import web  # webhook mode only: aiohttp serves Zalo's POSTs
+
+        secret = zalo.webhook_secret or ""
+        path = urlsplit(zalo.webhook_url or "").path or "/zalo/webhook"
+        self._runner = web.AppRunner(channel.webhook_app(secret, path), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, zalo.webhook_listen, zalo.webhook_port).start()
+        await self.client.set_webhook(zalo.webhook_url or "", secret)
+        log.info("zalo webhook listening", extra={"port": zalo.webhook_port, "path": path})
+
+        async def until_halt() -> None:
+            await halt.wait()
+            await channel.settle()
+
+        return asyncio.create_task(until_halt(), name="zalo-webhook")
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.client.aclose()
+
+
+# --- worker -----------------------------------------------------------------------------
+
+
+async def run_worker(
+    config: Config, db: Database, tokens: Tokens, stop: asyncio.Event, *, worker_id: str
+) -> int:
+    """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent."""
+    from telegram import Bot
+
+    from bot.channels.telegram.app import DEFAULT_BASE_URL
+    from bot.channels.telegram.transport import TelegramTransport
+
+    transports: dict[str, Transport] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        bot = None
+        if tokens.telegram:
+            bot = Bot(tokens.telegram, base_url=config.telegram.base_url or DEFAULT_BASE_URL)
+            await stack.enter_async_context(bot)
+            transports["telegram"] = TelegramTransport(bot)
+        if tokens.zalo:
+            zalo = _Zalo(config, db, tokens.zalo, _operator_notify(bot, config) if bot else None)
+            stack.push_async_callback(zalo.close)
+            transports["zalo"] = zalo.transport
+        sender = OutboxSender(db, transports, config, worker_id=worker_id)
+        period = config.scale.lease_seconds * leader.RENEW
+        beat = _Beat(db, worker_id, "worker", period, sent=lambda: sender.sent)
+        beat_task = asyncio.create_task(beat.run(stop), name="heartbeat")
+        log.info(
+            "worker delivering",
+            extra={"proc": worker_id, "channels": ",".join(sorted(transports))},
+        )
+        try:
+            await sender.run(stop)
+        finally:
+            stop.set()
+            await beat_task
+        log.info("worker stopped", extra={"proc": worker_id, "sent": sender.sent})
+        return sender.sent
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to ``seconds``; True when ``event`` was set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), max(seconds, 0.0))
+    return event.is_set()
+
+
+async def _first_of(target: asyncio.Event, *events: asyncio.Event) -> None:
+    """Set ``target`` as soon as any of ``events`` is set."""
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        target.set()
+    finally:
+        for w in waits:
+            w.cancel()

@@ -1,0 +1,602 @@
+"""What an officer must attend or act on: dated events, deadlines, effective dates.
+
+:func:`extract_events` reads an item's clean text sentence by sentence, finds
+date expressions (:mod:`feeds.understand.date_grammar`), resolves missing years against
+the item's own date, and keeps only days the text presents as scheduled,
+upcoming or in progress on or after that date.  Reports of what already
+happened ("Sáng 13/4, LĐLĐ tỉnh đã tổ chức..."), anniversary spans
+("28/7/1929 – 28/7/2024"), document dates ("4074/QĐ-TLĐ ngày 18/01/2022") and
+holiday references ("chào mừng ngày 2/9") are not events.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from functools import cache, partial
+from zoneinfo import ZoneInfo
+
+from feeds.understand.date_grammar import DateExpr, DatePart, find_expressions
+from feeds.vntext import normalize, split_sentences
+
+__all__ = ["Event", "extract_events"]
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_I = re.IGNORECASE
+_WHAT_MAX = 120
+# A year-less day is put at most this far from the item's date in the
+# direction the cues point; beyond it the nearest year wins.
+_CUE_REACH = timedelta(days=330)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One day to remember; ``time`` only when the text gives a clock time."""
+
+    date: date
+    time: time | None
+    kind: str  # "event" | "start" | "end" | "deadline" | "effective"
+    what: str
+
+
+# --- cues ---------------------------------------------------------------------
+
+_FUTURE = re.compile(
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
+    r"|chuẩn bị|tiến tới|kế hoạch|đề nghị|yêu cầu|đăng ký|kính mời|mời|triệu tập|lưu ý"
+    r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần|phải|hãy|nộp"
+    r"|gửi về|chương trình dự kiến)(?!\w)",
+    _I,
+)
+_PAST = re.compile(
+    r"(?<!\w)(?:đã|hôm qua|trước đó|(?:tuần|tháng|năm|thời gian|ngày|đêm|sáng|chiều|tối|trưa) qua"
+    r"|ban hành|phát hành|có văn bản|có công văn"  # "Ngày 26/2, LĐLĐ ban hành...": a document's day
+    r"|vừa (?:qua|được|tổ chức|diễn ra|có|ký|trao|ban hành|khai mạc|bế mạc|kết thúc|tiến hành"
+    r"|phối hợp|thăm|tặng|chính thức|long trọng)"
+    r"|diễn ra thành công|thành công tốt đẹp|khép lại)(?!\w)",
+    _I,
+)
+_DEADLINE = re.compile(
+    r"(?<!\w)(?:hạn cuối|hạn chót|thời hạn|hết hạn|gia hạn|hạn nộp|hạn gửi|hạn đăng ký|hạn(?= \d| ngày|:)"
+    r"|kết thúc (?:việc )?nhận|chậm nhất|muộn nhất|trước ngày)(?!\w)",
+    _I,
+)
+_DEADLINE_AFTER = re.compile(r"^\W{0,3}(?:là\s+)?(?:hạn cuối|hạn chót|thời hạn cuối)", _I)
+_SUBMIT = re.compile(r"(?<!\w)(?:nộp|gửi|nhận|đăng ký|báo cáo|đề xuất|hoàn thành)(?!\w)", _I)
+_EFFECTIVE = re.compile(r"(?<!\w)hiệu lực(?: thi hành)?(?!\w)", _I)
+_START_WORD = re.compile(r"(?<!\w)(?:kể từ|từ)\s*$", _I)
+_END_WORD = re.compile(r"(?<!\w)(?:đến|tới|kết thúc(?: vào)?|kết thúc đến)(?:\s+hết)?\s*$", _I)
+_BEFORE_WORD = re.compile(r"(?<!\w)trước\s*$", _I)
+# "chào mừng ngày 2/9", "kỷ niệm Ngày Phụ nữ Việt Nam 20/10/2023": a holiday, not a plan.
+_HOLIDAY_REF = re.compile(
+    r"(?<!\w)(?:kỷ niệm|chào mừng|mừng|nhân dịp|dịp|hướng về|hướng tới)(?!\w)"
+    r"(?![^,;:]*(?:diễn ra|tổ chức|khai mạc|họp|tiến hành))[^,;:]*$",
+    _I,
+)
+_RECURRING = re.compile(r"\s*(?:hằng|hàng|mỗi)\s+(?:năm|tháng|tuần|ngày)(?!\w)", _I)
+# Days that name a holiday; with a year they still do ("Ngày Phụ nữ Việt Nam 20/10/2023").
+_HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7), (28, 7),
+             (19, 8), (2, 9), (20, 10), (20, 11), (22, 12)}  # fmt: skip
+# "Quyết định số 4074/QĐ-TLĐ ngày 18/01/2022", "ban hành ngày ...": a document's date.
+_DOC_DATE = re.compile(
+    r"(?:\d+[\w.]*[/-][A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))\s*,?\s*(?:ngày\s*)?$",
+)
+_NOTICE_TITLE = re.compile(
+    r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
+    r"|thể lệ|chương trình)(?!\w)",
+    _I,
+)
+
+# --- page furniture -------------------------------------------------------------
+
+# Headings after which a page lists other items: stop reading there.
+_STOP_LINE = re.compile(
+    r"^(?:tin mới|tin tức mới nhất|tin cùng chuyên mục|tin liên quan|bài viết liên quan"
+    r"|tin khác|các tin khác|tin đã đăng|xem thêm|từ khóa\s*:?.*|tags?\s*:.*)\W*$",
+    _I,
+)
+# A publication stamp line ("13:53 26/07/2022", "Hoạt động Công đoàn - 20/05/2022 17:40 ...").
+_STAMP = re.compile(
+    r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
+    r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
+)
+# A clock time given in the sentence after the day ("khai mạc lúc 10h30").
+_LONE_TIME = re.compile(
+    r"(?<!\w)(?:lúc|hồi)\s+(?P<h>\d{1,2})\s*(?:h|giờ|:)\s*(?P<m>\d{2})?(?:\s*phút)?(?![\w/])"
+    r"(?!\s*(?:sáng|trưa|chiều|tối)?\s*(?:ngày|hằng|mỗi))",
+    _I,
+)
+# A document's place-and-date line ("Nghệ An, ngày 15 tháng 3 năm 2024") or number
+# line ("Số: 45/KH-LĐLĐ"): the notice's own date, not a day to act on.
+_DOC_HEADER = re.compile(
+    r"^\W*(?:[^\W\d][\w.]*(?:\s+[^\W\d][\w.]*){0,4}\s*,\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
+    r"\s+năm\s+\d{4}|số\s*:?\s*\d+[\w/.-]*)\W*$",
+    _I,
+)
+# "Tính đến ngày 30/6", "tính đến hết ngày 31/12": a data cut-off.
+_CUTOFF = re.compile(
+    r"(?<!\w)(?:tính|lũy kế|cập nhật|thống kê|số liệu)\s+(?:đến|tới|từ đầu năm đến)"
+    r"(?:\s+hết)?\s*(?:ngày\s*)?$",
+    _I,
+)
+# Future cues that say the clause itself is a plan (not "kế hoạch" as a noun).
+_STRONG_FUTURE = re.compile(
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|kính mời|triệu tập|chuẩn bị)(?!\w)", _I
+)
+# Without a cue, a year-less day this far ahead of the item's date is more likely
+# last year's: news reports what happened; plans say "sẽ", "dự kiến".
+_UNCUED_AHEAD = timedelta(days=60)
+# Cheap pre-filter: lines without any of these hold no date expression.  Digits
+# and the tails of "hôm nay"/"ngày mai" come first so the scan rejects letters fast.
+_MAYBE_DATE = re.compile(r"\d\s*[/.\-–]\s*\d|\d\s+(?:tháng|và|đến|tới)\s|(?:nay|mai|kia)(?!\w)")
+
+
+# --- resolution ---------------------------------------------------------------
+
+
+def _candidates(part: DatePart, base: date) -> list[date]:
+    out = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            out.append(date(year, part.month or 0, part.day or 0))
+        except ValueError:
+            continue
+    if part.weekday is not None:
+        matching = [d for d in out if d.weekday() == part.weekday]
+        out = matching or out
+    return out
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How to read one item's dates."""
+
+    base: date  # the item's date (else today): years are inferred from it
+    notice: bool  # a Kế hoạch / Thông báo...: its days are to come
+    undated: bool = False  # no date given or found: only the text's tense tells
+    year: int | None = None  # undated: the year the text itself writes, for year-less days
+
+
+def _resolve(
+    part: DatePart,
+    base: date,
+    cue: Callable[[], int],
+    *,
+    lean_past: bool = False,
+    year_hint: int | None = None,
+) -> date | None:
+    """The day a part names; a missing year is inferred from ``base`` and cues."""
+    if part.day is None:
+        return base + timedelta(days=part.rel or 0)
+    year = part.year
+    if year is None and part.year_offset is not None:
+        year = base.year + part.year_offset
+    if year is None and part.rel is None:
+        year = year_hint
+    if year is not None:
+        try:
+            return date(year, part.month or 0, part.day)
+        except ValueError:
+            return None  # 31/2
+    # "chiều nay 21/9": the day is near the item's date, whatever the cues say.
+    direction = 0 if part.rel is not None else cue()
+    found = _candidates(part, base)
+    if not found:
+        return None
+    if direction > 0:
+        ahead = [d for d in found if base <= d <= base + _CUE_REACH]
+        if ahead:
+            return min(ahead)
+    elif direction < 0:
+        behind = [d for d in found if base - _CUE_REACH <= d <= base]
+        if behind:
+            return max(behind)
+    nearest = min(found, key=lambda d: (abs((d - base).days), d < base))
+    if lean_past and direction == 0 and nearest - base > _UNCUED_AHEAD:
+        # "Ngày 19/5, LĐLĐ tỉnh tổ chức..." in a January round-up: last May.
+        behind = [d for d in found if base - _CUE_REACH <= d < base]
+        if behind:
+            return max(behind)
+    # Ties go forward: a notice names days to come more often than past ones.
+    return nearest
+
+
+def _nearest_cue(clause: str, lo: int, hi: int) -> int:
+    """+1 future, -1 past, 0 none: the cue nearest to ``clause[lo:hi]`` decides."""
+    best, best_dist = 0, 10**9
+    for pattern, sign in ((_FUTURE, 1), (_PAST, -1)):
+        for m in pattern.finditer(clause):
+            if lo <= m.start() < hi:
+                continue  # inside the date expression itself
+            dist = lo - m.end() if m.end() <= lo else m.start() - hi
+            if dist < best_dist or (dist == best_dist and sign < 0):
+                best, best_dist = sign, dist
+    return best
+
+
+# --- "what" -----------------------------------------------------------------------
+
+_LEAD = re.compile(
+    r"^(?:\s*(?:[-–•+*>]+|\([^)]{2,30}\)\s*[-–]|(?:theo đó|dự kiến|cụ thể|đồng thời|ngoài ra"
+    r"|trước đó|bên cạnh đó|tiếp đó|sau đó|như vậy|được biết|theo kế hoạch|theo thông báo|lưu ý"
+    r"|thời gian|thời gian tổ chức|thời gian diễn ra|tại đây|vào|lúc|từ|trong|đến|tới|ngày"
+    r"|sáng|trưa|chiều|tối|đêm|nay|mai|hôm nay)(?!\w)\s*[,:]?)\s*)+",
+    _I,
+)
+# Lower case only: "Ban Tổ chức" is a name, "sẽ tổ chức" a dangling verb.
+_TRAIL = re.compile(
+    r"(?:\s+|^)(?:vào(?: lúc)?|lúc|hồi|ngày|từ|đến|tới|trong|là|hết|trước|sau|kể từ|kể|sẽ|được"
+    r"|diễn ra|tổ chức|dự kiến|chậm nhất|muộn nhất|trong(?: \d{1,2})?|các ngày|cùng|và|nay|mai"
+    r"|sáng|trưa|chiều|tối|đêm|[tT]hứ \w+|[cC]hủ nhật)\s*$",
+)
+# A preposition left behind when the date after it is cut out.
+_PREP_BEFORE = re.compile(
+    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|trong|hết|trước)\s*$", _I
+)
+# A side clause that only lengthens the description.
+_SIDE_CLAUSE = re.compile(
+    r"[,;]\s*(?:đồng thời|nhằm|để|trong đó|qua đó|góp phần|theo đó)(?!\w).*$", _I
+)
+_GENERIC = re.compile(r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$", _I)
+
+
+_WEEKDAY_PAREN = re.compile(r"\(\s*(?:thứ\s+\w+|chủ\s+nhật)\s*\)", _I)
+
+
+def _cut(text: str, limit: int = _WHAT_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–(")
+
+
+def _what(clause: str, exprs: list[DateExpr], fallback: Callable[[], str]) -> str:
+    """The clause minus its date text and connective words, ≤ 120 chars."""
+    pieces, pos = [], 0
+    for expr in exprs:
+        pieces.append(_PREP_BEFORE.sub("", clause[pos : expr.start]))
+        pieces.append(" ")
+        pos = expr.end
+    pieces.append(clause[pos:])
+    text = "".join(pieces)
+    text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)  # "()" left by "(20/5)"
+    text = _WEEKDAY_PAREN.sub(" ", text)  # "(thứ Tư)" after a removed date
+    text = re.sub(r"^[\s,;:.)\-–]+", "", text)
+    text = re.sub(r"\s+([,;:.)])", r"\1", " ".join(text.split()))
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    # "Thời gian gửi báo cáo: Các đơn vị gửi ...": the part after a short label says more.
+    label, colon, rest = text.partition(":")
+    if colon and len(label.split()) <= 6 and len(rest.split()) >= 3:
+        text = rest
+    text = _SIDE_CLAUSE.sub("", text) if len(text.split()) > 8 else text
+    for _ in range(4):
+        before = text
+        text = _LEAD.sub("", text).strip(" ,;:.-–")
+        text = _TRAIL.sub("", text).strip(" ,;:.-–(")
+        if text == before:
+            break
+    if len(text.split()) < 2 or _GENERIC.match(text):
+        text = fallback()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return _cut(text)
+
+
+# --- main ------------------------------------------------------------------------
+
+
+def _light_normalize(text: str) -> str:
+    """What the grammar needs of :func:`normalize` (NFC, plain spaces, Đ), cheaply.
+
+    ``split_sentences`` applies the full form to the few lines holding a date.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _ODD_CHARS.sub(lambda m: _ODD_MAP.get(m[0], " "), text)
+
+
+_ODD_MAP = {"Ð": "Đ", "ð": "đ", "\u200b": "", "\ufeff": "", "\u00ad": ""}
+_ODD_CHARS = re.compile(r"[\u00a0\u2000-\u200b\u202f\u3000\ufeff\u00adÐð]")
+
+
+def _today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def _body_lines(text: str, published: date | None) -> tuple[list[str], date | None]:
+    """Lines of the item's own body (stop at listing headings and other items' stamps),
+    and the date of a stamp line near the top ("13:53 26/07/2022")."""
+    lines: list[str] = []
+    first_stamp: date | None = None
+    for index, raw in enumerate(_light_normalize(text).splitlines()):
+        line = raw.strip()
+        if not line:
+            continue
+        if len(line) < 60 and _STOP_LINE.match(line):
+            break
+        if len(line) < 80 and _DOC_HEADER.match(line):
+            continue
+        stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
+        if stamp is not None:
+            g = [x for x in stamp.groups() if x is not None]
+            try:
+                day = date(int(g[2]), int(g[1]), int(g[0]))
+            except ValueError:
+                day = None
+            ref = published or first_stamp
+            if ref is not None and day is not None and day != ref:
+                break  # a sidebar or "related news" item with its own date
+            if index < 8:
+                first_stamp = first_stamp or day
+            if len(line) < 80:
+                continue  # the item's own stamp line carries no event
+        lines.append(line)
+    return lines, first_stamp
+
+
+def _clauses(sentence: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for part in re.split(r"(;)", sentence):
+        if part != ";":
+            out.append((pos, part))
+        pos += len(part)
+    return out
+
+
+def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
+    head = clause[prev_end : expr.start]
+    after = clause[expr.end : expr.end + 80]
+    if _EFFECTIVE.search(head) or _EFFECTIVE.search(after):
+        return "effective"
+    if (
+        _DEADLINE.search(head)
+        or _BEFORE_WORD.search(head)
+        or _DEADLINE_AFTER.search(after)
+        or (_END_WORD.search(head) and "hết" in head[-12:] and _SUBMIT.search(clause))
+    ):
+        return "deadline"
+    # "từ ngày 1/7" starts something; "từ 8h ngày 20/5" is when a meeting opens.
+    if _START_WORD.search(head) and not re.match(r"\d{1,2}\s*(?:h|giờ|:)", clause[expr.start :]):
+        return "start"
+    if _END_WORD.search(head):
+        return "end"
+    return "event"
+
+
+def _skip(clause: str, expr: DateExpr) -> bool:
+    """Document dates, holiday references and anniversary spans."""
+    head = clause[max(0, expr.start - 60) : expr.start]
+    if _DOC_DATE.search(head) or _CUTOFF.search(head):
+        return True
+    first, last = expr.first, expr.last
+    if last is not None and first.year and last.year:
+        if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
+            return True  # (28/7/1929 – 28/7/2024)
+        if last.year - first.year >= 3:
+            return True
+    if _RECURRING.match(clause, expr.end):
+        return True  # "ngày 28/7 hằng năm": a yearly day, not a date in this year
+    if first.day is None or not _HOLIDAY_REF.search(head[-60:]):
+        return False
+    no_year = first.year is None and (last is None or last.year is None)
+    return no_year or (last is None and (first.day, first.month) in _HOLIDAYS)
+
+
+def _events_in_clause(
+    clause: str, reading: _Reading, fallback: Callable[[], str]
+) -> list[tuple[Event, bool]]:
+    """Events of one clause, each flagged True when it comes from a single day."""
+    exprs = find_expressions(clause)
+    if not exprs:
+        return []
+    found: list[tuple[Event, bool]] = []
+    prev_end = 0
+    for expr in exprs:
+        if _skip(clause, expr):
+            prev_end = expr.end
+            continue
+        # Cues are read only when a year is missing or the day is the item's own.
+        cue = cache(partial(_nearest_cue, clause, expr.start, expr.end))
+        plan = partial(_plan_near, clause, expr.start, expr.end)
+        if expr.last is None:
+            lean = not reading.notice
+            day = _resolve(expr.first, reading.base, cue, lean_past=lean, year_hint=reading.year)
+            kind = _kind_single(clause, expr, prev_end)
+            timed = expr.first.clock is not None
+            if day is not None and _keep(day, reading, cue, plan, kind, timed):
+                found.append((Event(day, expr.first.clock, kind, ""), True))
+        else:
+            spans = _range_events(clause, expr, reading, cue, plan, prev_end)
+            found.extend((ev, False) for ev in spans)
+        prev_end = expr.end
+    if not found:
+        return []
+    what = _what(clause, exprs, fallback)  # only for kept events: it is the costly part
+    return [(replace(ev, what=what), single) for ev, single in found]
+
+
+def _range_events(
+    clause: str,
+    expr: DateExpr,
+    reading: _Reading,
+    cue: Callable[[], int],
+    plan: Callable[[], bool],
+    prev_end: int,
+) -> list[Event]:
+    base = reading.base
+    last = expr.last
+    assert last is not None
+    end = _resolve(last, base, cue, lean_past=not reading.notice, year_hint=reading.year)
+    if end is None:
+        return []
+    first = expr.first
+    if first.year is None and last.year is None:
+        year = (
+            end.year - 1
+            if ((first.month or 0), first.day or 0) > (end.month, end.day)
+            else end.year
+        )
+        first = DatePart(first.day, first.month, year, first.clock, first.weekday)
+    start = _resolve(first, base, cue)
+    if start is None or start > end:
+        return []
+    head = clause[prev_end : expr.start]
+    end_kind = "deadline" if _DEADLINE.search(head) else "end"
+    if not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
+        return []
+    out = []
+    if start >= base or reading.undated:
+        out.append(Event(start, first.clock, "start", ""))
+    out.append(Event(end, last.clock, end_kind, ""))
+    return out
+
+
+def _keep(
+    day: date,
+    reading: _Reading,
+    cue: Callable[[], int],
+    plan: Callable[[], bool],
+    kind: str,
+    clock: bool = False,
+) -> bool:
+    """Scheduled or upcoming as of the item's date, not a report of the past."""
+    if reading.undated:
+        # Without the item's date, only the text's own tense says it is to come.
+        return reading.notice or kind in ("deadline", "effective") or cue() > 0
+    base = reading.base
+    if day < base:
+        return False
+    if day > base:
+        return True
+    # The item's own day: news reports the day's meetings ("Ngày 8/8, Công đoàn X
+    # phát động...") without a tense; keep it only when the clause says it is planned.
+    direction = cue()
+    if direction < 0:
+        return False
+    if kind in ("deadline", "effective"):
+        return True
+    if reading.notice:
+        # "Thời gian: 14h00 ngày 20/5" in an invitation; a bare "Chiều 3/7, ... công bố"
+        # under a "Quyết định thành lập..." headline is still a report.
+        return direction > 0 or clock
+    return direction > 0 and plan()
+
+
+def _plan_near(clause: str, lo: int, hi: int) -> bool:
+    """A strong future cue ("sẽ", "dự kiến") close to the date ``clause[lo:hi]``."""
+    return _STRONG_FUTURE.search(clause, max(0, lo - 60), hi + 60) is not None
+
+
+_KIND_ORDER = {"deadline": 0, "effective": 1, "start": 2, "event": 3, "end": 4}
+
+
+def _dedupe(events: list[Event]) -> list[Event]:
+    seen: dict[tuple[date, time | None, str], Event] = {}
+    for ev in events:
+        seen.setdefault((ev.date, ev.time, ev.kind), ev)
+    timed = {(d, k) for d, t, k in seen if t is not None}
+    kept = [ev for (d, t, k), ev in seen.items() if t is not None or (d, k) not in timed]
+    return sorted(kept, key=lambda e: (e.date, e.time or time.min, _KIND_ORDER[e.kind]))
+
+
+def extract_events(text: str, published: date | None, *, title: str = "") -> list[Event]:
+    """Days the item asks officers to attend or act on, sorted by date and time.
+
+    ``published`` is the item's date (today in Asia/Ho_Chi_Minh when None):
+    missing years are inferred from it, and nothing before it is returned.
+    The title marks notices (Kế hoạch, Thông báo, Giấy mời...) as forward-looking
+    and supplies the description when a sentence gives none ("Thời gian: 8h00,
+    ngày 20/5/2026").
+    """
+    lines, stamp = _body_lines(text, published)
+    # Without a given date, the item's own stamp line beats the clock.
+    base = published or stamp or _today()
+    title = normalize(title).strip()
+    notice = bool(_NOTICE_TITLE.match(title))
+    undated = published is None and stamp is None
+    reading = _Reading(base, notice, undated, _written_year(lines) if undated else None)
+    fallback_title = _cut(title)
+    events: list[Event] = []
+    if title:
+        lines.insert(0, title)
+    previous = ""
+    pending: tuple[int, int] | None = None  # (index of a timeless event, lines since)
+    for line in lines:
+        if not _MAYBE_DATE.search(line):
+            previous = line
+            pending = _attach_time(events, pending, line)
+            continue
+        for sentence in split_sentences(line):
+            if not _MAYBE_DATE.search(sentence):
+                pending = _attach_time(events, pending, sentence)
+            else:
+                # "Thời gian: 8h00, ngày 20/5" describes the notice, or the line above it.
+                def fallback(prev: str = previous) -> str:
+                    return fallback_title if notice or not prev else _clean_previous(prev)
+
+                found: list[tuple[Event, bool]] = []
+                for _, clause in _clauses(sentence):
+                    found.extend(_events_in_clause(clause, reading, fallback))
+                events.extend(_pair_ends(found))
+                single = [e for e, one in found if one and e.kind in ("event", "start")]
+                timeless = len(found) == 1 and single and single[0].time is None
+                pending = (len(events) - 1, -1) if timeless else None
+            previous = sentence
+    return _dedupe(events)
+
+
+_YEAR_WRITTEN = re.compile(r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|(?<!\w)năm\s+)((?:19|20)\d\d)(?!\d)", _I)
+
+
+def _written_year(lines: list[str]) -> int | None:
+    """The latest year an undated item writes in a date or as "năm 2025"."""
+    years = [int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)]
+    return max(years) if years else None
+
+
+def _attach_time(
+    events: list[Event], pending: tuple[int, int] | None, text: str
+) -> tuple[int, int] | None:
+    """ "... vào ngày 25/7. Điểm cầu chính ... khai mạc lúc 10h30.": the time of that day.
+
+    Only for the one timeless event of the sentence just before (or the next line).
+    """
+    if pending is None:
+        return None
+    index, since = pending
+    since += 1
+    if since > 1:
+        return None
+    m = _LONE_TIME.search(text)
+    if m is None:
+        return (index, since)
+    found = (
+        time(int(m["h"]), int(m["m"] or 0)) if int(m["h"]) < 24 and int(m["m"] or 0) < 60 else None
+    )
+    if found is not None:
+        events[index] = replace(events[index], time=found)
+    return None
+
+
+def _pair_ends(found: list[tuple[Event, bool]]) -> list[Event]:
+    """ "Khai mạc lúc 7h30 ngày 6/6; thi đấu đến hết ngày 14/6": the opening starts a span."""
+    out = [ev for ev, _ in found]
+    for i, (ev, single) in enumerate(found):
+        if not single or ev.kind != "end":
+            continue
+        for j in range(i - 1, -1, -1):
+            if not found[j][1]:
+                break  # a range in between: its own start and end
+            if out[j].kind == "event" and out[j].date < ev.date:
+                out[j] = replace(out[j], kind="start")
+                break
+    return out
+
+
+def _clean_previous(sentence: str) -> str:
+    text = _LEAD.sub("", sentence).strip(" ,;:.-–")
+    return _cut(text[:1].upper() + text[1:]) if text else ""

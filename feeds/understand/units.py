@@ -1,0 +1,508 @@
+"""Union units: canonical names, the gazetteer and the taxonomy users subscribe to.
+
+A unit is one union body with one canonical name ("LĐLĐ tỉnh Nghệ An",
+"Khối thi đua số 01"...) and an id that is the ASCII slug of that name.  The
+gazetteer (``data/units.toml``) lists the units we know by name, with their
+parents and history; :func:`find_units` (grammar in :mod:`feeds.understand.unit_grammar`)
+also produces units the gazetteer does not list ("LĐLĐ huyện Krông Pắc"),
+so the taxonomy is open: every generated unit gets a parent in it.
+
+Public API: :class:`Unit`, :func:`find_units`, :func:`province_for_url`,
+:class:`Taxonomy`, :func:`taxonomy`, :func:`slugify`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from feeds.vntext import exact_key, expand_abbreviations, fold, fold_key, is_ascii, normalize
+
+DATA_FILE = Path(__file__).with_name("data") / "units.toml"
+
+KINDS = (
+    "national",
+    "national_department",
+    "central_sector",
+    "province",
+    "province_department",
+    "district",
+    "local_sector",
+    "economic_zone",
+    "commune",
+    "emulation_block",
+    "other",
+)
+NATIONAL_NAME = "Tổng LĐLĐ Việt Nam"
+NATIONAL_ID = "tong-ldld-viet-nam"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One union body.  Equality and hashing use the identity fields only."""
+
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    ancestors: tuple[str, ...]
+    province: str | None
+    historical: bool
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+    valid_from: str | None = field(default=None, compare=False)
+    valid_to: str | None = field(default=None, compare=False)
+    merged_into: str | None = field(default=None, compare=False)
+
+
+@lru_cache(maxsize=16384)
+def slugify(name: str) -> str:
+    """ASCII id of a canonical name: "LĐLĐ tỉnh Nghệ An" -> "ldld-tinh-nghe-an"."""
+    folded = fold(normalize(name)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def province_federation_name(province: str, kind: str) -> str:
+    """ "Nghệ An", "tinh" -> "LĐLĐ tỉnh Nghệ An"; "Hà Nội", "tp" -> "LĐLĐ TP Hà Nội"."""
+    return f"LĐLĐ TP {province}" if kind == "tp" else f"LĐLĐ tỉnh {province}"
+
+
+# --- search keys -------------------------------------------------------------
+
+# Folded abbreviations a user may type without diacritics ("ldld nghe an").
+_ASCII_ABBR = {
+    "ldld": "lien doan lao dong",
+    "tld": "tong lien doan lao dong viet nam",
+    "cd": "cong doan",
+    "cdcs": "cong doan co so",
+    "tp": "thanh pho",
+    "tx": "thi xa",
+    "kcn": "khu cong nghiep",
+    "kkt": "khu kinh te",
+    "vn": "viet nam",
+    "ubkt": "uy ban kiem tra",
+    "gtvt": "giao thong van tai",
+    "ubnd": "uy ban nhan dan",
+    "hcm": "ho chi minh",
+    "tphcm": "thanh pho ho chi minh",
+    "ktd": "khoi thi dua",
+}
+# Words that carry little identity when ranking fuzzy matches.
+_WEAK = {
+    "lien", "doan", "lao", "dong", "cong", "tinh", "thanh", "pho", "huyen", "quan", "thi",
+    "xa", "phuong", "nganh", "viet", "nam", "so", "khoi", "dua", "ban", "tong",
+}  # fmt: skip
+
+
+def search_keys(text: str) -> tuple[str, str]:
+    """(exact, folded) keys with abbreviations spelled out, in both scripts."""
+    expanded = expand_abbreviations(text)
+    exact = exact_key(expanded)
+    folded = " ".join(_ASCII_ABBR.get(w, w) for w in fold_key(expanded).split())
+    # Numbers are written "01" or "1": compare them without leading zeros.
+    exact = re.sub(r"\b0+(\d)", r"\1", exact)
+    folded = re.sub(r"\b0+(\d)", r"\1", folded)
+    return exact, folded
+
+
+# --- the taxonomy --------------------------------------------------------------
+
+
+class Taxonomy:
+    """The gazetteer as a tree of :class:`Unit`, plus alias search for /subscribe."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self._units: dict[str, Unit] = {}
+        self._generated: dict[str, Unit] = {}
+        self._children: dict[str, list[str]] = {}
+        # Province facts used by the grammar.
+        self.provinces: dict[str, dict] = {p["name"]: p for p in data["provinces"]}
+        self.province_aliases: dict[str, str] = {}
+        self.city_province: dict[str, list[str]] = {}
+        self.district_province: dict[tuple[str, str], list[str]] = {}
+        self.commune_province: dict[tuple[str, str], list[str]] = {}
+        self.sectors: dict[str, dict] = {s["name"]: s for s in data["sectors"]}
+        self.sector_aliases: dict[str, str] = {}
+        self._build()
+        self._index_cache: dict[str, list[tuple[str, str, Unit]]] | None = None
+
+    # -- construction --
+
+    def _add(
+        self,
+        name: str,
+        kind: str,
+        parent: str | None,
+        province: str | None = None,
+        historical: bool = False,
+        aliases: Iterable[str] = (),
+        valid_from: str | None = None,
+        valid_to: str | None = None,
+        merged_into: str | None = None,
+    ) -> Unit:
+        uid = slugify(name)
+        if uid in self._units:  # first definition wins (explicit [[units]] come first)
+            return self._units[uid]
+        parent_id = slugify(parent) if parent else None
+        unit = Unit(
+            id=uid,
+            name=name,
+            kind=kind,
+            parent_id=parent_id,
+            ancestors=self._ancestors_of(parent_id),
+            province=province,
+            historical=historical,
+            aliases=tuple(dict.fromkeys(a for a in aliases if a and a != name)),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            merged_into=merged_into,
+        )
+        self._units[uid] = unit
+        if parent_id:
+            self._children.setdefault(parent_id, []).append(uid)
+        return unit
+
+    def _ancestors_of(self, parent_id: str | None) -> tuple[str, ...]:
+        if not parent_id:
+            return ()
+        parent = self._units.get(parent_id)
+        return (parent_id, *(parent.ancestors if parent else ()))
+
+    def _build(self) -> None:
+        data = self.data
+        nat = data["national"]
+        self._add(nat["name"], "national", None, aliases=nat.get("aliases", ()))
+        for dept in nat["departments"]:
+            self._add(
+                f"{dept} {NATIONAL_NAME}",
+                "national_department",
+                NATIONAL_NAME,
+                aliases=[f"{dept} Tổng Liên đoàn", f"{dept} TLĐ"],
+            )
+        for sector in data["sectors"]:
+            for alias in (
+                sector["name"],
+                *sector.get("aliases", ()),
+                *sector.get("national_aliases", ()),
+            ):
+                self.sector_aliases[exact_key(alias)] = sector["name"]
+            if sector.get("central"):
+                name = f"Công đoàn {sector['name']} Việt Nam"
+                merged = sector.get("merged_into")
+                self._add(
+                    name,
+                    "central_sector",
+                    NATIONAL_NAME,
+                    historical=bool(sector.get("historical")),
+                    aliases=[f"Công đoàn {a} Việt Nam" for a in sector.get("aliases", ())]
+                    + [f"Công đoàn {a}" for a in sector.get("national_aliases", ())]
+                    + [
+                        f"Công đoàn ngành {sector['name']} Việt Nam",
+                        f"Công đoàn {sector['name']} VN",
+                    ],
+                    merged_into=slugify(f"Công đoàn {merged} Việt Nam") if merged else None,
+                )
+        for special in data["special_central"]:
+            self._add(special["name"], "central_sector", NATIONAL_NAME, aliases=special["aliases"])
+        self._build_provinces()
+        self._build_explicit_units()
+        self._build_districts()
+        self._build_communes()
+        for n in range(1, data["emulation_blocks"]["count"] + 1):
+            self._add(
+                f"Khối thi đua số {n:02d}",
+                "emulation_block",
+                None,
+                aliases=[f"Khối thi đua số {n}", f"Khối thi đua {n}", f"Khối {n}"],
+            )
+
+    def _build_provinces(self) -> None:
+        for p in self.data["provinces"]:
+            name, kind = p["name"], p["kind"]
+            merged_into = p.get("merged_into")
+            status = p.get("status", "current")
+            for alias in (name, *p.get("aliases", ())):
+                self.province_aliases[exact_key(alias)] = name
+            for city in p.get("cities", ()):
+                self.city_province.setdefault(city, []).append(name)
+            fed = province_federation_name(name, kind)
+            level = "Thành phố" if kind == "tp" else "tỉnh"
+            aliases = [
+                f"LĐLĐ {name}",
+                f"Liên đoàn Lao động {level} {name}",
+                f"Công đoàn {name}",
+                f"Công đoàn {level} {name}",
+                name,
+                *(f"LĐLĐ {a}" for a in p.get("aliases", ())),
+            ]
+            if kind == "tp":
+                aliases += [f"LĐLĐ Thành phố {name}", f"LĐLĐ TP. {name}"]
+                aliases += [f"TP {a}" for a in (name, *p.get("aliases", ()))]
+            else:
+                aliases.append(f"tỉnh {name}")
+            merged_fed = None
+            if merged_into:
+                target = self.provinces[merged_into]
+                merged_fed = slugify(province_federation_name(merged_into, target["kind"]))
+            self._add(
+                fed,
+                "province",
+                NATIONAL_NAME,
+                province=name,
+                historical=status != "current",
+                aliases=aliases,
+                valid_from=p.get("valid_from"),
+                valid_to=p.get("valid_to") or ("2025-06-30" if status != "current" else None),
+                merged_into=merged_fed,
+            )
+        depts = self.data["province_departments"]
+        for prov in depts["gazetteer_provinces"]:
+            fed = province_federation_name(prov, self.provinces[prov]["kind"])
+            for dept in depts["names"]:
+                self._add(f"{dept} {fed}", "province_department", fed, province=prov)
+
+    def _build_explicit_units(self) -> None:
+        for u in self.data.get("units", ()):
+            parent = u.get("parent")
+            province = self._unit_province(parent)
+            self._add(
+                u["name"],
+                u["kind"],
+                parent,
+                province=province,
+                historical=bool(u.get("valid_to")),
+                aliases=u.get("aliases", ()),
+                valid_from=u.get("valid_from"),
+                valid_to=u.get("valid_to"),
+            )
+
+    def _unit_province(self, name: str | None) -> str | None:
+        unit = self._units.get(slugify(name)) if name else None
+        return unit.province if unit else None
+
+    def _build_districts(self) -> None:
+        levels = {"tp": "TP", "thi_xa": "thị xã", "huyen": "huyện", "quan": "quận"}
+        for block in self.data["districts"]:
+            prov = block["province"]
+            fed = province_federation_name(prov, self.provinces[prov]["kind"])
+            merged = block.get("merged", {})
+            for key, level in levels.items():
+                for place in block.get(key, ()):
+                    self.district_province.setdefault((level, place), []).append(prov)
+                    name = f"LĐLĐ {level} {place}"
+                    full = {"TP": "thành phố", "thị xã": "thị xã"}.get(level, level)
+                    self._add(
+                        name,
+                        "district",
+                        fed,
+                        province=prov,
+                        historical=True,
+                        aliases=[
+                            f"Liên đoàn Lao động {full} {place}",
+                            f"Công đoàn {full} {place}",
+                            f"{full} {place}",
+                            place,
+                        ],
+                        valid_to="2025-06-30",
+                        merged_into=slugify(f"LĐLĐ TP {merged[place]}")
+                        if place in merged
+                        else None,
+                    )
+
+    def _build_communes(self) -> None:
+        for block in self.data["communes"]:
+            prov = block["province"]
+            fed = province_federation_name(prov, self.provinces[prov]["kind"])
+            for key, level in (("xa", "xã"), ("phuong", "phường"), ("dac_khu", "đặc khu")):
+                for place in block.get(key, ()):
+                    self.commune_province.setdefault((level, place), []).append(prov)
+                    self._add(
+                        f"Công đoàn {level} {place} ({prov})",
+                        "commune",
+                        fed,
+                        province=prov,
+                        aliases=[f"Công đoàn {level} {place}", f"{level} {place}", place],
+                        valid_from="2025-07-01",
+                    )
+
+    # -- generated units --
+
+    def make(
+        self,
+        name: str,
+        kind: str,
+        parent_name: str | None,
+        province: str | None,
+        historical: bool,
+    ) -> Unit:
+        """The gazetteer unit of that name, or a new unit hung under its parent."""
+        uid = slugify(name)
+        known = self._units.get(uid) or self._generated.get(uid)
+        if known:
+            return known
+        parent_id = slugify(parent_name) if parent_name else None
+        if parent_id and parent_id not in self._units and parent_id not in self._generated:
+            parent_id = None
+        ancestors = self._ancestors_of(parent_id) if parent_id in self._units else ()
+        if parent_id and not ancestors:
+            gen_parent = self._generated.get(parent_id)
+            ancestors = (parent_id, *(gen_parent.ancestors if gen_parent else ()))
+        unit = Unit(uid, name, kind, parent_id, ancestors, province, historical)
+        if len(self._generated) < 50_000:  # bounded: ids stay resolvable via get()
+            self._generated[uid] = unit
+        return unit
+
+    # -- public API --
+
+    def get(self, unit_id: str) -> Unit | None:
+        """A gazetteer unit, or a unit :func:`find_units` produced earlier."""
+        return self._units.get(unit_id) or self._generated.get(unit_id)
+
+    def all(self) -> list[Unit]:
+        """Gazetteer units (not every unit the grammar can produce)."""
+        return list(self._units.values())
+
+    def children(self, unit_id: str) -> list[Unit]:
+        """Gazetteer units directly under ``unit_id``."""
+        return [self._units[c] for c in self._children.get(unit_id, ())]
+
+    def descendants(self, unit_id: str) -> list[Unit]:
+        """Gazetteer units anywhere under ``unit_id``, breadth first."""
+        out: list[Unit] = []
+        queue = list(self._children.get(unit_id, ()))
+        while queue:
+            uid = queue.pop(0)
+            out.append(self._units[uid])
+            queue.extend(self._children.get(uid, ()))
+        return out
+
+    # -- search --
+
+    @property
+    def _index(self) -> dict[str, list[tuple[str, str, Unit]]]:
+        # Built on first search: recognition never needs it.
+        if self._index_cache is None:
+            self._index_cache = self._build_index()
+        return self._index_cache
+
+    def _build_index(self) -> dict[str, list[tuple[str, str, Unit]]]:
+        """Alias keys of every gazetteer unit: {"exact"|"folded": [(key, alias, unit)]}."""
+        exact: list[tuple[str, str, Unit]] = []
+        folded: list[tuple[str, str, Unit]] = []
+        for unit in self._units.values():
+            for alias in (unit.name, *unit.aliases):
+                e, f = search_keys(alias)
+                exact.append((e, alias, unit))
+                folded.append((f, alias, unit))
+        return {"exact": exact, "folded": folded}
+
+    def search(self, query: str, limit: int = 5) -> list[tuple[Unit, float]]:
+        """Rank units for a user's query; an exact alias hit scores 1.0.
+
+        Diacritic-insensitive for ASCII queries, abbreviations expanded.  A unit
+        the grammar can build from the query ("LĐLĐ huyện Krông Pắc") scores
+        0.95 when it is not in the gazetteer.  Unknown input returns the
+        closest few with low scores, so the bot can suggest them.
+        """
+        query = normalize(query).strip()
+        if not query:
+            return []
+        q_exact, q_folded = search_keys(query)
+        ascii_query = is_ascii(query)
+        best: dict[str, tuple[float, Unit]] = {}
+
+        def offer(unit: Unit, score: float) -> None:
+            if unit.id not in best or best[unit.id][0] < score:
+                best[unit.id] = (score, unit)
+
+        exact_index = self._index["exact"]
+        folded_index = self._index["folded"]
+        for (e, _alias, unit), (f, _, _) in zip(exact_index, folded_index, strict=True):
+            if (not ascii_query and e == q_exact) or f == q_folded:
+                offer(unit, 1.0 if (ascii_query or e == q_exact) else 0.92)
+        hits = {uid for uid, (s, _) in best.items() if s >= 1.0}
+        if len(hits) > 1:  # a bare place name ("Hoàng Mai") fits several units
+            for uid in hits:
+                unit = best[uid][1]
+                best[uid] = (0.9 - 0.05 * unit.historical, unit)
+        if not ascii_query:
+            from feeds.understand.unit_grammar import recognize
+
+            for unit in recognize(query, source_province=None):
+                offer(unit, 1.0 if unit.id in self._units else 0.95)
+        if not best or max(s for s, _ in best.values()) < 0.9:
+            self._fuzzy(q_folded, offer)
+        ranked = sorted(
+            best.values(),
+            key=lambda su: (-su[0], su[1].historical, KINDS.index(su[1].kind), len(su[1].name)),
+        )
+        return [(unit, round(score, 3)) for score, unit in ranked[:limit]]
+
+    def _fuzzy(self, q_folded: str, offer) -> None:
+        """Token-weighted overlap plus character similarity, scores below 0.9."""
+        q_tokens = set(q_folded.split())
+        if not q_tokens:
+            return
+
+        def weight(tokens: Iterable[str]) -> float:
+            return sum(0.25 if t in _WEAK else 1.0 for t in tokens)
+
+        q_weight = weight(q_tokens)
+        for f, _alias, unit in self._index["folded"]:
+            a_tokens = set(f.split())
+            common = q_tokens & a_tokens
+            if not common:
+                continue
+            overlap = weight(common) / max(weight(q_tokens | a_tokens), 1e-9)
+            cover = weight(common) / max(q_weight, 1e-9)
+            chars = difflib.SequenceMatcher(None, q_folded, f).ratio()
+            score = 0.85 * (0.45 * overlap + 0.35 * cover + 0.2 * chars)
+            offer(unit, score)
+
+
+@cache
+def taxonomy() -> Taxonomy:
+    """The taxonomy, loaded once from ``feeds/understand/data/units.toml``."""
+    with DATA_FILE.open("rb") as fh:
+        return Taxonomy(tomllib.load(fh))
+
+
+# --- sources -------------------------------------------------------------------
+
+_HOST_PREFIXES = ("congdoan", "ldld", "laodong", "bao")
+
+
+def province_for_url(url: str | None) -> str | None:
+    """Default province of a source: baonghean.vn, congdoannghean.vn... -> "Nghệ An"."""
+    if not url:
+        return None
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    host = re.sub(r"^(?:www\d?|m|amp|mobile)\.", "", host)
+    tax = taxonomy()
+    known = tax.data.get("source_provinces", {})
+    if host in known:
+        return known[host]
+    slugs = {slugify(name).replace("-", ""): name for name in tax.provinces}
+    labels = host.split(".")
+    first = labels[0].replace("-", "")
+    for prefix in _HOST_PREFIXES:
+        if first.startswith(prefix) and first[len(prefix) :] in slugs:
+            return slugs[first[len(prefix) :]]
+    if host.endswith(".gov.vn"):  # e.g. congdoan.nghean.gov.vn
+        for label in labels[:-2]:
+            if label in slugs:
+                return slugs[label]
+    return None
+
+
+def find_units(text: str, *, title: str = "", source_province: str | None = None) -> list[Unit]:
+    """Units named in title + text, in order of first mention, each once."""
+    from feeds.understand.unit_grammar import recognize
+
+    return recognize(text, title=title, source_province=source_province)
