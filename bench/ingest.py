@@ -34,7 +34,7 @@ from storage.db import open_database
 from storage.queries import count_items
 from tests.support.http_server import LocalServer
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 
 
 def _sentences() -> list[str]:

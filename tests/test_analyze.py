@@ -16,7 +16,7 @@ from feeds.understand.analyze import Analysis, analyze, analyze_jsonl_line, anal
 from feeds.understand.summary import summarize
 from feeds.understand.topics import TopicClassifier, default_classifier
 
-SEED_004 = Path("/work/shared/seeds/004_e9a1169cca8c1316.txt")
+SEED_004 = Path(__file__).parent / "data" / "seeds" / "004_e9a1169cca8c1316.txt"
 TITLE_004 = "Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu, nhiệm vụ"
 URL_004 = "http://laodongnghean.vn/chi-tiet/cong-doan-nghe-an-phan-dau-hoan-thanh-cao-nhat"
 

@@ -10,7 +10,7 @@ import pytest
 
 from feeds.understand.events import Event, extract_events
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"
 
 
 def days(text: str, published: date | None, title: str = "") -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.understand.summary import summarize, textrank
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).parent / "data" / "seeds"
 SEED_TITLES = {
     "000_42062cfdec277463.txt": "Liên đoàn Lao động tỉnh Nghệ An làm việc với Thường trực Thành ủy Vinh",
     "001_4b0cc259ff1bd336.txt": "Ngày đầu tiên chương trình làm việc với 10 khối thi đua trực thuộc LĐLĐ tỉnh năm 2021",

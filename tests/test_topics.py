@@ -9,7 +9,7 @@ import pytest
 
 from feeds.understand.topics import Topic, TopicClassifier, default_classifier
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).parent / "data" / "seeds"
 
 # (title, text, expected topic ids).  Short items as union sites write them,
 # from many provinces and years; the expected sets follow the rule "a topic only

@@ -2,7 +2,7 @@
 
 Sentence cases are written the way union pages write them (laodong.vn,
 baonghean.vn, congdoannghean.vn, nld.com.vn...), across provinces and years;
-whole-seed cases use the real pages in ../shared/seeds, cleaned of sidebars.
+whole-seed cases use the real pages in tests/data/seeds, cleaned of sidebars.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def test_old_style_tones_and_odd_spaces_are_normalized() -> None:
 
 # --- whole seeds ------------------------------------------------------------------
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"
 _SIDEBAR = re.compile(
     r"^(?:Tin mới|THÔNG BÁO|TIN TỨC MỚI NHẤT|Từ khóa:|Tin cùng chuyên mục)\s*$", re.M
 )

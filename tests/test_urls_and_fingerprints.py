@@ -13,7 +13,7 @@ from feeds.dedup.fingerprint import (
 )
 from feeds.dedup.urls import canonical_url, item_keys
 
-SEEDS = sorted((Path(__file__).parents[2] / "shared" / "seeds").glob("*.txt"))
+SEEDS = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))
 
 
 @pytest.mark.parametrize(
