@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeds.documents.collect import DocumentLimits
 from feeds.sources import ArticleHints, ListingSelectors, SourceConfig
 
 DEFAULT_CONFIG_PATH = "bot_config.toml"
@@ -97,6 +98,7 @@ class Config:
     scale: ScaleSettings = field(default_factory=ScaleSettings)
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: tuple[SourceConfig, ...] = ()
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,6 +284,26 @@ def _section(
     return {key: _typed(table, key, kind, where, default) for key, (kind, default) in spec.items()}
 
 
+def _documents(data: Mapping[str, Any]) -> DocumentLimits:
+    """[documents]: reading the PDF/Word/Excel files notices attach."""
+    default = DocumentLimits()
+    table = _section(
+        data,
+        "documents",
+        {
+            "enabled": (bool, default.enabled),
+            "max_bytes": (int, default.max_bytes),
+            "per_item": (int, default.per_item),
+            "ocr": (bool, default.ocr),
+            "ocr_max_pages": (int, default.ocr_max_pages),
+            "ocr_seconds": ((int, float), default.ocr_seconds),
+        },
+    )
+    for key in ("max_bytes", "per_item", "ocr_max_pages", "ocr_seconds"):
+        _positive(table[key], "[documents]", key)
+    return DocumentLimits(**table)
+
+
 def _topics(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     table = _typed(data, "topics", dict, "bot_config.toml", {})
     topics: dict[str, dict[str, Any]] = {}
@@ -312,7 +334,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     _check_keys(
         data,
-        {"bot", "fetch", "telegram", "zalo", "delivery", "scale", "topics", "sources"},
+        {"bot", "fetch", "documents", "telegram", "zalo", "delivery", "scale", "topics", "sources"},
         str(path),
     )
     bot = _section(
@@ -474,6 +496,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         scale=ScaleSettings(**scale),
         topics=_topics(data),
         sources=sources,
+        documents=_documents(data),
     )
 
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
 from bot.i18n import fmt_date, fmt_datetime, weekday
-from storage.queries import EventView, StoryView
+from storage.queries import AttachmentView, EventView, StoryView
 
 TELEGRAM_MAX = 4096
 PLAIN_MAX = 2000
@@ -62,6 +62,8 @@ EVENT_LABELS = {
 TEXTS = {
     "vi": {
         "also": "Cũng đăng trên",
+        "attached": "Văn bản đính kèm",
+        "pages": "{n} trang",
         "digest_title": "Bản tin công đoàn ngày {day}",
         "digest_count": "{n} tin mới theo nội dung đồng chí đăng ký.",
         "continued": "tiếp theo",
@@ -74,6 +76,8 @@ TEXTS = {
     },
     "en": {
         "also": "Also published by",
+        "attached": "Attached document",
+        "pages": "{n} p.",
         "digest_title": "Union news digest, {day}",
         "digest_count": "{n} new stories matching your subscriptions.",
         "continued": "continued",
@@ -247,6 +251,10 @@ def render_story_html(
             lines.append(
                 f"⏰ {event_label(event.kind, lang)}: <b>{fmt_event_when(event)}</b>{what}"
             )
+    for document in story.attachments[:3]:
+        lines.append(
+            f"📎 {_t(lang, 'attached')}: {link(document.url, document.label)}{_doc_note(document, lang)}"
+        )
     others = _other_links(story)
     if others:
         links = ", ".join(link(url, name) for name, url in others)
@@ -279,6 +287,10 @@ def render_story_plain(
             what = f" — {w}" if (w := event_what(event, lang, 120)) else ""
             lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}{what}")
     lines += ["", story.url]
+    for document in story.attachments[:3]:
+        lines.append(
+            f"📎 {_t(lang, 'attached')}: {document.label}{_doc_note(document, lang)} {document.url}"
+        )
     others = _other_links(story)
     if others:
         lines.append(f"{_t(lang, 'also')}:")
@@ -287,6 +299,14 @@ def render_story_plain(
     if tags:
         lines += ["", " ".join(tags)]
     return "\n".join(lines)
+
+
+def _doc_note(document: AttachmentView, lang: str) -> str:
+    """ " (PDF, 3 trang)": what kind of file the officer is about to open."""
+    parts = [document.kind.upper()] if document.kind else []
+    if document.pages:
+        parts.append(_t(lang, "pages", n=document.pages))
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _pair(html_text: str, plain_text: str, max_html: int, max_plain: int) -> list[Rendered]:

@@ -287,12 +287,18 @@ class Fetcher:
         await self._client.aclose()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given).
 
-        Raises :class:`FetchError` for network failures, non-2xx/304 statuses,
-        oversized bodies and redirect loops.
+        ``max_bytes`` overrides the body cap for this call (attached documents
+        are allowed more than pages).  Raises :class:`FetchError` for network
+        failures, non-2xx/304 statuses, oversized bodies and redirect loops.
         """
         started = time.monotonic()
         current = _validate_url(url)
@@ -303,7 +309,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         redirects = 0
         while True:
-            status, response, body = await self._hop(current, headers)
+            status, response, body = await self._hop(current, headers, max_bytes)
             if status not in _REDIRECT_STATUSES:
                 break
             location = response.headers.get("location")
@@ -331,7 +337,7 @@ class Fetcher:
         )
 
     async def _hop(
-        self, url: httpx.URL, headers: dict[str, str]
+        self, url: httpx.URL, headers: dict[str, str], max_bytes: int | None = None
     ) -> tuple[int, httpx.Response, bytes]:
         """One request/response, inside the host gate and the global cap."""
         gate = self._hosts[url.host.lower()]
@@ -346,7 +352,7 @@ class Fetcher:
                         async with self._client.stream("GET", url, headers=headers) as response:
                             status = response.status_code
                             if 200 <= status < 300:
-                                body = await self._read_capped(response, url)
+                                body = await self._read_capped(response, url, max_bytes)
                 except FetchError:
                     raise
                 except TimeoutError:
@@ -369,8 +375,10 @@ class Fetcher:
             raise self._status_error(url, response)
         return status, response, body
 
-    async def _read_capped(self, response: httpx.Response, url: httpx.URL) -> bytes:
-        cap = self.max_body_bytes
+    async def _read_capped(
+        self, response: httpx.Response, url: httpx.URL, max_bytes: int | None = None
+    ) -> bytes:
+        cap = max_bytes or self.max_body_bytes
         announced = response.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > cap:
             raise FetchError(
