@@ -3,8 +3,9 @@
 Downloads go through the page :class:`~feeds.fetch.fetcher.Fetcher`, so the
 per-host politeness, timeouts and redirect rules are the pages' own; only the
 size cap is larger (``max_bytes``, 20 MB by default) and a larger document is
-recorded as refused, not read.  Reading (and OCR) runs in a worker thread, so
-the event loop keeps polling other sources meanwhile.
+recorded as refused, not read.  Reading (and OCR) runs in a small pool of its
+own threads, one per two cores: the event loop keeps polling other sources
+meanwhile, and a pile of scans never takes the threads that store polls.
 
 A document already read is never downloaded again: the caller's ``known``
 lookup returns what the store holds for that URL; with validators it is asked
@@ -14,8 +15,11 @@ again conditionally (a 304 costs no body), without them it is reused as is.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from feeds.documents.find import DocumentLink
@@ -24,6 +28,10 @@ from feeds.documents.read import read_document
 from feeds.fetch.fetcher import Fetcher, FetchError
 
 log = logging.getLogger(__name__)
+
+_READERS = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="documents"
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,10 @@ async def _collect_one(
         return replace(previous, label=link.label)
     if link.kind is None and result.text is not None and "html" in result.content_type:
         return None  # a "download" link that led to another web page
-    read = await asyncio.to_thread(read_document, result.body, ocr=limits.ocr_limits)
+    loop = asyncio.get_running_loop()
+    read = await loop.run_in_executor(
+        _READERS, functools.partial(read_document, result.body, ocr=limits.ocr_limits)
+    )
     if read.kind is None and link.kind is None:
         return None
     return Document(

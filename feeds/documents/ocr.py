@@ -8,6 +8,7 @@ killed at the deadline, so a pathological scan can never hold the poller.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -71,6 +72,11 @@ def ocr_pdf_pages(pdf: bytes, pages: list[int], limits: OcrLimits) -> dict[int, 
     return texts
 
 
+# Tesseract spreads one page over every core with OpenMP; pages are already
+# read one per worker thread, so one core each avoids oversubscription.
+_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
 def _ocr_page(source: Path, page: int, dpi: int, seconds: float) -> str | None:
     prefix = source.with_name(f"p{page}")
     try:
@@ -98,6 +104,7 @@ def _ocr_page(source: Path, page: int, dpi: int, seconds: float) -> str | None:
             capture_output=True,
             timeout=seconds,
             check=True,
+            env=_ENV,
         )
     except (subprocess.SubprocessError, OSError):
         return None
