@@ -290,6 +290,21 @@ class Chat(Base):
     )
 
 
+class CalendarLink(Base):
+    """A chat's secret calendar address (``/lich``): ``{public_url}/cal/<secret>.ics``.
+
+    One row per chat; ``/lich moi`` replaces the secret, so the old address stops
+    working at once.  The secret is the only credential: it is long and random."""
+
+    __tablename__ = "calendar_links"
+
+    secret: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_pk: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Subscription(Base):
     """Follow a unit, a topic or keywords.  ``value``: unit id, topic id, or the
     keyword phrase as typed (normalized); ``exclude``: words after "-", comma-separated."""

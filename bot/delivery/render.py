@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 # into plain text with the same function as the command replies.
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
-from bot.i18n import fmt_date, fmt_datetime, weekday
+from bot.i18n import fmt_date, fmt_datetime, t, weekday
 from storage.queries import AttachmentView, EventView, StoryView
 
 TELEGRAM_MAX = 4096
@@ -235,8 +235,12 @@ def render_story_html(
     *,
     matched: Sequence[str] = (),
     today: date | None = None,
+    calendar_base: str | None = None,
 ) -> str:
-    """One story, as a push or a /latest answer."""
+    """One story, as a push or a /latest answer.
+
+    ``calendar_base``: the bot's public URL; a story with upcoming events then
+    offers "Thêm vào lịch", its events as a one-story .ics (:mod:`bot.web`)."""
     lines = [f"<b>{link(story.url, story.title)}</b>"]
     meta = " · ".join(p for p in (esc(story.source_name), _when(story, tz)) if p)
     lines.append(f"<i>{meta}</i>")
@@ -250,6 +254,10 @@ def render_story_html(
             what = f" — {esc(w)}" if (w := event_what(event, lang, 160)) else ""
             lines.append(
                 f"⏰ {event_label(event.kind, lang)}: <b>{fmt_event_when(event)}</b>{what}"
+            )
+        if calendar_base:
+            lines.append(
+                link(story_calendar_path(calendar_base, story.id), t(lang, "add_to_calendar"))
             )
     for document in story.attachments[:3]:
         lines.append(
@@ -272,6 +280,7 @@ def render_story_plain(
     *,
     matched: Sequence[str] = (),
     today: date | None = None,
+    calendar_base: str | None = None,
 ) -> str:
     """The same story in plain text, with bare URLs (Zalo has no links)."""
     lines = [story.title]
@@ -286,6 +295,9 @@ def render_story_plain(
         for event in events[:4]:
             what = f" — {w}" if (w := event_what(event, lang, 120)) else ""
             lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}{what}")
+        if calendar_base:
+            label = t(lang, "add_to_calendar")
+            lines.append(f"{label}: {story_calendar_path(calendar_base, story.id)}")
     lines += ["", story.url]
     for document in story.attachments[:3]:
         lines.append(
@@ -299,6 +311,11 @@ def render_story_plain(
     if tags:
         lines += ["", " ".join(tags)]
     return "\n".join(lines)
+
+
+def story_calendar_path(base: str, story_id: int) -> str:
+    """The one-story calendar (.ics) address under the bot's public URL."""
+    return f"{base.rstrip('/')}/cal/story/{story_id}.ics"
 
 
 def _doc_note(document: AttachmentView, lang: str) -> str:
@@ -327,13 +344,18 @@ def render_push(
     today: date | None = None,
     max_html: int = TELEGRAM_MAX,
     max_plain: int = PLAIN_MAX,
+    calendar_base: str | None = None,
 ) -> list[Rendered]:
     """One message per story, in the given order (long ones split into parts)."""
     out: list[Rendered] = []
     for story in stories:
         out += _pair(
-            render_story_html(story, lang, tz, matched=matched, today=today),
-            render_story_plain(story, lang, tz, matched=matched, today=today),
+            render_story_html(
+                story, lang, tz, matched=matched, today=today, calendar_base=calendar_base
+            ),
+            render_story_plain(
+                story, lang, tz, matched=matched, today=today, calendar_base=calendar_base
+            ),
             max_html,
             max_plain,
         )
