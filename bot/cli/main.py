@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.config import Config, ConfigError, load_config, resolve_config_path
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("congdoan-bot")
 
@@ -108,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return HANDLERS[args.command](args, config)
     except ConfigError as exc:
         print(f"congdoan-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:  # driver missing, server down: expected, no traceback
+        print(f"congdoan-bot: database: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
