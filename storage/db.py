@@ -124,6 +124,16 @@ class Database:
                 "(check DATABASE_URL or [bot] database_url, and that the server is running)"
             ) from None
 
+    def schema_revisions(self) -> tuple[set[str], set[str]]:
+        """(the database's Alembic revisions, the newest shipped); equal once migrated,
+        the first empty in a database no start has created yet.  Changes nothing."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (run at every start)."""
         cfg = AlembicConfig()
