@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -519,7 +520,8 @@ async def run_checks(
 MARKS = {True: "✔", False: "✘", None: "–"}
 
 
-def print_report(checks: list[Check], out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def print_report(checks: list[Check], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     for c in checks:
         print(f"{MARKS[c.ok]} {c.vi}", file=out)
         print(f"  {c.en}", file=out)
