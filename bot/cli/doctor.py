@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -30,6 +31,8 @@ from sqlalchemy.engine import make_url
 from bot.cli.main import DOCTOR_CHECKS as CHECKS
 from bot.config import Config, ConfigError, load_config, resolve_config_path
 from bot.i18n import fmt_datetime
+from feeds.poller import EntryRef, PollOutcome
+from feeds.sources import SourceConfig
 
 MIN_FREE_BYTES = 500 * 1024 * 1024  # below this a SQLite database may stop mid-write
 MAX_CLOCK_SKEW = 60.0  # seconds; digests, reminders and quiet hours go by the clock
@@ -364,7 +367,7 @@ async def check_sources(config: Config) -> list[Check]:
             )
         ]
 
-    def first_only(refs):  # type: ignore[no-untyped-def]
+    def first_only(refs: Sequence[EntryRef]) -> list[bool]:
         # One article page per source: enough to prove extraction, polite to the site.
         return [i == 0 for i in range(len(refs))]
 
@@ -380,7 +383,7 @@ async def check_sources(config: Config) -> list[Check]:
     return [_source_check(s, o, config) for s, o in zip(sources, outcomes, strict=True)]
 
 
-def _source_check(source, outcome, config: Config) -> Check:  # type: ignore[no-untyped-def]
+def _source_check(source: SourceConfig, outcome: PollOutcome, config: Config) -> Check:
     name = f"source:{source.id}"
     fix_check = (
         f"thử `congdoan-bot sources check {source.url}` rồi sửa url/[sources.listing]",
