@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.extract.article import ExtractionError, extract_article
+from feeds.fetch.address_guard import is_web_link
 from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
 from feeds.parse.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
 from feeds.parse.listing import ListingError, parse_listing
@@ -168,17 +169,6 @@ async def _parse(
     if kind == "rss":
         return _feed_entries(result, source, tz), "rss", None
     return _listing_entries(text, result.url, source, tz), "html", None
-
-
-def is_web_link(url: str | None) -> bool:
-    """True for an absolute http(s) URL with a host: the only links a story may carry."""
-    if not url:
-        return False
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _web_link(source: SourceConfig, *candidates: str | None) -> str | None:

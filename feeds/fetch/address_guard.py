@@ -8,6 +8,10 @@ resolution: it may reach a loopback, private, multicast or reserved address
 only when the source's own host resolves into that same class, and a
 link-local address (169.254.169.254 is the cloud metadata service) never.
 
+Links fare the same way before any fetch: a story keeps, and a chat shows,
+only an http(s) link (:func:`is_web_link`); ``javascript:``, ``data:``,
+``vbscript:`` or ``file:`` links never reach an ``href``.
+
 The check lives in the network backend that opens the TCP connection: the
 host is resolved once, every address is checked, and the socket connects to
 the checked address itself, so a DNS answer that changes between a check and
@@ -25,6 +29,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpcore
 
@@ -35,6 +40,7 @@ __all__ = [
     "GuardedBackend",
     "Resolver",
     "address_class",
+    "is_web_link",
     "system_resolver",
 ]
 
@@ -62,6 +68,18 @@ _CLASS_NAMES: dict[AddressClass, str] = {
     "multicast": "a multicast address",
     "reserved": "a reserved address",
 }
+
+
+def is_web_link(url: str | None) -> bool:
+    """True for an absolute http(s) URL with a host: the only links a story may carry
+    or a message may show."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
