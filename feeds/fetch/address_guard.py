@@ -141,10 +141,24 @@ class AddressPolicy:
         kind = address_class(ip)
         if kind == "public" or kind in self.allowed:
             return None
-        named = str(ip) if host.strip("[]").lower() == str(ip) else f"{ip} (for {host})"
+        named = _shown(ip) if _is_literal(host, ip) else f"{_shown(ip)} (for {host})"
         if kind == "link-local":
             return f"refused {named}: {_CLASS_NAMES[kind]} (cloud metadata), never fetched"
         return f"refused {named}: {_CLASS_NAMES[kind]}, and the source's own host is not on one"
+
+
+def _shown(ip: IPAddress) -> str:
+    """``ip`` as people write it: "::ffff:169.254.169.254", not "::ffff:a9fe:a9fe"."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return str(ip)
+
+
+def _is_literal(host: str, ip: IPAddress) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == ip
+    except ValueError:
+        return False
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
