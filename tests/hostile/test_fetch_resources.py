@@ -21,7 +21,8 @@ from feeds.sources import SourceConfig
 from tests.support.hostile_site import GOOD_TITLES, SECRET, HostileSite
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-DEADLINE = 1.0  # seconds one hop may take (the drip sends a byte every 0.2 s)
+DEADLINE = 4.0  # seconds one hop may take: the drip (a byte every 0.2 s) never finishes,
+# the bombs are capped well before it even on busy shared cores
 
 
 def fast_fetcher() -> Fetcher:
@@ -73,7 +74,7 @@ def test_heavy_article_costs_its_text_only(
     for good in GOOD_TITLES:
         assert kept[good].text_error is None and "Nghệ An" in kept[good].text
     assert len(outcome.candidates) == 8
-    assert took < 10  # in parallel, each bounded by the cap or the deadline
+    assert took < 15  # in parallel, each bounded by the cap or the deadline
 
 
 @pytest.mark.parametrize(
