@@ -80,17 +80,26 @@ async def collect_documents(
     links: Sequence[DocumentLink],
     limits: DocumentLimits,
     known: KnownDocument | None = None,
+    *,
+    source_url: str | None = None,
 ) -> list[Document]:
-    """The documents of one item, read (or reused), in link order; never raises."""
+    """The documents of one item, read (or reused), in link order; never raises.
+
+    ``source_url``: the source whose page linked them; every hop of a download
+    is checked against that source's address classes (no SSRF through a link)."""
     documents = []
     for link in links[: limits.per_item]:
         previous = known(link.url) if known else None
-        documents.append(await _collect_one(fetcher, link, limits, previous))
+        documents.append(await _collect_one(fetcher, link, limits, previous, source_url))
     return [d for d in documents if d is not None]
 
 
 async def _collect_one(
-    fetcher: Fetcher, link: DocumentLink, limits: DocumentLimits, previous: Document | None
+    fetcher: Fetcher,
+    link: DocumentLink,
+    limits: DocumentLimits,
+    previous: Document | None,
+    source_url: str | None,
 ) -> Document | None:
     if previous is not None and not (previous.etag or previous.last_modified):
         return replace(previous, label=link.label)
@@ -99,6 +108,7 @@ async def _collect_one(
             link.url,
             etag=previous.etag if previous else None,
             last_modified=previous.last_modified if previous else None,
+            source_url=source_url,
             max_bytes=limits.max_bytes,
         )
     except FetchError as exc:
