@@ -12,6 +12,7 @@ from bot.commands.context import Core, Request
 from bot.commands.inbound import Reply
 from bot.commands.replies import reply
 from bot.i18n import t
+from bot.web.links import chat_calendar_path
 from storage.calendar import calendar_secret, replace_calendar_secret
 
 _RENEW = frozenset({"moi", "mới", "new", "doi", "đổi", "renew"})
@@ -35,14 +36,9 @@ class CalendarCommand:
         with self.core.db.write() as session:
             chat = self.core.chat(session, ctx)
             secret = (replace_calendar_secret if renew else calendar_secret)(session, chat)
-        url = web.url(f"/cal/{secret}.ics")
+        url = chat_calendar_path(web.url("") or "", secret)
         scope = t(lang, "calendar_scope_group" if ctx.msg.is_group else "calendar_scope_private")
         text = t(lang, "calendar_link", scope=scope, url=url)
         if renew:
             text = f"{t(lang, 'calendar_renewed')}\n\n{text}"
         return [reply(text)]
-
-
-def story_calendar_url(core: Core, story_id: int) -> str | None:
-    """The one-story .ics address ("Thêm vào lịch"), or None when the web part is off."""
-    return core.config.web.url(f"/cal/story/{story_id}.ics")

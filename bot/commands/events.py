@@ -12,8 +12,8 @@ from bot.commands.context import Core, Request
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
 from bot.commands.subscribe_resolver import KeywordFilter
-from bot.delivery.render import story_calendar_path
 from bot.i18n import esc, fmt_date, fmt_day_with_weekday, fmt_time, t
+from bot.web.links import story_calendar_path
 from feeds.fetch.address_guard import is_web_link
 from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
 from bot.i18n import fmt_date, fmt_datetime, t, weekday
+from bot.web.links import story_calendar_path
 from feeds.fetch.address_guard import is_web_link
 from storage.queries import AttachmentView, EventView, StoryView
 
@@ -322,11 +323,6 @@ def render_story_plain(
     if tags:
         lines += ["", " ".join(tags)]
     return "\n".join(lines)
-
-
-def story_calendar_path(base: str, story_id: int) -> str:
-    """The one-story calendar (.ics) address under the bot's public URL."""
-    return f"{base.rstrip('/')}/cal/story/{story_id}.ics"
 
 
 def _doc_note(document: AttachmentView, lang: str) -> str:
