@@ -19,7 +19,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session as Session  # re-exported: bot/ names it, SQL stays here
+from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 
