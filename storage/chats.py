@@ -8,7 +8,7 @@ API: ``channel`` is just "telegram", "zalo"...
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -43,6 +43,25 @@ class SubscriptionLimitError(Exception):
 
 def find_chat(session: Session, channel: str, chat_id: str) -> Chat | None:
     return session.scalar(select(Chat).where(Chat.channel == channel, Chat.chat_id == chat_id))
+
+
+def chats_by_pk(session: Session, chat_pks: Collection[int]) -> dict[int, Chat]:
+    """The chats among ``chat_pks`` that exist, by primary key."""
+    rows = session.scalars(select(Chat).where(Chat.id.in_(list(chat_pks))))
+    return {chat.id: chat for chat in rows}
+
+
+def has_channel(session: Session, channel: str) -> bool:
+    """Whether any chat (active or not) of the channel is known."""
+    return session.scalar(select(Chat.id).where(Chat.channel == channel).limit(1)) is not None
+
+
+def active_chat_pks(session: Session, channel: str, *, chat_id: str | None = None) -> list[int]:
+    """The active chats of a channel (only ``chat_id``'s, when given)."""
+    query = select(Chat.id).where(Chat.active.is_(True), Chat.channel == channel)
+    if chat_id is not None:
+        query = query.where(Chat.chat_id == chat_id)
+    return list(session.scalars(query))
 
 
 def get_or_create_chat(

@@ -24,6 +24,11 @@ def push_key(story_id: int, chat_pk: int) -> str:
     return f"push:{story_id}:{chat_pk}"
 
 
+def reminder_key(event_id: int, days: int, chat_pk: int) -> str:
+    """The outbox key of the reminder ``days`` before an event, to a chat."""
+    return f"remind:{event_id}:{days}:{chat_pk}"
+
+
 @dataclass(frozen=True)
 class RoutingChat:
     """What routing needs to know about an active chat."""

@@ -31,7 +31,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.db import Database, insert_ignore
@@ -407,6 +407,114 @@ def next_due(db: Database) -> datetime | None:
     """When the earliest pending row becomes due (the sender sleeps until then)."""
     with db.read() as s:
         return s.scalar(select(func.min(Outbox.not_before)).where(Outbox.status == PENDING))
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What ``congdoan-bot status`` shows of the queue, read in one session."""
+
+    counts: dict[str, int]  # rows per status, all four present
+    due: int  # pending and due now
+    oldest_pending: datetime | None  # when the oldest pending row was queued
+    sent_last_minute: int
+    sent_last_hour: int
+
+
+def queue_snapshot(session: Session, now: datetime) -> QueueSnapshot:
+    counts = dict(
+        session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    )
+    due = session.scalar(
+        select(func.count()).where(Outbox.status == PENDING, Outbox.not_before <= now)
+    )
+    oldest = session.scalar(select(func.min(Outbox.created_at)).where(Outbox.status == PENDING))
+    return QueueSnapshot(
+        counts={status: int(counts.get(status, 0)) for status in (PENDING, SENDING, SENT, DEAD)},
+        due=int(due or 0),
+        oldest_pending=oldest,
+        sent_last_minute=_sent_since(session, now - timedelta(seconds=60)),
+        sent_last_hour=_sent_since(session, now - timedelta(seconds=3600)),
+    )
+
+
+def _sent_since(session: Session, since: datetime) -> int:
+    query = select(func.count()).where(Outbox.status == SENT, Outbox.sent_at > since)
+    return int(session.scalar(query) or 0)
+
+
+def sent_to_channel_since(session: Session, channel: str, since: datetime) -> int:
+    """Rows sent to the channel's chats since ``since`` (Zalo's monthly count)."""
+    query = (
+        select(func.count())
+        .select_from(Outbox)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Chat.channel == channel, Outbox.status == SENT, Outbox.sent_at >= since)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def postpone_channel(db: Database, channel: str, until: datetime) -> int:
+    """Nothing pending for the channel's chats goes out before ``until`` (their order
+    is kept); returns the rows moved."""
+    with db.write() as s:
+        result = s.execute(
+            update(Outbox)
+            .where(
+                Outbox.chat_pk.in_(select(Chat.id).where(Chat.channel == channel)),
+                Outbox.status == PENDING,
+                Outbox.not_before < until,
+            )
+            .values(not_before=until)
+        )
+        return _rowcount(result)
+
+
+@dataclass(frozen=True)
+class SplitMessage:
+    """A message being sent (its part 0 claimed) and its later parts still pending."""
+
+    head: Outbox
+    rest: list[Outbox]
+
+
+def sending_message(session: Session, channel: str, chat_id: str) -> SplitMessage | None:
+    """The chat's claimed part 0 (the message now on its way) and its pending later
+    parts; None when what is being sent to the chat is not a message's first part."""
+    head = session.scalar(
+        select(Outbox)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Chat.channel == channel, Chat.chat_id == chat_id, Outbox.status == SENDING)
+        .order_by(Outbox.id)
+        .limit(1)
+    )
+    if head is None or head.part != 0:
+        return None
+    rest = session.scalars(
+        select(Outbox)
+        .where(
+            Outbox.chat_pk == head.chat_pk,
+            Outbox.dedup_key.like(f"{head.dedup_key}#p%"),
+            Outbox.status == PENDING,
+        )
+        .order_by(Outbox.part)
+    )
+    return SplitMessage(head, list(rest))
+
+
+def rewrite_parts(session: Session, message: SplitMessage, texts: Sequence[str]) -> None:
+    """Give the message these texts (fewer parts than it had): part 0 and the first
+    later parts take them in order, the later parts left over are deleted."""
+    message.head.text = texts[0]
+    for row, text in zip(message.rest, texts[1:], strict=False):
+        row.text = text
+    extra = [row.id for row in message.rest[len(texts) - 1 :]]
+    if extra:
+        session.execute(delete(Outbox).where(Outbox.id.in_(extra)))
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE or DELETE touched (``Result`` types it only on ``CursorResult``)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def migrate_chat(db: Database, chat_pk: int, new_chat_id: str) -> int:

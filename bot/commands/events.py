@@ -6,8 +6,6 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
-
 from bot.commands.context import Core, Request
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
@@ -16,6 +14,7 @@ from bot.i18n import esc, fmt_date, fmt_day_with_weekday, fmt_time, t
 from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key
 from storage import chats as store
+from storage.db import Session
 from storage.models import Subscription
 from storage.queries import StoryView, stories_by_id
 

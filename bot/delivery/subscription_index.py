@@ -26,10 +26,9 @@ from functools import reduce
 from itertools import chain, compress
 from operator import or_
 
-from sqlalchemy.orm import Session
-
 from feeds.vntext import exact_key, fold, key_for_query
 from storage.chats import active_subscriptions_rows
+from storage.db import Session
 from storage.queries import StoryView
 
 _SPLIT_PHRASES = re.compile(r"[,;]")
