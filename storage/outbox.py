@@ -377,25 +377,6 @@ def record_failure(db: Database, chat_pk: int) -> int:
         )
 
 
-def deactivate_chat(db: Database, chat_pk: int, reason: str) -> int:
-    """The chat is gone (blocked, kicked, deleted): inactive, its queue dead.
-
-    Subscriptions stay, so an officer who comes back keeps them.  Returns the
-    rows given up."""
-    with db.write() as s:
-        s.execute(
-            update(Chat).where(Chat.id == chat_pk).values(active=False, inactive_reason=reason)
-        )
-        return (
-            s.execute(
-                update(Outbox)
-                .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
-                .values(status=DEAD, lease_until=None, error=f"chat inactive: {reason}"[:500])
-            ).rowcount
-            or 0
-        )
-
-
 def stats(db: Database) -> dict[str, int]:
     """Rows per status (all four keys present), for health checks and tests."""
     with db.read() as s:
@@ -515,58 +496,3 @@ def rewrite_parts(session: Session, message: SplitMessage, texts: Sequence[str])
 def _rowcount(result: object) -> int:
     """Rows an UPDATE or DELETE touched (``Result`` types it only on ``CursorResult``)."""
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def migrate_chat(db: Database, chat_pk: int, new_chat_id: str) -> int:
-    """A group became a supergroup: its id changes.  Returns the chat row to use now.
-
-    Usually the chat row just takes the new id.  If the supergroup is already
-    known (someone used the bot there first), the old chat's subscriptions,
-    deliveries and queue move to it and the old row is retired."""
-    from storage.models import Delivery, Subscription
-
-    with db.write() as s:
-        chat = s.get(Chat, chat_pk)
-        if chat is None:
-            return chat_pk
-        other = s.scalar(
-            select(Chat).where(
-                Chat.channel == chat.channel, Chat.chat_id == new_chat_id, Chat.id != chat_pk
-            )
-        )
-        if other is None:
-            chat.chat_id = new_chat_id
-            chat.kind = "supergroup"
-            return chat_pk
-        have = set(
-            s.execute(
-                select(Subscription.kind, Subscription.value).where(
-                    Subscription.chat_pk == other.id
-                )
-            ).all()
-        )
-        for sub in s.scalars(select(Subscription).where(Subscription.chat_pk == chat_pk)):
-            if (sub.kind, sub.value) not in have:
-                sub.chat_pk = other.id
-        delivered = set(s.scalars(select(Delivery.story_id).where(Delivery.chat_pk == other.id)))
-        for delivery in s.scalars(select(Delivery).where(Delivery.chat_pk == chat_pk)):
-            if delivery.story_id not in delivered:
-                s.add(
-                    Delivery(
-                        chat_pk=other.id,
-                        story_id=delivery.story_id,
-                        mode=delivery.mode,
-                        created_at=delivery.created_at,
-                        digest_sent_at=delivery.digest_sent_at,
-                    )
-                )
-        s.execute(
-            update(Outbox)
-            .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
-            .values(chat_pk=other.id)
-        )
-        other.active = True
-        other.inactive_reason = None
-        chat.active = False
-        chat.inactive_reason = f"migrated to {new_chat_id}"
-        return other.id

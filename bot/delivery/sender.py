@@ -57,7 +57,7 @@ from bot.delivery.transport import (
     RecipientGone,
     Transport,
 )
-from storage import outbox
+from storage import chats, outbox
 from storage.db import Database
 from storage.outbox import OutboxMessage
 from storage.rate_limit import SharedRate, bucket_name
@@ -453,7 +453,7 @@ class OutboxSender:
         except RateLimited as exc:
             await self._rate_limited(message, exc)
         except ChatMoved as exc:
-            new_pk = await self._db(outbox.migrate_chat, self.db, message.chat_pk, exc.new_chat_id)
+            new_pk = await asyncio.to_thread(self._migrate, message, exc.new_chat_id)
             await self._retry(message, 0, f"moved to {exc.new_chat_id}", count=False)
             self._log(message, "moved", new_chat_id=exc.new_chat_id, chat_pk=new_pk)
         except BadMarkup as exc:
@@ -509,7 +509,7 @@ class OutboxSender:
             failures = await self._db(outbox.record_failure, self.db, message.chat_pk)
         if failures >= GONE_AFTER or message.attempts >= self.max_attempts:
             reason = exc.reason or "recipient gone"
-            dropped = await self._db(outbox.deactivate_chat, self.db, message.chat_pk, reason)
+            dropped = await asyncio.to_thread(self._deactivate, message.chat_pk, reason)
             self._log(message, "chat_inactive", error=reason, dropped=dropped)
             return
         await self._retry(message, self._backoff(message.attempts), exc.reason)
@@ -553,6 +553,18 @@ class OutboxSender:
         )  # type: ignore[arg-type]
         if delay:
             self.pacer.hold(message.chat_pk, delay)
+
+    def _migrate(self, message: OutboxMessage, new_chat_id: str) -> int:
+        """The group became a supergroup: the chat, its subscriptions and its queue
+        move to the new id (``storage.chats.migrate_chat``); returns its row now."""
+        with self.db.write() as s:
+            chat = chats.migrate_chat(s, message.channel, message.chat_id, new_chat_id)
+            return chat.id if chat is not None else message.chat_pk
+
+    def _deactivate(self, chat_pk: int, reason: str) -> int:
+        """The chat is gone: inactive, its queue given up; returns the rows given up."""
+        with self.db.write() as s:
+            return chats.mark_inactive(s, chat_pk, reason)
 
     @staticmethod
     async def _db(func, *args):  # type: ignore[no-untyped-def]
