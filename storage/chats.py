@@ -462,6 +462,8 @@ def story_texts(
 
 @dataclass(frozen=True)
 class UpcomingEvent:
+    """A stored event of any story, dated in a window (:func:`events_between`)."""
+
     event_id: int
     story_id: int
     date: date
@@ -470,7 +472,7 @@ class UpcomingEvent:
     what: str
 
 
-def upcoming_events(session: Session, start: date, end: date) -> list[UpcomingEvent]:
+def events_between(session: Session, start: date, end: date) -> list[UpcomingEvent]:
     """Stored events dated in [start, end], by date."""
     rows = session.execute(
         select(

@@ -31,7 +31,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, true, update
+from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.db import Database, insert_ignore
@@ -173,91 +173,120 @@ def claim(
     ``channels``: only chats of these channels (None: all)."""
     if limit <= 0:
         return []
-    lease = now + timedelta(seconds=lease_seconds)
     with db.write() as s:
-        in_flight = select(Outbox.chat_pk).where(
-            Outbox.status == SENDING, Outbox.lease_until >= now
-        )
         fetch = limit if db.is_sqlite else limit * OVERFETCH
-        candidates = (
-            select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(in_flight))
-            .where(Chat.channel.in_(list(channels)) if channels is not None else true())
-            .group_by(Outbox.chat_pk)
-            .order_by("first")
-            .limit(fetch + len(exclude_chats))
-        )
-        chat_pks = [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
-        if not chat_pks:
-            return []
-        if not db.is_sqlite:
-            # Lock the chats, not the rows: a second claimer skips a chat being
-            # claimed and so can never take a later row of it out of order.  The
-            # pace is checked again on the locked rows: a send may have just been
-            # marked (PostgreSQL re-evaluates the condition on the latest version).
-            locked = set(
-                s.scalars(
-                    select(Chat.id)
-                    .where(Chat.id.in_(chat_pks), _pace_ok(now))
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            busy = set(s.scalars(in_flight.where(Outbox.chat_pk.in_(locked)))) if locked else set()
-            chat_pks = [pk for pk in chat_pks if pk in locked and pk not in busy][:limit]
-            if not chat_pks:
-                return []
-        rows = s.execute(
-            select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
-            .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
-            .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
-        ).all()
-        chosen: dict[int, int] = {}
-        for row_id, chat_pk, status, not_before, lease_until in rows:
-            if chat_pk in chosen:
-                continue
-            # The chat's head row decides: if it is not due, nothing of the chat is.
-            due = (status == PENDING and not_before <= now) or (
-                status == SENDING and lease_until is not None and lease_until < now
-            )
-            chosen[chat_pk] = row_id if due else -1
-        ids = [i for i in chosen.values() if i > 0]
+        chat_pks = _candidate_chats(s, now, fetch, exclude_chats, channels)
+        if chat_pks and not db.is_sqlite:
+            chat_pks = _lock_chats(s, chat_pks, now)[:limit]
+        ids = _head_rows(s, chat_pks, now) if chat_pks else []
         if not ids:
             return []
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(ids))
-            .values(
-                status=SENDING,
-                lease_until=lease,
-                claimed_by=worker_id,
-                attempts=Outbox.attempts + 1,
-            )
+        _mark_claimed(s, ids, worker_id, now + timedelta(seconds=lease_seconds))
+        return _claimed(s, ids)
+
+
+def _in_flight(now: datetime) -> Select[tuple[int]]:
+    """Chats with a row out on an unexpired lease."""
+    return select(Outbox.chat_pk).where(Outbox.status == SENDING, Outbox.lease_until >= now)
+
+
+def _candidate_chats(
+    s: Session,
+    now: datetime,
+    fetch: int,
+    exclude_chats: Collection[int],
+    channels: Collection[str] | None,
+) -> list[int]:
+    """Up to ``fetch`` chats with a due row, nothing in flight and their pace
+    allowing a send, those waiting longest (lowest first row id) first."""
+    candidates = (
+        select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(_in_flight(now)))
+        .where(Chat.channel.in_(list(channels)) if channels is not None else true())
+        .group_by(Outbox.chat_pk)
+        .order_by("first")
+        .limit(fetch + len(exclude_chats))
+    )
+    return [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
+
+
+def _lock_chats(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
+    """PostgreSQL: the candidates this claimer could lock, still free, in order.
+
+    Lock the chats, not the rows: a second claimer skips a chat being claimed and
+    so can never take a later row of it out of order.  The pace is checked again
+    on the locked rows: a send may have just been marked (PostgreSQL re-evaluates
+    the condition on the latest version)."""
+    locked = set(
+        s.scalars(
+            select(Chat.id)
+            .where(Chat.id.in_(chat_pks), _pace_ok(now))
+            .with_for_update(skip_locked=True)
         )
-        result = s.execute(
-            select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(Outbox.id.in_(ids))
-            .order_by(Outbox.id)
-        ).all()
-        return [
-            OutboxMessage(
-                id=o.id,
-                chat_pk=o.chat_pk,
-                channel=channel,
-                chat_id=chat_id,
-                chat_kind=kind,
-                dedup_key=o.dedup_key,
-                kind=o.kind,
-                part=o.part,
-                text=o.text,
-                parse_mode=o.parse_mode,
-                buttons=o.buttons,
-                silent=o.silent,
-                attempts=o.attempts,
-            )
-            for o, channel, chat_id, kind in result
-        ]
+    )
+    in_flight = _in_flight(now).where(Outbox.chat_pk.in_(locked))
+    busy = set(s.scalars(in_flight)) if locked else set()
+    return [pk for pk in chat_pks if pk in locked and pk not in busy]
+
+
+def _head_rows(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
+    """Each chat's head row (by ``not_before``, then id), when it is due."""
+    rows = s.execute(
+        select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
+        .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
+        .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
+    ).all()
+    chosen: dict[int, int] = {}
+    for row_id, chat_pk, status, not_before, lease_until in rows:
+        if chat_pk in chosen:
+            continue
+        # The chat's head row decides: if it is not due, nothing of the chat is.
+        due = (status == PENDING and not_before <= now) or (
+            status == SENDING and lease_until is not None and lease_until < now
+        )
+        chosen[chat_pk] = row_id if due else -1
+    return [i for i in chosen.values() if i > 0]
+
+
+def _mark_claimed(s: Session, ids: list[int], worker_id: str, lease: datetime) -> None:
+    s.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids))
+        .values(
+            status=SENDING,
+            lease_until=lease,
+            claimed_by=worker_id,
+            attempts=Outbox.attempts + 1,
+        )
+    )
+
+
+def _claimed(s: Session, ids: list[int]) -> list[OutboxMessage]:
+    result = s.execute(
+        select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Outbox.id.in_(ids))
+        .order_by(Outbox.id)
+    ).all()
+    return [
+        OutboxMessage(
+            id=o.id,
+            chat_pk=o.chat_pk,
+            channel=channel,
+            chat_id=chat_id,
+            chat_kind=kind,
+            dedup_key=o.dedup_key,
+            kind=o.kind,
+            part=o.part,
+            text=o.text,
+            parse_mode=o.parse_mode,
+            buttons=o.buttons,
+            silent=o.silent,
+            attempts=o.attempts,
+        )
+        for o, channel, chat_id, kind in result
+    ]
 
 
 def mark_sent(

@@ -76,7 +76,7 @@ def _followed_events(
     session: Session, subs: list[Subscription], start: date, end: date
 ) -> list[tuple[store.UpcomingEvent, StoryView]]:
     """Events between `start` and `end` in stories matching `subs`, each deadline once."""
-    events = store.upcoming_events(session, start, end)
+    events = store.events_between(session, start, end)
     story_ids = list(dict.fromkeys(e.story_id for e in events))[:300]
     views = {v.id: v for v in stories_by_id(session, story_ids)}
     units = store.story_unit_ids(session, list(views)) if subs else {}
