@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import Session, aliased
 
+from storage.db import rowcount
 from storage.models import (
     Chat,
     Delivery,
@@ -120,7 +119,7 @@ def mark_inactive(session: Session, chat_pk: int, reason: str) -> int:
         .where(Outbox.chat_pk == chat_pk, Outbox.status.in_(("pending", "sending")))
         .values(status="dead", lease_until=None, error=f"chat inactive: {reason}"[:500])
     )
-    return int(cast("CursorResult[Any]", result).rowcount or 0)
+    return rowcount(result)
 
 
 def forget_chat(session: Session, chat: Chat) -> None:
@@ -322,7 +321,10 @@ def set_include_children(session: Session, sub: Subscription, include: bool) -> 
     session.flush()
 
 
-def active_subscriptions_rows(session: Session) -> list[Row]:
+SubscriptionRow = tuple[int, str, str, str, bool, str, datetime]
+
+
+def active_subscriptions_rows(session: Session) -> list[SubscriptionRow]:
     """(chat_pk, kind, value, label, include_children, exclude, chat since) of every
     active chat, for the matching index, as Core rows: 100k of them load in a
     fraction of a second, ORM objects would take ~1 s (scale.md §4)."""
@@ -340,7 +342,7 @@ def active_subscriptions_rows(session: Session) -> list[Row]:
         .where(Chat.active.is_(True))
         .order_by(Subscription.chat_pk, Subscription.id)
     )
-    return list(session.execute(query).all())
+    return list(session.execute(query).tuples().all())
 
 
 # --- settings ------------------------------------------------------------------

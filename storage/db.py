@@ -13,11 +13,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as Session  # re-exported: bot/ names it, SQL stays here
 from sqlalchemy.orm import sessionmaker
@@ -108,10 +109,14 @@ def insert_ignoring(session: Session, target: Any) -> Any:
     (rows that would break a unique key are skipped; add ``.returning()`` to learn
     which were written)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(target).on_conflict_do_nothing()
+        return postgresql.insert(target).on_conflict_do_nothing()
+    return sqlite.insert(target).on_conflict_do_nothing()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (``Session.execute`` types its result as a
+    plain ``Result``; for these statements it is a ``CursorResult``, which counts)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> None:

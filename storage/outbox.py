@@ -30,11 +30,12 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from storage.db import Database, insert_ignore
+from storage.db import Database, insert_ignore, rowcount
 from storage.models import Chat, Outbox
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
@@ -139,14 +140,14 @@ def exists(session: Session, dedup_key: str) -> bool:
     return session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Outbox.status == PENDING, Outbox.not_before <= now),
         and_(Outbox.status == SENDING, Outbox.lease_until < now),
     )
 
 
-def _pace_ok(now: datetime):  # type: ignore[no-untyped-def]
+def _pace_ok(now: datetime) -> ColumnElement[bool]:
     """The chat's own spacing allows a message now (``Chat.next_send_at``)."""
     return or_(Chat.next_send_at.is_(None), Chat.next_send_at <= now)
 
@@ -185,7 +186,7 @@ def claim(
         return _claimed(s, ids)
 
 
-def _in_flight(now: datetime) -> Select[tuple[int]]:
+def _in_flight(now: datetime) -> Select[Any]:
     """Chats with a row out on an unexpired lease."""
     return select(Outbox.chat_pk).where(Outbox.status == SENDING, Outbox.lease_until >= now)
 
@@ -476,7 +477,7 @@ def postpone_channel(db: Database, channel: str, until: datetime) -> int:
             )
             .values(not_before=until)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 @dataclass(frozen=True)
@@ -520,8 +521,3 @@ def rewrite_parts(session: Session, message: SplitMessage, texts: Sequence[str])
     extra = [row.id for row in message.rest[len(texts) - 1 :]]
     if extra:
         session.execute(delete(Outbox).where(Outbox.id.in_(extra)))
-
-
-def _rowcount(result: object) -> int:
-    """Rows an UPDATE or DELETE touched (``Result`` types it only on ``CursorResult``)."""
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -472,7 +472,9 @@ class Matches(Mapping[int, list[str]]):
     def __contains__(self, chat_pk: object) -> bool:
         if self._chats is not None:  # a set lookup, not a shift of a 30,000-bit int
             return chat_pk in self._chats
-        bit = self._index._bit.get(chat_pk)  # type: ignore[call-overload]
+        if not isinstance(chat_pk, int):
+            return False
+        bit = self._index._bit.get(chat_pk)
         return bit is not None and (self._bits >> bit) & 1 == 1
 
     def __getitem__(self, chat_pk: int) -> list[str]:
