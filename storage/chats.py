@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.db import rowcount
 from storage.models import (
+    DEFAULT_REMIND_DAYS,
     Chat,
     Delivery,
     Item,
@@ -191,6 +192,8 @@ def _merge_settings(old: Chat, new: Chat) -> None:
     new.digest_time = new.digest_time or old.digest_time
     if not new.quiet_start:
         new.quiet_start, new.quiet_end = old.quiet_start, old.quiet_end
+    if new.remind_days == DEFAULT_REMIND_DAYS:
+        new.remind_days = old.remind_days
     new.active = True
     new.inactive_reason = None
     new.failures = 0
@@ -342,7 +345,7 @@ def active_subscriptions_rows(session: Session) -> list[SubscriptionRow]:
         .where(Chat.active.is_(True))
         .order_by(Subscription.chat_pk, Subscription.id)
     )
-    return list(session.execute(query).tuples().all())
+    return list(session.execute(query).all())
 
 
 # --- settings ------------------------------------------------------------------
