@@ -386,6 +386,30 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         set(_SECTIONS),
         str(path),
     )
+    # Checked in this order, so the first wrong setting of the file is the one named.
+    bot = _bot(data, env)
+    fetch, telegram, zalo = _fetch(data), _telegram(data, env), _zalo(data, env)
+    scale, delivery, sources = _scale(data), _delivery(data), _sources(data)
+    return Config(
+        path=path,
+        timezone=bot["timezone"],
+        database_url=bot["database_url"],
+        language=bot["language"],
+        operators=tuple(bot["operators"]),
+        fetch=FetchSettings(**fetch),
+        telegram=TelegramSettings(**telegram),
+        zalo=ZaloSettings(**zalo),
+        delivery=DeliverySettings(**delivery),
+        scale=ScaleSettings(**scale),
+        topics=_topics(data),
+        sources=sources,
+        documents=_documents(data),
+        web=_web(data),
+    )
+
+
+def _bot(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[bot]; ``DATABASE_URL`` overrides its database URL."""
     bot = _section(
         data,
         "bot",
@@ -406,10 +430,15 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f'[bot]: \'language\' must be "vi" or "en", not {bot["language"]!r}')
     if not all(isinstance(o, int) and not isinstance(o, bool) for o in bot["operators"]):
         raise ConfigError("[bot]: 'operators' must be a list of Telegram user ids (integers)")
-    database_url = env.get("DATABASE_URL") or bot["database_url"]
-    if "://" not in database_url:
-        raise ConfigError(f"[bot]: 'database_url' must be a database URL, not {database_url!r}")
+    bot["database_url"] = env.get("DATABASE_URL") or bot["database_url"]
+    if "://" not in bot["database_url"]:
+        raise ConfigError(
+            f"[bot]: 'database_url' must be a database URL, not {bot['database_url']!r}"
+        )
+    return bot
 
+
+def _fetch(data: Mapping[str, Any]) -> dict[str, Any]:
     fetch = _section(
         data,
         "fetch",
@@ -426,7 +455,11 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     )
     for key in ("timeout", "max_body_bytes", "max_concurrency", "per_host_concurrency"):
         _positive(fetch[key], "[fetch]", key)
+    return fetch
 
+
+def _telegram(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[telegram]; the webhook secret only from the environment."""
     if isinstance(data.get("telegram"), dict) and "webhook_secret" in data["telegram"]:
         raise ConfigError(
             "[telegram]: 'webhook_secret' does not belong in the file (it would be read by "
@@ -456,7 +489,11 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     telegram["webhook_secret"] = env.get("TELEGRAM_WEBHOOK_SECRET") or None
     if telegram["mode"] == "webhook":
         _telegram_webhook(telegram)
+    return telegram
 
+
+def _zalo(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[zalo]; the webhook secret only from the environment."""
     zalo = _section(
         data,
         "zalo",
@@ -484,15 +521,22 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     zalo["operators"] = tuple(str(o) for o in zalo["operators"])
     zalo["webhook_secret"] = env.get("ZALO_WEBHOOK_SECRET") or None
     if zalo["mode"] == "webhook":
-        if not zalo["webhook_url"]:
-            raise ConfigError("[zalo]: mode \"webhook\" needs 'webhook_url'")
-        secret = zalo["webhook_secret"] or ""
-        if not 8 <= len(secret) <= 256:
-            raise ConfigError(
-                '[zalo]: mode "webhook" needs the environment variable ZALO_WEBHOOK_SECRET '
-                "(8 to 256 characters; Zalo sends it back with every update)"
-            )
+        _zalo_webhook(zalo)
+    return zalo
 
+
+def _zalo_webhook(zalo: Mapping[str, Any]) -> None:
+    if not zalo["webhook_url"]:
+        raise ConfigError("[zalo]: mode \"webhook\" needs 'webhook_url'")
+    secret = zalo["webhook_secret"] or ""
+    if not 8 <= len(secret) <= 256:
+        raise ConfigError(
+            '[zalo]: mode "webhook" needs the environment variable ZALO_WEBHOOK_SECRET '
+            "(8 to 256 characters; Zalo sends it back with every update)"
+        )
+
+
+def _scale(data: Mapping[str, Any]) -> dict[str, Any]:
     scale = _section(
         data, "scale", {"lease_seconds": ((int, float), 15.0), "run_sender": (bool, True)}
     )
@@ -500,7 +544,10 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(
             f"[scale]: 'lease_seconds' must be from 2 to 600 seconds, not {scale['lease_seconds']!r}"
         )
+    return scale
 
+
+def _delivery(data: Mapping[str, Any]) -> dict[str, Any]:
     delivery = _section(
         data,
         "delivery",
@@ -523,7 +570,10 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
             "[delivery]: 'global_rate' must be above 0 and at most 30 (Telegram's limit)"
         )
     delivery["remind_days"] = tuple(delivery["remind_days"])
+    return delivery
 
+
+def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
     raw_sources = _typed(data, "sources", list, "bot_config.toml", [])
     sources = tuple(_source(t, i) for i, t in enumerate(raw_sources))
     seen: set[str] = set()
@@ -531,23 +581,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         if source.id in seen:
             raise ConfigError(f"[[sources]]: id '{source.id}' is used twice")
         seen.add(source.id)
-
-    return Config(
-        path=path,
-        timezone=bot["timezone"],
-        database_url=database_url,
-        language=bot["language"],
-        operators=tuple(bot["operators"]),
-        fetch=FetchSettings(**fetch),
-        telegram=TelegramSettings(**telegram),
-        zalo=ZaloSettings(**zalo),
-        delivery=DeliverySettings(**delivery),
-        scale=ScaleSettings(**scale),
-        topics=_topics(data),
-        sources=sources,
-        documents=_documents(data),
-        web=_web(data),
-    )
+    return sources
 
 
 def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:

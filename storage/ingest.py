@@ -97,7 +97,7 @@ def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) ->
     """Enabled sources whose next poll time has come (or that never ran)."""
     with db.read() as session:
         next_at = dict(session.execute(select(Source.id, Source.next_poll_at)).all())
-    return [s for s in sources if s.enabled and (next_at.get(s.id) is None or next_at[s.id] <= now)]
+    return [s for s in sources if s.enabled and ((at := next_at.get(s.id)) is None or at <= now)]
 
 
 def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], list[bool]]:
@@ -312,7 +312,8 @@ def _fingerprints(db: Database, session: Session, now: datetime) -> FingerprintI
         )
         for story_id, fp, published in rows:
             day = published.toordinal() if published else None
-            index.add(story_id, to_unsigned(fp), day=day)
+            if fp is not None:  # always, by the query: said for the type checker
+                index.add(story_id, to_unsigned(fp), day=day)
         _INDEXES[db] = index
     return index
 

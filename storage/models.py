@@ -257,6 +257,9 @@ class Attachment(Base):
 # --- chat side: who follows what, and what is owed to them -------------------
 
 
+DEFAULT_REMIND_DAYS = "3,1,0"  # days before a deadline a new chat is reminded
+
+
 class Chat(Base):
     """A subscriber: one chat on one channel (a person or a group)."""
 
@@ -275,7 +278,7 @@ class Chat(Base):
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # delivery failures in a row
     digest_time: Mapped[dt.time | None] = mapped_column(Time)  # None: digest off
-    remind_days: Mapped[str] = mapped_column(String(32), default="3,1,0")  # "" = reminders off
+    remind_days: Mapped[str] = mapped_column(String(32), default=DEFAULT_REMIND_DAYS)  # "": off
     quiet_start: Mapped[dt.time | None] = mapped_column(Time)
     quiet_end: Mapped[dt.time | None] = mapped_column(Time)
     # Nothing discovered before this moment is pushed to the chat: /latest is for the past.

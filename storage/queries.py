@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.db import Database
@@ -96,7 +97,7 @@ class StoryView:
         }
 
 
-def _story_query():  # type: ignore[no-untyped-def]
+def _story_query() -> Select[Any]:
     return select(Story).options(
         selectinload(Story.items).selectinload(Item.source),
         selectinload(Story.items).selectinload(Item.attachments),

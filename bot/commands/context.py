@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import CallbackTokens
 from bot.commands.inbound import Inbound
 from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolver
@@ -15,7 +13,7 @@ from bot.config import Config
 from bot.i18n import t
 from feeds.understand.topics import TopicClassifier
 from storage import chats as store
-from storage.db import Database
+from storage.db import Database, Session
 from storage.models import Chat, Subscription
 from storage.queries import StoryView
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
-
 from bot.commands.context import Core, Request
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
@@ -18,6 +16,7 @@ from feeds.fetch.address_guard import is_web_link
 from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key
 from storage import chats as store
+from storage.db import Session
 from storage.models import Subscription
 from storage.queries import StoryView, stories_by_id
 
@@ -86,7 +85,7 @@ def followed_events(
 ) -> list[tuple[store.UpcomingEvent, StoryView]]:
     """Events between `start` and `end` in stories matching `subs` (all stories when
     the chat follows nothing), each deadline once; /events and the calendar feed."""
-    events = store.upcoming_events(session, start, end)
+    events = store.events_between(session, start, end)
     story_ids = list(dict.fromkeys(e.story_id for e in events))[:300]
     views = {v.id: v for v in stories_by_id(session, story_ids)}
     units = store.story_unit_ids(session, list(views)) if subs else {}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
 from bot.commands.context import Core, Request, candidate_label
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
@@ -15,6 +13,7 @@ from bot.i18n import esc, fmt_datetime, t
 from feeds.fetch.address_guard import is_web_link
 from feeds.vntext import collapse_whitespace
 from storage import chats as store
+from storage.db import Session
 from storage.queries import StoryView, stories_by_id
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20

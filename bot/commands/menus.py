@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import number
 from bot.commands.context import Core, Request
 from bot.commands.inbound import Button, Reply
@@ -15,6 +13,7 @@ from bot.commands.subscriptions import Subscriptions
 from bot.i18n import t
 from feeds.understand.units import NATIONAL_ID, province_for_url, taxonomy
 from storage import chats as store
+from storage.db import Session
 from storage.models import Chat
 
 TOPICS_PER_PAGE = 8

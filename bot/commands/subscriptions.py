@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import keywords_from_payload, keywords_payload, number
 from bot.commands.context import Core, Request, candidate_label
 from bot.commands.inbound import Button, Reply
@@ -18,6 +16,7 @@ from bot.commands.replies import plain, reply
 from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolution
 from bot.i18n import Html, t
 from storage import chats as store
+from storage.db import Session
 from storage.models import Chat
 
 _KW_LIMITS: dict[str, Any] = {"kw_too_many": 10, "kw_too_long": 100}

@@ -26,10 +26,9 @@ from functools import reduce
 from itertools import chain, compress
 from operator import or_
 
-from sqlalchemy.orm import Session
-
 from feeds.vntext import exact_key, fold, key_for_query
 from storage.chats import active_subscriptions_rows
+from storage.db import Session
 from storage.queries import StoryView
 
 _SPLIT_PHRASES = re.compile(r"[,;]")
@@ -473,7 +472,9 @@ class Matches(Mapping[int, list[str]]):
     def __contains__(self, chat_pk: object) -> bool:
         if self._chats is not None:  # a set lookup, not a shift of a 30,000-bit int
             return chat_pk in self._chats
-        bit = self._index._bit.get(chat_pk)  # type: ignore[call-overload]
+        if not isinstance(chat_pk, int):
+            return False
+        bit = self._index._bit.get(chat_pk)
         return bit is not None and (self._bits >> bit) & 1 == 1
 
     def __getitem__(self, chat_pk: int) -> list[str]:

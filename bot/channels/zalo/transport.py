@@ -26,16 +26,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
-
 from bot.channels.zalo.client import ZaloClient
 from bot.config import Config
 from bot.delivery.render import PLAIN_MAX, html_to_plain, split_message
 from bot.delivery.transport import RateLimited
+from storage import outbox
 from storage.channel_usage import add_extra, claim_warning, extra_in
 from storage.db import Database
-from storage.models import Chat, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -77,39 +74,13 @@ def used_this_month(db: Database, now: datetime, config: Config) -> int:
     """This month's Zalo messages as every process counted them: outbox rows sent
     plus messages outside the outbox (one read session for both)."""
     with db.read() as s:
-        return _outbox_sent(s, now, config) + extra_in(s, CHANNEL, month_key(now, config))
-
-
-def _outbox_sent(s: Session, now: datetime, config: Config) -> int:
-    return int(
-        s.scalar(
-            select(func.count())
-            .select_from(Outbox)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(
-                Chat.channel == CHANNEL,
-                Outbox.status == "sent",
-                Outbox.sent_at >= month_start(now, config),
-            )
-        )
-        or 0
-    )
+        sent = outbox.sent_to_channel_since(s, CHANNEL, month_start(now, config))
+        return sent + extra_in(s, CHANNEL, month_key(now, config))
 
 
 def postpone_pending(db: Database, until: datetime) -> int:
     """Nothing pending for a Zalo chat goes out before ``until``; returns rows moved."""
-    with db.write() as s:
-        zalo_chats = select(Chat.id).where(Chat.channel == CHANNEL)
-        result = s.execute(
-            update(Outbox)
-            .where(
-                Outbox.chat_pk.in_(zalo_chats),
-                Outbox.status == "pending",
-                Outbox.not_before < until,
-            )
-            .values(not_before=until)
-        )
-        return int(result.rowcount or 0)
+    return outbox.postpone_channel(db, CHANNEL, until)
 
 
 class ZaloGate:
@@ -439,37 +410,15 @@ def _compact_digest_rows(
     """Compact the digest whose first part is being sent to ``chat_id``, if it is one
     and it does not fit the quota; rewrite its pending rows to match."""
     with db.write() as s:
-        row = s.scalar(
-            select(Outbox)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(Chat.channel == CHANNEL, Chat.chat_id == chat_id, Outbox.status == "sending")
-            .order_by(Outbox.id)
-            .limit(1)
-        )
-        if row is None or row.kind != "digest" or row.part != 0:
+        message = outbox.sending_message(s, CHANNEL, chat_id)
+        if message is None or message.head.kind != "digest":
             return parts
-        siblings = list(
-            s.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.chat_pk == row.chat_pk,
-                    Outbox.dedup_key.like(f"{row.dedup_key}#p%"),
-                    Outbox.status == "pending",
-                )
-                .order_by(Outbox.part)
-            )
-        )
-        total = len(parts) + len(siblings)
+        total = len(parts) + len(message.rest)
         if total <= 1 or (total <= remaining and not tight):
             return parts
-        compacted = compact_digest([*parts, *(r.text for r in siblings)], max(remaining, 1))
-        if len(compacted) >= total or len(compacted) - 1 > len(siblings):
+        compacted = compact_digest([*parts, *(r.text for r in message.rest)], max(remaining, 1))
+        if len(compacted) >= total or len(compacted) - 1 > len(message.rest):
             return parts
-        row.text = compacted[0]
-        for sibling, text in zip(siblings, compacted[1:], strict=False):
-            sibling.text = text
-        extra = [r.id for r in siblings[len(compacted) - 1 :]]
-        if extra:
-            s.execute(delete(Outbox).where(Outbox.id.in_(extra)))
+        outbox.rewrite_parts(s, message, compacted)
         log.info("zalo digest chat=%s: %d messages instead of %d", chat_id, len(compacted), total)
         return [compacted[0]]
