@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.db import rowcount
 from storage.models import (
-    Attachment,
     DEFAULT_REMIND_DAYS,
+    Attachment,
     Chat,
     Delivery,
     Item,
@@ -469,7 +469,7 @@ def story_texts(
         .where(Item.story_id.in_(ids), Attachment.text.is_not(None))
     )
     for story_id, text in documents:
-        parts[story_id].append(text)
+        parts[story_id].extend([text] if text else [])
     return [StoryText(i, titles[i], "\n".join(parts[i])) for i in ids]
 
 
