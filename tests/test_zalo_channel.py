@@ -31,8 +31,8 @@ from bot.delivery.routing import route_new_stories
 from bot.delivery.sender import OutboxSender
 from storage.db import Database
 from storage.models import Chat, Outbox, Subscription
+from tests.support.factories import add_chat, add_story, make_config, subscribe
 from tests.support.fake_zalo import FakeZalo, post_webhook
-from tests.test_matching import add_chat, add_story, make_config, subscribe
 
 TOPIC = "phat_trien_doan_vien"
 
