@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 # into plain text with the same function as the command replies.
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
-from bot.i18n import fmt_date, fmt_datetime, weekday
+from bot.i18n import esc, fmt_date, fmt_datetime, fmt_time, plain, t, weekday
 from storage.queries import EventView, StoryView
 
 TELEGRAM_MAX = 4096
@@ -41,61 +41,7 @@ class Rendered:
     plain: str
 
 
-# --- wording ------------------------------------------------------------------
-
-EVENT_LABELS = {
-    "vi": {
-        "deadline": "Hạn cuối",
-        "event": "Diễn ra",
-        "start": "Bắt đầu",
-        "end": "Kết thúc",
-        "effective": "Có hiệu lực từ",
-    },
-    "en": {
-        "deadline": "Deadline",
-        "event": "Takes place",
-        "start": "Starts",
-        "end": "Ends",
-        "effective": "Takes effect",
-    },
-}
-TEXTS = {
-    "vi": {
-        "also": "Cũng đăng trên",
-        "digest_title": "Bản tin công đoàn ngày {day}",
-        "digest_count": "{n} tin mới theo nội dung đồng chí đăng ký.",
-        "continued": "tiếp theo",
-        "other": "Tin khác",
-        "remind_today": "Nhắc việc: hôm nay",
-        "remind_days": "Nhắc việc: còn {n} ngày",
-        "at": "lúc",
-        "source": "Nguồn",
-        "read": "Xem chi tiết",
-    },
-    "en": {
-        "also": "Also published by",
-        "digest_title": "Union news digest, {day}",
-        "digest_count": "{n} new stories matching your subscriptions.",
-        "continued": "continued",
-        "other": "Other news",
-        "remind_today": "Reminder: today",
-        "remind_days": "Reminder: {n} days left",
-        "at": "at",
-        "source": "Source",
-        "read": "Read more",
-    },
-}
-
-
-def _lang(lang: str) -> str:
-    return "vi" if lang == "vi" else "en"
-
-
-def _t(lang: str, key: str, **kwargs: object) -> str:
-    text = TEXTS[_lang(lang)][key]
-    if lang != "vi" and key == "remind_days" and kwargs.get("n") == 1:
-        return "Reminder: 1 day left"
-    return text.format(**kwargs) if kwargs else text
+# --- wording (the words themselves are in bot.i18n) ------------------------------
 
 
 def fmt_event_when(event: EventView) -> str:
@@ -103,9 +49,12 @@ def fmt_event_when(event: EventView) -> str:
     return f"{when} {event.time.strftime('%H:%M')}" if event.time else when
 
 
+_EVENT_KINDS = frozenset({"deadline", "event", "start", "end", "effective"})
+
+
 def event_label(kind: str, lang: str) -> str:
-    labels = EVENT_LABELS[_lang(lang)]
-    return labels.get(kind, labels["event"])
+    """ "Hạn cuối", "Diễn ra"…: how a push names an event of this kind."""
+    return plain(lang, f"event_kind_{kind if kind in _EVENT_KINDS else 'event'}")
 
 
 def event_what(event: EventView, lang: str, limit: int) -> str:
@@ -116,10 +65,6 @@ def event_what(event: EventView, lang: str, limit: int) -> str:
         if what.casefold().startswith(label.casefold() + " "):
             what = what[len(label) + 1 :].lstrip(" :,-")
     return _shorten(what, limit) if what else ""
-
-
-def esc(text: str | None) -> str:
-    return htmllib.escape(text or "", quote=False)
 
 
 def esc_attr(text: str) -> str:
@@ -149,7 +94,7 @@ def topic_name(topic_id: str, lang: str) -> str | None:
     names = _topic_names().get(topic_id)
     if names is None:
         return None
-    return names[0] if _lang(lang) == "vi" else names[1]
+    return names[0] if lang == "vi" else names[1]
 
 
 def hashtag(label: str, *, topic: bool = False) -> str:
@@ -250,7 +195,7 @@ def render_story_html(
     others = _other_links(story)
     if others:
         links = ", ".join(link(url, name) for name, url in others)
-        lines += ["", f"{_t(lang, 'also')}: {links}"]
+        lines += ["", f"{t(lang, 'push_also')}: {links}"]
     tags = story_hashtags(story, matched)
     if tags:
         lines += ["", " ".join(tags)]
@@ -281,7 +226,7 @@ def render_story_plain(
     lines += ["", story.url]
     others = _other_links(story)
     if others:
-        lines.append(f"{_t(lang, 'also')}:")
+        lines.append(f"{plain(lang, 'push_also')}:")
         lines += [f"- {name}: {url}" for name, url in others]
     tags = story_hashtags(story, matched)
     if tags:
@@ -336,7 +281,7 @@ def _digest_groups(stories: Sequence[StoryView], lang: str) -> list[tuple[str, l
     order = sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: first seen wins ties
     named = [(topic_name(tid, lang) or tid, items) for tid, items in order]
     if other:
-        named.append((_t(lang, "other"), other))
+        named.append((plain(lang, "digest_other"), other))
     return named
 
 
@@ -350,7 +295,7 @@ def _digest_entry_html(n: int, story: StoryView, lang: str, tz: ZoneInfo, today:
         lines.append(f"⏰ {event_label(event.kind, lang)}: <b>{fmt_event_when(event)}</b>")
     others = _other_links(story)
     if others:
-        lines.append(f"{_t(lang, 'also')}: " + ", ".join(link(u, name) for name, u in others))
+        lines.append(f"{t(lang, 'push_also')}: " + ", ".join(link(u, name) for name, u in others))
     return "\n".join(lines)
 
 
@@ -388,7 +333,7 @@ def _pack(
             ):
                 messages.append(current)
                 current = continued_header
-                block = f"\n\n{bold(name)} ({cont})\n\n{entry}"
+                block = f"\n\n{bold(name)} {esc(cont) if html_mode else cont}\n\n{entry}"
             current += block
             first_in_group = False
     messages.append(current)
@@ -414,8 +359,8 @@ def render_digest(
     if not stories:
         return []
     ref = today or day
-    title = _t(lang, "digest_title", day=fmt_date(day))
-    count = _t(lang, "digest_count", n=len(stories))
+    title = plain(lang, "digest_title", day=fmt_date(day))
+    count = plain(lang, "digest_count", n=len(stories))
     groups = _digest_groups(stories, lang)
     n = 0
     html_groups: list[tuple[str, list[str]]] = []
@@ -428,10 +373,10 @@ def render_digest(
             plain_entries.append(_digest_entry_plain(n, story, lang, tz, ref))
         html_groups.append((name, html_entries))
         plain_groups.append((name, plain_entries))
-    cont = _t(lang, "continued")
+    cont = plain(lang, "part_continued")
     html_parts = _pack(
         f"📰 <b>{esc(title)}</b>\n<i>{esc(count)}</i>",
-        f"📰 <b>{esc(title)}</b> ({cont})",
+        f"📰 <b>{esc(title)}</b> {esc(cont)}",
         html_groups,
         max_html,
         html_mode=True,
@@ -439,7 +384,7 @@ def render_digest(
     )
     plain_parts = _pack(
         f"📰 {title}\n{count}",
-        f"📰 {title} ({cont})",
+        f"📰 {title} {cont}",
         plain_groups,
         max_plain,
         html_mode=False,
@@ -458,19 +403,23 @@ def render_reminder(
     event: EventView, story: StoryView, days_before: int, lang: str, tz: ZoneInfo
 ) -> Rendered:
     """ "⏰ Nhắc việc: còn 3 ngày — Hạn cuối: nộp bài dự thi (30/11/2026)" and the story."""
-    head = _t(lang, "remind_today") if days_before == 0 else _t(lang, "remind_days", n=days_before)
+    head = (
+        plain(lang, "remind_today")
+        if days_before == 0
+        else plain(lang, "remind_days_left", n=days_before)
+    )
     label = event_label(event.kind, lang)
     what = event_what(event, lang, 300) or _shorten(story.title, 300)
     when = fmt_event_when(event)
     day_line = f"🗓 {weekday(event.date, lang)}, {fmt_date(event.date)}"
     if event.time:
-        day_line += f" {_t(lang, 'at')} {event.time.strftime('%H:%M')}"
+        day_line += f" {plain(lang, 'remind_at')} {event.time.strftime('%H:%M')}"
     html_text = "\n".join(
         [
             f"⏰ <b>{esc(head)}</b> — {esc(label)}: {esc(what)} ({when})",
             day_line,
             "",
-            f"{_t(lang, 'source')}: {link(story.url, story.title)}",
+            f"{t(lang, 'remind_source')}: {link(story.url, story.title)}",
         ]
     )
     plain_text = "\n".join(
@@ -478,7 +427,7 @@ def render_reminder(
             f"⏰ {head} — {label}: {what} ({when})",
             day_line,
             "",
-            f"{_t(lang, 'source')}: {story.title}",
+            f"{plain(lang, 'remind_source')}: {story.title}",
             story.url,
         ]
     )
@@ -490,18 +439,8 @@ def render_reminder(
 
 def render_cap_notice(count: int, digest_at: time, lang: str) -> Rendered:
     """Told once a day when the push cap is reached."""
-    hhmm = digest_at.strftime("%H:%M")
-    if _lang(lang) == "vi":
-        text = (
-            f"Đồng chí đã nhận đủ {count} tin hôm nay; các tin tiếp theo sẽ có "
-            f"trong bản tin tổng hợp lúc {hhmm}."
-        )
-    else:
-        text = (
-            f"You have received {count} stories today; further stories will be in "
-            f"the digest at {hhmm}."
-        )
-    return Rendered(f"ℹ️ {esc(text)}", f"ℹ️ {text}")
+    args = {"count": count, "time": fmt_time(digest_at)}
+    return Rendered(t(lang, "cap_notice", **args), plain(lang, "cap_notice", **args))
 
 
 # --- lengths and splitting --------------------------------------------------------------

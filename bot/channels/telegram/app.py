@@ -52,8 +52,8 @@ def channel_is_admin(telegram: IsAdmin | None, zalo_operators: Collection[str]) 
 
     Telegram asks the group's member list.  Zalo tells a bot nothing about who
     administers a group, so there only the operators listed in ``[zalo]
-    operators`` may change a group's subscriptions (``bot.runtime.roles`` says so in
-    the reply)."""
+    operators`` may change a group's subscriptions (the router says so, since Zalo's
+    messages carry ``group_admins_known=False``)."""
     operators = frozenset(str(o) for o in zalo_operators)
 
     async def is_admin(msg: Inbound) -> bool:
