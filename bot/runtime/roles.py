@@ -192,7 +192,7 @@ async def serve_scheduler(
     senders: list[OutboxSender] | None = None,
 ) -> None:
     """Everything the holder does, until ``halt``: chat on each channel with a
-    token, the poll/digest/reminder ticks and (``run_sender``) the sender."""
+    token, the ingest/digest/reminder ticks and (``run_sender``) the sender."""
     from bot.channels.telegram.app import build_application, channel_is_admin, make_render
 
     tasks: list[asyncio.Task[Any]] = []
@@ -229,7 +229,8 @@ async def serve_scheduler(
         ticks = []
         if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
             ticks = [
-                _every("poll", POLL_FIRST, _poll_interval(), lambda: poll_job(config, db), halt),
+                _every("ingest round", POLL_FIRST, _poll_interval(),
+                       lambda: poll_job(config, db), halt),
                 _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
                        lambda: schedules_job(config, db), halt),
             ]  # fmt: skip
@@ -366,7 +367,7 @@ class _Zalo:
         channel = ZaloChannel(self.client, router, self.gate)
         zalo = self.config.zalo
         if zalo.mode != "webhook":
-            return asyncio.create_task(channel.run(halt), name="zalo-polling")
+            return asyncio.create_task(channel.run(halt), name="zalo-long-polling")
         from aiohttp import web  # webhook mode only: aiohttp serves Zalo's POSTs
 
         secret = zalo.webhook_secret or ""

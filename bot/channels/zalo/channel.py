@@ -218,7 +218,7 @@ class ZaloChannel:
         self.bot_name: str | None = None  # for "@Bot Công đoàn tin mới" in groups
         self._tasks: set[asyncio.Task[None]] = set()
 
-    # --- polling -------------------------------------------------------------------------
+    # --- long polling (user messages) ---------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Long-poll until ``stop`` is set (an idle 408 is normal, errors back off)."""
@@ -238,11 +238,11 @@ class ZaloChannel:
             try:
                 update = poll.result()
             except InvalidToken as exc:
-                log.error("zalo polling: %s", exc)
+                log.error("zalo long polling: %s", exc)
                 await _sleep(stop, 60.0)
                 continue
             except (Transient, Permanent, RateLimited) as exc:
-                log.warning("zalo polling failed (%s); retrying in %.0f s", exc, backoff)
+                log.warning("zalo long polling failed (%s); retrying in %.0f s", exc, backoff)
                 await _sleep(stop, backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
