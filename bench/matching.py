@@ -4,7 +4,8 @@ Usage::
 
     python bench/matching.py [--subscriptions 100000] [--stories 1000] [--seed 7]
 
-The workload follows ``../shared/docs/scale.md`` §3: 30% as many chats as
+The workload is the project's scale model (tests/support/matching_workload.py):
+30% as many chats as
 subscriptions (30,000 officers for 100,000 subscriptions); 50% unit
 subscriptions (700 units, 70% with sub-units), 35% topic (24 topics), 15%
 keyword phrases.  The phrases are the ~2,000 most widespread 1-3-syllable
@@ -21,8 +22,8 @@ memory of this process holding the index.
 
 The machine is shared and its speed varies from run to run, so the same run
 also times a baseline: the naive loop (every subscription checked against
-every story, with precomputed keys: ``../shared/docs/scale.md`` §3 measured
-9.3 s for 1,000 stories) on a 10 % sample of the stories, scaled to all of
+every story, with precomputed keys: 9.3 s for 1,000 stories when the model
+was first measured) on a 10 % sample of the stories, scaled to all of
 them.  ``naive_over_match`` is how many times faster the index is, and
 ``naive_pairs_agree`` that both found the same pairs on the sample.
 """
