@@ -461,6 +461,13 @@ _VI: dict[str, str] = {
         "ℹ️ Đồng chí đã nhận đủ {count} tin hôm nay; các tin tiếp theo sẽ có "
         "trong bản tin tổng hợp lúc {time}."
     ),
+    # Told to the operators (bot.channels.zalo.transport).
+    "zalo_paused": (
+        "⚠️ Kênh Zalo tạm dừng gửi tin đến {until}: {reason}. "
+        "Tin nhắn vẫn được giữ trong hàng đợi và sẽ được gửi sau."
+    ),
+    "zalo_quota_level": "⚠️ Kênh Zalo đã dùng {used}/{quota} tin nhắn của tháng này (mức {pct}%).",
+    "zalo_quota_spent": "đã dùng hết {quota} tin nhắn của tháng",
     # The demo's console (bot.channels.console).
     "console_push": "🔔 Tin gửi đến đồng chí",
     "console_push_silent": "🔔 Tin gửi đến đồng chí (im lặng)",
@@ -721,6 +728,12 @@ _EN: dict[str, str] = {
         "ℹ️ You have received {count} stories today; further stories will be in "
         "the digest at {time}."
     ),
+    "zalo_paused": (
+        "⚠️ Zalo sending is paused until {until}: {reason}. "
+        "Messages stay in the queue and will be sent later."
+    ),
+    "zalo_quota_level": "⚠️ Zalo has used {used}/{quota} of this month's messages ({pct}%).",
+    "zalo_quota_spent": "all {quota} messages of the month are used",
     "console_push": "🔔 A message for you",
     "console_push_silent": "🔔 A message for you (silent)",
 }
