@@ -429,11 +429,11 @@ _VI: dict[str, str] = {
         "Xin lỗi, Zalo không cho bot biết ai là quản trị viên nhóm, nên chỉ người vận hành "
         "bot (được khai báo trong cấu hình) mới có thể thay đổi đăng ký của nhóm."
     ),
-    "pick_one": "Gõ {n} để chọn.",
-    "pick_two": "Gõ 1 hoặc 2 để chọn.",
-    "pick_few": "Gõ {first} hoặc {last} để chọn.",
-    "pick_many": "Gõ một số từ 1 đến {n} để chọn.",
-    "pick_number": "Gõ số để chọn.",
+    "choose_1": "Gõ {n} để chọn.",
+    "choose_2": "Gõ 1 hoặc 2 để chọn.",
+    "choose_few": "Gõ {first} hoặc {last} để chọn.",
+    "choose_many": "Gõ một số từ 1 đến {n} để chọn.",
+    "choose_number": "Gõ số để chọn.",
     "choice_expired": "Các lựa chọn trước đã hết hạn. Vui lòng gõ lại lệnh.",
     "choice_range": "Vui lòng gõ một số từ 1 đến {n}.",
     "not_text": (
@@ -697,11 +697,11 @@ _EN: dict[str, str] = {
         "Sorry, Zalo does not tell the bot who the group admins are, so only the bot's "
         "operators (listed in its configuration) can change what the group follows."
     ),
-    "pick_one": "Type {n} to choose.",
-    "pick_two": "Type 1 or 2 to choose.",
-    "pick_few": "Type {first} or {last} to choose.",
-    "pick_many": "Type a number from 1 to {n} to choose.",
-    "pick_number": "Type a number to choose.",
+    "choose_1": "Type {n} to choose.",
+    "choose_2": "Type 1 or 2 to choose.",
+    "choose_few": "Type {first} or {last} to choose.",
+    "choose_many": "Type a number from 1 to {n} to choose.",
+    "choose_number": "Type a number to choose.",
     "choice_expired": "The earlier choices have expired. Please type the command again.",
     "choice_range": "Please type a number from 1 to {n}.",
     "not_text": (

@@ -107,5 +107,5 @@ class ConsoleChat:
             if buttons:
                 self._choices = buttons
                 choices = "\n".join(f"  {i}. {b.text}" for i, b in enumerate(buttons, 1))
-                body += f"\n{choices}\n{plain_text(self.language, 'pick_number')}"
+                body += f"\n{choices}\n{plain_text(self.language, 'choose_number')}"
             self.write(_frame("🤖 Bot", body))

@@ -66,12 +66,12 @@ def _keep_mark(match: re.Match[str]) -> str:
 def pick_hint(n: int, lang: str) -> str:
     """ "Gõ 1, 2 hoặc 3 để chọn." for n choices."""
     if n == 1:
-        return plain(lang, "pick_one", n=1)
+        return plain(lang, "choose_1", n=1)
     if n == 2:
-        return plain(lang, "pick_two")
+        return plain(lang, "choose_2")
     if n <= 5:
-        return plain(lang, "pick_few", first=", ".join(map(str, range(1, n))), last=n)
-    return plain(lang, "pick_many", n=n)
+        return plain(lang, "choose_few", first=", ".join(map(str, range(1, n))), last=n)
+    return plain(lang, "choose_many", n=n)
 
 
 # --- choices and seen ids ------------------------------------------------------------------
