@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.channels.telegram.app import make_render
 from bot.channels.zalo.channel import (
     ZALO_CAPS,
     ChoiceMemory,
@@ -37,7 +38,7 @@ from bot.delivery.routing import route_new_stories
 from bot.delivery.sender import OutboxSender
 from bot.i18n import STRINGS
 from storage.db import Database
-from storage.models import Chat, Outbox, Subscription
+from storage.models import Chat, Outbox, Story, Subscription
 from tests.support.factories import add_chat, add_story, make_config, subscribe
 from tests.support.fake_zalo import FakeZalo, post_webhook
 
@@ -382,6 +383,37 @@ async def test_choices_are_worded_for_the_channel(
     [listing] = await router.handle(_inbound("/dasdangky", caps))
     assert listing.plain.endswith(mysubs)
     assert len(listing.buttons) == 1  # the choice itself: a button or, on Zalo, number 1
+
+
+async def test_latest_is_packed_for_zalo_without_cutting_a_story(
+    zalo: FakeZalo, sqlite_db: Database
+) -> None:
+    """The router packs /tinmoi to Zalo's 2,000 characters itself, between stories: each
+    story's title, summary and link arrive in one message."""
+    now = datetime.now(UTC)
+    titles = [f"Tin số {n}: LĐLĐ tỉnh Nghệ An tổng kết thi đua năm 2026" for n in range(10)]
+    for n, title in enumerate(titles):
+        add_story(
+            sqlite_db,
+            title,
+            summary="Hội nghị đánh giá kết quả công tác công đoàn và phong trào CNVCLĐ. " * 8,
+            first_seen=now - timedelta(minutes=n),
+        )
+    config = zalo_config(zalo)
+    async with Bot(zalo, sqlite_db, config) as bot:
+        # As `run` wires it: stories rendered by the delivery's renderer (several paragraphs).
+        bot.channel.router = CommandRouter(sqlite_db, config, render_story=make_render(config))
+        zalo.push_text("u9", "tin moi 10")
+        await zalo.wait_for_messages("u9", 3)
+        await asyncio.sleep(0.3)
+        texts = [m.text for m in zalo.sent("u9")]
+    assert all(len(text) <= 2000 for text in texts)
+    assert texts[0].startswith("📰 10 tin mới nhất:")
+    with sqlite_db.read() as s:
+        urls = dict(s.execute(select(Story.title, Story.url)).all())
+    for title in titles:
+        [message] = [text for text in texts if title in text]
+        assert urls[title] in message and "Hội nghị đánh giá" in message
 
 
 async def test_digest_is_split_under_2000_characters(zalo: FakeZalo, sqlite_db: Database) -> None:
