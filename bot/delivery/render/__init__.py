@@ -28,6 +28,7 @@ from bot.delivery.render.story import (
     story_hashtags,
     story_summary,
     upcoming_events,
+    web_url,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "story_summary",
     "upcoming_events",
     "visible_length",
+    "web_url",
 ]

@@ -18,6 +18,7 @@ from bot.delivery.render.story import (
     story_when,
     topic_name,
     upcoming_events,
+    web_url,
 )
 from bot.i18n import esc, fmt_date, plain, t
 from storage.queries import StoryView
@@ -59,7 +60,8 @@ def _digest_entry_plain(n: int, story: StoryView, lang: str, tz: ZoneInfo, today
     lines = [f"{n}. {story.title}", meta]
     for event in upcoming_events(story, today)[:2]:
         lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}")
-    lines.append(story.url)
+    if url := web_url(story.url):
+        lines.append(url)
     return "\n".join(lines)
 
 

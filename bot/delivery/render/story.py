@@ -3,7 +3,9 @@ pieces a digest entry reuses (summary, dates, events, other sites, hashtags).
 
 Every string that comes from a feed is escaped (``esc`` in text, ``esc_attr``
 in ``href``): titles such as ``<script>`` or ``"A & B"`` are shown as written
-and can never break the markup.  The words are in :mod:`bot.i18n`.
+and can never break the markup.  Only http(s) URLs become links or bare URLs
+(:func:`web_url`): a stored ``javascript:``, ``data:`` or ``vbscript:`` link is
+dropped and the story shown without it.  The words are in :mod:`bot.i18n`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.render.split import PLAIN_MAX, TELEGRAM_MAX, split_message
 from bot.i18n import esc, fmt_date, fmt_datetime, fmt_time, plain, t, weekday
+from feeds.fetch.address_guard import is_web_link
 from storage.queries import EventView, StoryView
 
 SUMMARY_MAX = 600  # a push is a teaser: the full article is one tap away
@@ -63,9 +66,16 @@ def esc_attr(text: str) -> str:
     return htmllib.escape(text, quote=True)
 
 
+def web_url(url: str | None) -> str | None:
+    """``url`` when a chat may show it as a link (http or https), else None."""
+    return url.strip() if url and is_web_link(url) else None
+
+
 def link(url: str, text: str) -> str:
-    """``<a href="url">text</a>`` with both escaped."""
-    return f'<a href="{esc_attr(url)}">{esc(text)}</a>'
+    """``<a href="url">text</a>`` with both escaped, or just the escaped text when
+    ``url`` is not http(s)."""
+    href = web_url(url)
+    return f'<a href="{esc_attr(href)}">{esc(text)}</a>' if href else esc(text)
 
 
 # --- hashtags --------------------------------------------------------------------
@@ -155,7 +165,7 @@ def other_links(story: StoryView) -> list[tuple[str, str]]:
     seen = {story.url}
     out = []
     for item in story.links:
-        if item.url not in seen:
+        if item.url not in seen and web_url(item.url):
             seen.add(item.url)
             out.append((item.source_name, item.url))
     return out
@@ -220,7 +230,8 @@ def render_story_plain(
         for event in events[:4]:
             what = f" — {w}" if (w := event_what(event, lang, 120)) else ""
             lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}{what}")
-    lines += ["", story.url]
+    if url := web_url(story.url):
+        lines += ["", url]
     others = other_links(story)
     if others:
         lines.append(f"{plain(lang, 'push_also')}:")
@@ -294,9 +305,9 @@ def render_reminder(
             day_line,
             "",
             f"{plain(lang, 'remind_source')}: {story.title}",
-            story.url,
+            web_url(story.url) or "",
         ]
-    )
+    ).rstrip()
     return Rendered(
         split_message(html_text, TELEGRAM_MAX, html=True)[0],
         split_message(plain_text, PLAIN_MAX, html=False)[0],
