@@ -1,5 +1,8 @@
 """Poll one source: fetch, parse, and extract the text of what is new.
 
+(A round over every due source is :mod:`bot.runtime.ingest_round`; the chat
+channels' long polling for user messages is unrelated.)
+
 The flow for one source, miniflux-style:
 
 1. fetch the feed or listing page with the stored validators (an unchanged

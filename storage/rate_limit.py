@@ -1,8 +1,9 @@
 """One global pace per bot token, shared by every sending process through the database.
 
-Telegram meters ~30 messages/s per *token*, so N senders with their own
-in-process buckets would get N times the budget (``../shared/docs/scale.md``
-§1).  Here the budget is one row per token, used as a virtual schedule
+Telegram meters ~30 messages/s per *token* (Bot FAQ, "not more than 30
+messages per second or so"), so N senders with their own in-process buckets
+(python-telegram-bot's AIORateLimiter keeps its state per process) would get N
+times the budget.  Here the budget is one row per token, used as a virtual schedule
 (GCRA, the "theoretical arrival time" form of a token bucket one message
 deep): ``tat`` is the earliest moment the next message may go out.  Taking
 ``n`` slots is a single atomic statement::

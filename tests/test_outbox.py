@@ -11,7 +11,7 @@ from storage import chats, outbox
 from storage.db import Database
 from storage.models import Chat, Subscription
 from storage.outbox import NewMessage
-from tests.test_matching import NOW, add_chat, outbox_rows, subscribe
+from tests.support.factories import NOW, add_chat, outbox_rows, subscribe
 
 
 def _queue(db: Database, chat_pk: int, key: str, *texts: str, at=NOW) -> int:  # type: ignore[no-untyped-def]

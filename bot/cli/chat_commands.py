@@ -57,7 +57,7 @@ def _until_signal(main):  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    """Hold the scheduler (chat, polling, digests, reminders, delivery) or stand by."""
+    """Hold the scheduler (chat, ingest rounds, digests, reminders, delivery) or stand by."""
     from bot.runtime.roles import process_id, run_roles
 
     tokens = _channel_tokens()

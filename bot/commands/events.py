@@ -55,7 +55,7 @@ class Events:
             for day in calendar:
                 name = day.name_en if lang == "en" else day.name
                 blocks.append(block(f"<b>{fmt_day_with_weekday(day.date, lang)}</b> — {esc(name)}"))
-        return pack(f"{header} {scope}", blocks, separator="\n")
+        return pack(f"{header} {scope}", blocks, separator="\n", caps=ctx.msg.caps)
 
 
 def story_matches(view: StoryView, units: list[tuple[str, bool]], subs: list[Subscription]) -> bool:

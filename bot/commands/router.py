@@ -236,11 +236,11 @@ class CommandRouter:
         if op == "q":
             query = self._tokens.lookup(rest)
             if not query:
-                return [reply(t(lang, "button_expired"))]
+                return [reply(ctx.t("button_expired"))]
             return self._listings.search_for(ctx, query)
         if not ctx.admin:
-            return [reply(t(lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         handler = self._buttons.get(op)
         if handler is None:
-            return [reply(t(lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         return handler(ctx, rest)

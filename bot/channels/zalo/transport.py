@@ -30,6 +30,7 @@ from bot.channels.zalo.client import ZaloClient
 from bot.config import Config
 from bot.delivery.render import PLAIN_MAX, html_to_plain, split_message
 from bot.delivery.transport import RateLimited
+from bot.i18n import LANGUAGES, plain
 from storage import outbox
 from storage.channel_usage import add_extra, claim_warning, extra_in
 from storage.db import Database
@@ -150,10 +151,7 @@ class ZaloGate:
         self.paused_until = until
         local = until.astimezone(self.config.tz).strftime("%d/%m/%Y %H:%M")
         log.warning("zalo paused until %s (%.0f s): %s", local, seconds, reason)
-        await self._tell(
-            f"⚠️ Kênh Zalo tạm dừng gửi tin đến {local}: {reason}. "
-            "Tin nhắn vẫn được giữ trong hàng đợi và sẽ được gửi sau."
-        )
+        await self._tell(plain(self.config.language, "zalo_paused", until=local, reason=reason))
 
     # --- quota ----------------------------------------------------------------------------
 
@@ -254,8 +252,13 @@ class ZaloGate:
                 continue
             log.warning("zalo quota %d%%: %d of %d messages", pct, status.used, self.quota)
             await self._tell(
-                f"⚠️ Kênh Zalo đã dùng {status.used}/{self.quota} tin nhắn của tháng này "
-                f"(mức {pct}%)."
+                plain(
+                    self.config.language,
+                    "zalo_quota_level",
+                    used=status.used,
+                    quota=self.quota,
+                    pct=pct,
+                )
             )
 
     async def check_quota(self) -> None:
@@ -264,7 +267,8 @@ class ZaloGate:
         if status.used >= self.quota:
             now = self.wall_clock()
             seconds = (next_month_start(now, self.config) - now).total_seconds()
-            await self.pause(seconds, f"đã dùng hết {self.quota} tin nhắn của tháng")
+            spent = plain(self.config.language, "zalo_quota_spent", quota=self.quota)
+            await self.pause(seconds, spent)
 
     async def _tell(self, text: str) -> None:
         if self.notify is None:
@@ -372,7 +376,11 @@ def plain_text(text: str, *, html: bool, buttons_json: str | None = None) -> str
 
 # --- digest compaction ------------------------------------------------------------------
 
-_CONTINUED = re.compile(r"\((tiếp theo|TIẾP THEO|continued|CONTINUED)\)\s*$")
+# A digest part's heading "… (tiếp theo)" / "… (continued)", in any case.
+_CONTINUED = re.compile(
+    "(?:{})\\s*$".format("|".join(re.escape(plain(lang, "part_continued")) for lang in LANGUAGES)),
+    re.IGNORECASE,
+)
 _ENTRY = re.compile(r"^\d+\. ")
 
 
