@@ -362,7 +362,8 @@ class Outbox(Base):
     chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     # e.g. "push:<story>:<chat>", "digest:<chat>:<yyyy-mm-dd>", "remind:<event>:<days>:<chat>"
     dedup_key: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))  # push | digest | reminder | notice
+    # push | digest | reminder | notice | reply (a command's answer: claimed first)
+    kind: Mapped[str] = mapped_column(String(16))
     part: Mapped[int] = mapped_column(Integer, default=0)  # order within a split message
     text: Mapped[str] = mapped_column(Text)
     parse_mode: Mapped[str | None] = mapped_column(String(16))  # "HTML" or None (plain)
@@ -377,6 +378,10 @@ class Outbox(Base):
     message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Replies only: the message a pressed button belongs to (edited in place, where
+    # the channel can), and the forum topic the officer wrote in.
+    edit_message_id: Mapped[str | None] = mapped_column(String(64))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- scale-out: who runs the scheduler, which processes are alive -------------------

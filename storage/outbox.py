@@ -17,6 +17,12 @@ time, others skip it); on SQLite the whole claim runs inside the writer's
 across senders by ``Chat.next_send_at``, written when a send is marked and
 checked by the claim; the global pace is ``storage.rate_limit``.
 
+Replies (kind ``reply``: a command's answer, an edited menu) go through the same
+table, so a 429 or a crash never loses one, but ahead of everything else: the
+claim takes chats with a reply waiting first, and a chat's reply before its
+pending pushes.  A fan-out thus yields its slots to officers waiting for an
+answer; it resumes as soon as no reply waits.
+
 Crash safety: a sender killed with ``kill -9`` leaves its claimed rows in
 ``sending``; they come back when their lease ends.  Only the rows whose send
 reached Telegram but whose :func:`mark_sent` did not commit are sent twice, so
@@ -32,13 +38,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    desc,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.db import Database, insert_ignore, rowcount
 from storage.models import Chat, Outbox
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+REPLY = "reply"  # the kind claimed before all others
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,12 @@ class OutboxMessage:
     buttons: str | None
     silent: bool
     attempts: int  # including this one
+    edit_message_id: str | None = None  # replies: edit this message instead (if it can be)
+    thread_id: int | None = None  # replies: the forum topic to answer in
+
+    @property
+    def is_reply(self) -> bool:
+        return self.kind == REPLY
 
     @property
     def is_group(self) -> bool:
@@ -71,6 +96,8 @@ class NewMessage:
     text: str
     parse_mode: str | None = None  # "HTML" or None
     buttons: list[list[dict[str, str]]] | None = None
+    edit_message_id: str | None = None  # replies only
+    thread_id: int | None = None  # replies only
 
 
 def part_key(dedup_key: str, part: int) -> str:
@@ -133,7 +160,27 @@ def new_row(
         "attempts": 0,
         "not_before": not_before,
         "created_at": not_before,
+        "edit_message_id": message.edit_message_id,
+        "thread_id": message.thread_id,
     }
+
+
+def queue_reply(
+    db: Database,
+    channel: str,
+    chat_id: str,
+    dedup_key: str,
+    parts: Sequence[NewMessage],
+    now: datetime,
+) -> int | None:
+    """Queue a command's answer for a chat we know (one transaction); returns rows
+    created (0 when the key was seen: an update delivered twice), None when the chat
+    is not stored (it asked to be forgotten: nothing of it may be written again)."""
+    with db.write() as s:
+        chat_pk = s.scalar(select(Chat.id).where(Chat.channel == channel, Chat.chat_id == chat_id))
+        if chat_pk is None:
+            return None
+        return enqueue(s, chat_pk, dedup_key, REPLY, parts, not_before=now)
 
 
 def exists(session: Session, dedup_key: str) -> bool:
@@ -164,22 +211,25 @@ def claim(
     *,
     exclude_chats: Collection[int] = (),
     channels: Collection[str] | None = None,
+    replies_only: bool = False,
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows, at most one per chat, oldest chats first.
+    """Claim up to ``limit`` due rows, at most one per chat, chats with a reply
+    waiting first, then the oldest.
 
     A chat is claimable only when nothing of it is in flight and its
     ``next_send_at`` has come (set by :func:`mark_sent`), so senders in several
     processes keep each chat's spacing together.  ``exclude_chats``: chats the
     caller may not send to yet (its own pacing), left to other senders.
-    ``channels``: only chats of these channels (None: all)."""
+    ``channels``: only chats of these channels (None: all).  ``replies_only``: only
+    chats with a reply due (the sender's express claim when a reply is queued)."""
     if limit <= 0:
         return []
     with db.write() as s:
         fetch = limit if db.is_sqlite else limit * OVERFETCH
-        chat_pks = _candidate_chats(s, now, fetch, exclude_chats, channels)
+        chat_pks = _candidate_chats(s, now, fetch, exclude_chats, channels, replies_only)
         if chat_pks and not db.is_sqlite:
             chat_pks = _lock_chats(s, chat_pks, now)[:limit]
-        ids = _head_rows(s, chat_pks, now) if chat_pks else []
+        ids = _head_rows(s, chat_pks, now, replies_only) if chat_pks else []
         if not ids:
             return []
         _mark_claimed(s, ids, worker_id, now + timedelta(seconds=lease_seconds))
@@ -197,19 +247,26 @@ def _candidate_chats(
     fetch: int,
     exclude_chats: Collection[int],
     channels: Collection[str] | None,
+    replies_only: bool = False,
 ) -> list[int]:
     """Up to ``fetch`` chats with a due row, nothing in flight and their pace
-    allowing a send, those waiting longest (lowest first row id) first."""
+    allowing a send: those with a reply waiting first, then those waiting longest
+    (lowest first row id)."""
     candidates = (
-        select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
+        select(
+            Outbox.chat_pk,
+            func.min(Outbox.id).label("first"),
+            func.max(case((Outbox.kind == REPLY, 1), else_=0)).label("urgent"),
+        )
         .join(Chat, Chat.id == Outbox.chat_pk)
         .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(_in_flight(now)))
         .where(Chat.channel.in_(list(channels)) if channels is not None else true())
+        .where(Outbox.kind == REPLY if replies_only else true())
         .group_by(Outbox.chat_pk)
-        .order_by("first")
+        .order_by(desc("urgent"), "first")
         .limit(fetch + len(exclude_chats))
     )
-    return [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
+    return [pk for pk, _, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
 
 
 def _lock_chats(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
@@ -231,12 +288,20 @@ def _lock_chats(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
     return [pk for pk in chat_pks if pk in locked and pk not in busy]
 
 
-def _head_rows(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
-    """Each chat's head row (by ``not_before``, then id), when it is due."""
+def _head_rows(
+    s: Session, chat_pks: list[int], now: datetime, replies_only: bool = False
+) -> list[int]:
+    """Each chat's head row (its replies first, then by ``not_before`` and id), when
+    it is due."""
     rows = s.execute(
         select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
         .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
-        .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
+        .order_by(
+            Outbox.chat_pk,
+            case((Outbox.kind == REPLY, 0), else_=1),
+            Outbox.not_before,
+            Outbox.id,
+        )
     ).all()
     chosen: dict[int, int] = {}
     for row_id, chat_pk, status, not_before, lease_until in rows:
@@ -247,6 +312,10 @@ def _head_rows(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
             status == SENDING and lease_until is not None and lease_until < now
         )
         chosen[chat_pk] = row_id if due else -1
+    if replies_only:  # a push at a chat's head (no reply left) waits for a normal claim
+        replies = set(s.scalars(select(Outbox.id).where(Outbox.id.in_(list(chosen.values())))
+                                .where(Outbox.kind == REPLY)))  # fmt: skip
+        return [i for i in chosen.values() if i in replies]
     return [i for i in chosen.values() if i > 0]
 
 
@@ -268,7 +337,9 @@ def _claimed(s: Session, ids: list[int]) -> list[OutboxMessage]:
         select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
         .join(Chat, Chat.id == Outbox.chat_pk)
         .where(Outbox.id.in_(ids))
-        .order_by(Outbox.id)
+        .order_by(
+            case((Outbox.kind == REPLY, 0), else_=1), Outbox.id
+        )  # replies take the first slots
     ).all()
     return [
         OutboxMessage(
@@ -285,6 +356,8 @@ def _claimed(s: Session, ids: list[int]) -> list[OutboxMessage]:
             buttons=o.buttons,
             silent=o.silent,
             attempts=o.attempts,
+            edit_message_id=o.edit_message_id,
+            thread_id=o.thread_id,
         )
         for o, channel, chat_id, kind in result
     ]

@@ -26,6 +26,15 @@ database, or several in one process) keep the same limits *together*:
   that marks a send and checked by the claim (group windows are counted from
   the chat's sent rows), so no two senders write to one chat too soon.
 
+Replies (outbox rows of kind ``reply``: a command's answer) share this one
+budget and come first: every claim takes them before pushes, and the process
+that queued one calls :meth:`OutboxSender.wake`, whose express claim sends it
+at once, in the earliest sending slot this sender holds for a push (the push
+goes back to the queue for the next claim), so the pace of the whole bot is
+unchanged and the officer waits a fraction of a second, not for the fan-out.
+A 429 on a reply is waited out like any other (the row is re-queued with
+``retry_after``); a reply queued by a process that dies is sent by any sender.
+
 The shared pace is on by default on PostgreSQL; on SQLite (one process) the
 in-process token bucket is the fast path (``shared_pace=True`` forces the
 shared one, e.g. for several senders in one process).  Each row is marked sent
@@ -187,6 +196,16 @@ class _Batch:
     claimed_at: float
 
 
+@dataclass
+class _Held:
+    """A reserved slot in hand and the message that will use it (a reply may take
+    a push's place until the loop takes the slot)."""
+
+    slot: float
+    message: OutboxMessage
+    taken: bool = False
+
+
 class OutboxSender:
     """Claims due outbox rows and sends them through the chat's channel transport."""
 
@@ -241,11 +260,20 @@ class OutboxSender:
         # The next batch, claimed while the current one goes out: a claim takes
         # milliseconds that would otherwise be lost from the rate at every batch.
         self._prefetch: asyncio.Task[_Batch] | None = None
+        self._hand: list[_Held] = []  # shared pace: the current batch's slots
+        self._replies = asyncio.Event()  # set by wake(): a reply was queued
+        self._express_slots = max(4, min(batch or 10, 10))
+
+    def wake(self) -> None:
+        """A reply was queued: claim it now instead of at the next round (call from
+        the sender's event loop)."""
+        self._replies.set()
 
     # --- loop --------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; messages in hand are finished first."""
+        express = asyncio.create_task(self._express(stop), name="outbox-express")
         try:
             while not stop.is_set():
                 claimed = await self._round()
@@ -253,6 +281,9 @@ class OutboxSender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), await self._idle_wait())
         finally:
+            express.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await express
             await self._settle()
 
     async def drain(self, timeout: float) -> int:
@@ -328,24 +359,102 @@ class OutboxSender:
         messages, times, claimed_at = batch.messages, batch.times, batch.claimed_at
         if len(messages) >= self.batch:  # a big queue: fetch the next batch meanwhile
             self._prefetch = asyncio.create_task(self._claim(self.batch))
-        for i, message in enumerate(messages):
-            if self.shared_pace:
-                slot = times[i]
-                if not await self._slot(message, slot):
-                    continue
-            else:
-                slot = await self.pacer.take_global()
-            if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
-                # Held too long (a long pause): another sender may soon take the row
-                # again, so hand it back instead of risking a second copy.
-                await self._retry(message, 0, "lease nearly over before sending", count=False)
-                continue
-            self.pacer.sent_to(message)
-            self._in_flight.add(message.chat_pk)
-            task = asyncio.create_task(self._deliver(message, slot))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if self.shared_pace:
+            self._hand = [_Held(t, m) for t, m in zip(times, messages, strict=True)]
+            try:
+                for held in self._hand:
+                    await self._until(held.slot)
+                    held.taken = True  # from here on no reply may take its place
+                    if await self._on_slot(held.message, held.slot):
+                        await self._launch(held.message, held.slot, claimed_at)
+            finally:
+                self._hand = []
+            return len(messages)
+        for message in messages:
+            slot = await self.pacer.take_global()
+            await self._launch(message, slot, claimed_at)
         return len(messages)
+
+    async def _launch(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
+        """Start sending ``message`` in its slot (now)."""
+        if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
+            # Held too long (a long pause): another sender may soon take the row
+            # again, so hand it back instead of risking a second copy.
+            await self._retry(message, 0, "lease nearly over before sending", count=False)
+            return
+        self.pacer.sent_to(message)
+        self._in_flight.add(message.chat_pk)
+        task = asyncio.create_task(self._deliver(message, slot))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- replies first ----------------------------------------------------------------
+
+    async def _express(self, stop: asyncio.Event) -> None:
+        """Whenever :meth:`wake` says a reply was queued, claim the replies due and
+        send them in the earliest slots: a push's slot in hand (the push goes back
+        to the queue), else the next slots of the schedule."""
+        while not stop.is_set():
+            await self._replies.wait()
+            self._replies.clear()
+            try:
+                while await self._express_round():
+                    pass
+            except Exception:  # the next round claims them anyway; never lose the task
+                log.exception("express claim of replies failed")
+
+    async def _express_round(self) -> int:
+        await self._until(0.0)  # a global pause holds replies too
+        exclude = self.pacer.not_ready() | self._in_flight
+        claimed_at = self.clock()
+        replies = await asyncio.to_thread(
+            outbox.claim,
+            self.db,
+            self.worker_id,
+            self._express_slots,
+            self.lease_seconds,
+            self.wall_clock(),
+            exclude_chats=exclude,
+            channels=tuple(self.transports),
+            replies_only=True,
+        )
+        if not replies:
+            return 0
+        if not self.shared_pace:
+            for reply in replies:
+                await self._launch(reply, await self.pacer.take_global(), claimed_at)
+            return len(replies)
+        rest = [reply for reply in replies if not await self._take_push_slot(reply)]
+        if rest:
+            rest, times = await self._shared_slots(rest)
+            for reply, slot in zip(rest, times, strict=True):
+                await self._until(slot)
+                if await self._on_slot(reply, slot):
+                    await self._launch(reply, slot, claimed_at)
+        return len(replies)
+
+    async def take_slot(self, channel: str) -> None:
+        """Wait for one slot of the channel's pace, for a call outside the outbox
+        (a callback answer): it counts against the same budget as every message."""
+        if not self.shared_pace:
+            await self.pacer.take_global()
+            return
+        slots = await asyncio.to_thread(self._rate(channel).reserve, 1)
+        await self._until(slots.start + clock_offset(self.clock))
+
+    async def _take_push_slot(self, reply: OutboxMessage) -> bool:
+        """Put ``reply`` in place of the push with the earliest slot still ahead in
+        this sender's hand, of the same channel; the push goes back to the queue."""
+        soon = self.clock() + 0.005
+        for held in self._hand:
+            if held.taken or held.message.is_reply or held.slot < soon:
+                continue
+            if held.message.channel != reply.channel:
+                continue
+            push, held.message = held.message, reply
+            await self._retry(push, 0, "gave its slot to a reply", count=False)
+            return True
+        return False
 
     # --- the shared pace -------------------------------------------------------------
 
@@ -354,7 +463,9 @@ class OutboxSender:
         if rate is None:
             transport = self.transports.get(channel)
             token = getattr(getattr(transport, "bot", None), "token", None)
-            rate = SharedRate(self.db, bucket_name(channel, token), self.pacer.rate)
+            # A channel with its own ceiling (Zalo: [zalo] rate_per_second) says so.
+            per_second = float(getattr(transport, "rate", None) or self.pacer.rate)
+            rate = SharedRate(self.db, bucket_name(channel, token), per_second)
             self._rates[channel] = rate
         return rate
 
@@ -379,12 +490,16 @@ class OutboxSender:
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 
     async def _slot(self, message: OutboxMessage, slot: float) -> bool:
-        """Wait for the message's shared slot; False when the slot was missed by more
-        than :func:`slot_tolerance` (a stalled process, a busy loop): sent late,
-        the message would land next to the following slot's and bunch the schedule.
-        It goes back to the queue at once for any sender's next claim; waiting for a
-        fresh slot instead would stall this sender's later slots in turn."""
+        """Wait for the message's shared slot, then :meth:`_on_slot`."""
         await self._until(slot)
+        return await self._on_slot(message, slot)
+
+    async def _on_slot(self, message: OutboxMessage, slot: float) -> bool:
+        """False when the slot was missed by more than :func:`slot_tolerance` (a
+        stalled process, a busy loop): sent late, the message would land next to the
+        following slot's and bunch the schedule.  It goes back to the queue at once
+        for any sender's next claim; waiting for a fresh slot instead would stall
+        this sender's later slots in turn."""
         if self.clock() - slot <= self.pacer.tolerance:
             return True
         await self._retry(message, 0, "missed its sending slot", count=False)
@@ -437,7 +552,11 @@ class OutboxSender:
         try:
             # preview_url only when there is one: plain channels need not know about it.
             url = preview_url(message)
-            extra = {"preview_url": url} if url else {}
+            extra: dict[str, object] = {"preview_url": url} if url else {}
+            if message.edit_message_id:
+                extra["edit_message_id"] = message.edit_message_id
+            if message.thread_id:
+                extra["thread_id"] = message.thread_id
             await self.pacer.admit()  # counted when it really leaves, not when scheduled
             if not await self._on_time(message, slot):
                 return

@@ -67,5 +67,11 @@ class Transport(Protocol):
         silent: bool,
         preview_url: str | None = None,
     ) -> str:
-        """Send; return the channel's message id; raise the errors above."""
+        """Send; return the channel's message id; raise the errors above.
+
+        Replies may also carry ``edit_message_id`` (edit that message in place) and
+        ``thread_id`` (a forum topic): the sender passes them only when set, so a
+        channel without edits or topics never sees them.  A transport may declare
+        ``rate`` (messages per second) when its channel's ceiling is not the bot's
+        ``[delivery] global_rate`` (Zalo)."""
         ...

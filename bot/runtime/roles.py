@@ -228,6 +228,10 @@ async def serve_scheduler(
             sender = OutboxSender(db, transports, config, worker_id=holder_id)
             if senders is not None:
                 senders.append(sender)
+            if app is not None:  # replies queued by the handlers wake it
+                app.bot_data["sender"] = sender
+            if zalo is not None:
+                zalo.sender = sender
             tasks.append(asyncio.create_task(sender.run(halt), name="outbox-sender"))
         ticks = []
         if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
@@ -376,15 +380,20 @@ class _Zalo:
         self.client = ZaloClient(token, config.zalo.base_url)
         self.gate = ZaloGate(config, db, notify=notify, quota_pause=config.zalo.quota_pause)
         self.transport = ZaloTransport(self.client, self.gate)
+        self.db = db
+        self.sender: OutboxSender | None = None  # the holder's sender, once it runs
         self._runner: Any = None
 
     async def serve(self, router: CommandRouter, halt: asyncio.Event) -> asyncio.Task[None]:
         """Answer Zalo users: long polling, or a webhook server (``[zalo] mode``)."""
         from bot.channels.zalo.channel import ZaloChannel
+        from bot.delivery.replies import ReplyOutbox
 
         # Zalo's messages carry its capabilities (ZALO_CAPS): the shared router words
         # its replies for Zalo itself (numbered choices, who may change a group).
-        channel = ZaloChannel(self.client, router, self.gate)
+        # Replies go through the outbox: Zalo's pace is shared by every process.
+        replies = ReplyOutbox(self.db, "zalo", lambda: self.sender)
+        channel = ZaloChannel(self.client, router, self.gate, replies=replies)
         zalo = self.config.zalo
         if zalo.mode != "webhook":
             return asyncio.create_task(channel.run(halt), name="zalo-long-polling")

@@ -8,6 +8,10 @@ rounds on schedule, routes new stories, sends the outbox and answers chat.
   ``poll_interval``), digests and reminders every minute.  Ticks read what is due
   from the database, so nothing scheduled lives only in memory, and a generous
   ``misfire_grace_time`` means a tick delayed by a busy loop still runs once.
+* Replies go through the outbox too (:mod:`bot.delivery.replies`): one pace for
+  pushes and answers, answers first, a 429 waited out, nothing lost in a crash.
+  There is no second limiter in PTB (``AIORateLimiter`` with 0 retries turned a
+  429 on a reply into a lost reply).
 * The outbox sender runs as one task beside the Application; on SIGTERM/SIGINT
   PTB stops long polling and acknowledges the update offset, then ``post_stop`` lets
   the sender finish the message in hand.  Nothing half-sent is lost: a claimed
@@ -22,7 +26,7 @@ from collections.abc import Awaitable, Callable, Collection
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.channels.telegram.channel import build_telegram_handlers, make_is_admin, set_commands
 from bot.channels.telegram.transport import TelegramTransport
@@ -30,6 +34,7 @@ from bot.commands import CommandRouter
 from bot.commands.inbound import Inbound
 from bot.config import Config
 from bot.delivery.render import render_story_html, render_story_plain
+from bot.delivery.replies import ReplyOutbox
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
 from bot.runtime.periodic import poll_job, schedules_job
@@ -91,7 +96,8 @@ def build_application(
     """The whole bot as one PTB Application (not started).
 
     ``run_jobs``/``run_sender`` False: ``post_init`` only sets the command menu
-    (``bot.runtime.roles`` runs the ticks and the sender itself, as the scheduler holder)."""
+    (``bot.runtime.roles`` runs the ticks and the sender itself, as the scheduler
+    holder, and puts its sender in ``bot_data["sender"]`` for the replies to wake)."""
     base_url = config.telegram.base_url or DEFAULT_BASE_URL
     base_file_url = config.telegram.base_file_url or base_url.replace("/bot", "/file/bot", 1)
     defaults = Defaults(
@@ -124,8 +130,6 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_file_url)
         .defaults(defaults)
-        # A safety net only: the outbox sender paces itself below the limits.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .build()
@@ -133,7 +137,8 @@ def build_application(
 
     is_admin = channel_is_admin(make_is_admin(app.bot), config.zalo.operators)
     router = CommandRouter(db, config, is_admin=is_admin, render_story=make_render(config))
-    build_telegram_handlers(app, router)
+    replies = ReplyOutbox(db, "telegram", lambda: app.bot_data.get("sender"))
+    build_telegram_handlers(app, router, replies)
     app.bot_data["router"] = router
     return app
 

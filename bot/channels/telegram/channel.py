@@ -1,8 +1,12 @@
 """Telegram adapter of the command router (python-telegram-bot 22).
 
 Updates become :class:`~bot.commands.inbound.Inbound`, go through the channel-neutral
-:class:`~bot.commands.CommandRouter`, and its replies are sent as HTML with
-inline keyboards (or edit the message whose button was pressed).  Also here:
+:class:`~bot.commands.CommandRouter`, and its replies are HTML with inline
+keyboards (or edit the message whose button was pressed).  With a
+:class:`~bot.delivery.replies.ReplyOutbox` (``build_application`` always gives
+one) replies are queued in the outbox and sent by the paced sender, ahead of
+pushes; without one they are sent directly (a bare handler set, as in tests of
+the router's answers).  Also here:
 the bot joining or leaving a group, a group becoming a supergroup, admin
 checks (``getChatMember``, cached) and the command menus.
 
@@ -11,6 +15,7 @@ This module is the only place of the chat side that knows PTB.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -30,7 +35,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -41,14 +46,18 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram.transport import retry_seconds
 from bot.commands import CommandRouter
 from bot.commands.inbound import Button, Inbound, Reply
+from bot.delivery.replies import ReplyOutbox
 from bot.i18n import ALIASES, menu
+from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ADMIN_CACHE_SECONDS = 300.0
+DIRECT_TRIES = 4  # a direct call (callback answer, a forgotten chat's goodbye) met by 429s
 _ADMIN_CACHE_SIZE = 10_000
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ADDRESSED = re.compile(r"^/\w+@(\w+)")
@@ -199,6 +208,42 @@ async def send_replies(
             )
 
 
+def reply_rows(replies: list[Reply], thread_id: int | None) -> list[NewMessage]:
+    """Replies as outbox rows (HTML; buttons as the transport's JSON shape)."""
+    return [
+        NewMessage(
+            reply.html,
+            "HTML",
+            [
+                [{"text": b.text, "url": b.url} if b.url else {"text": b.text, "data": b.data or ""}
+                 for b in row]
+                for row in reply.buttons
+            ] or None,
+            edit_message_id=reply.edit_message_id,
+            thread_id=thread_id,
+        )
+        for reply in replies
+    ]  # fmt: skip
+
+
+async def patiently(
+    call: Callable[[], Awaitable[object]], slot: Callable[[], Awaitable[None]]
+) -> None:
+    """A direct Bot API call in a slot of the shared pace; a 429 is waited out
+    (``retry_after``) and the call made again, a few times, never dropped at once."""
+    for attempt in range(DIRECT_TRIES):
+        await slot()
+        try:
+            await call()
+            return
+        except RetryAfter as exc:
+            if attempt == DIRECT_TRIES - 1:
+                raise
+            wait = retry_seconds(exc)
+            log.info("direct call hit 429; retrying in %.0f s", wait)
+            await asyncio.sleep(wait)
+
+
 def _thread(message: Message | None) -> int | None:
     """Answer in the forum topic the user wrote in."""
     if message is not None and getattr(message, "is_topic_message", False):
@@ -209,12 +254,15 @@ def _thread(message: Message | None) -> int | None:
 # --- handlers ----------------------------------------------------------------------------
 
 
-def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
-    """Register every handler of the chat commands on ``app``."""
+def build_telegram_handlers(
+    app: Application, router: CommandRouter, replies: ReplyOutbox | None = None
+) -> None:
+    """Register every handler of the chat commands on ``app``; ``replies``: queue the
+    answers in the outbox (else they are sent directly)."""
     names = [name for canonical, aliases in ALIASES.items() for name in (canonical, *aliases)]
     new_messages = filters.UpdateType.MESSAGE  # edits of old commands are not commands again
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & new_messages
-    handlers = TelegramHandlers(router)
+    handlers = TelegramHandlers(router, replies)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migration))
     app.add_handler(CommandHandler(names, handlers.on_command, filters=new_messages))
     app.add_handler(MessageHandler(filters.COMMAND & new_messages, handlers.on_unknown_command))
@@ -227,8 +275,38 @@ def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
 class TelegramHandlers:
     """PTB callbacks: each turns an update into the router's terms and sends its replies."""
 
-    def __init__(self, router: CommandRouter) -> None:
+    def __init__(self, router: CommandRouter, replies: ReplyOutbox | None = None) -> None:
         self.router = router
+        self.replies = replies
+
+    async def answer(
+        self,
+        bot: TelegramBot,
+        update: object,
+        chat_id: int,
+        replies: list[Reply],
+        *,
+        thread_id: int | None = None,
+        suffix: str = "",
+    ) -> None:
+        """Deliver the router's replies to ``update``: through the outbox when there
+        is one and the chat is stored, else directly (in a slot of the pace)."""
+        if not replies:
+            return
+        if self.replies is not None:
+            key = f"u{update.update_id}" if isinstance(update, Update) else f"t{time.time_ns()}"
+            key += suffix
+            rows = reply_rows(replies, thread_id)
+            if await self.replies.queue(str(chat_id), key, rows):
+                return
+            outbox = self.replies
+            for reply in replies:
+                await patiently(
+                    lambda r=reply: send_replies(bot, chat_id, [r], thread_id=thread_id),  # type: ignore[misc]
+                    outbox.slot,
+                )
+            return
+        await send_replies(bot, chat_id, replies, thread_id=thread_id)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A known command (or its Vietnamese alias)."""
@@ -236,8 +314,8 @@ class TelegramHandlers:
         if msg is None:
             return
         replies = await self.router.handle(msg)
-        await send_replies(
-            context.bot, int(msg.chat_id), replies, thread_id=_thread(update.message)
+        await self.answer(
+            context.bot, update, int(msg.chat_id), replies, thread_id=_thread(update.message)
         )
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -258,14 +336,15 @@ class TelegramHandlers:
         if msg is None:
             return
         replies = await self.router.handle(msg)
-        await send_replies(context.bot, int(msg.chat_id), replies)
+        await self.answer(context.bot, update, int(msg.chat_id), replies)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press."""
         query = update.callback_query
         if query is None:
             return
-        await query.answer()  # always: the client shows a spinner until answered
+        # Always (the client shows a spinner until answered), in a slot of the pace.
+        await patiently(query.answer, self._slot)
         message = query.message
         if message is None or query.data is None:
             return
@@ -273,7 +352,11 @@ class TelegramHandlers:
         msg = _inbound(message.chat, message, query.from_user, "")
         replies = await self.router.handle_callback(msg, query.data)
         thread = _thread(message if isinstance(message, Message) else None)
-        await send_replies(context.bot, int(msg.chat_id), replies, thread_id=thread)
+        await self.answer(context.bot, update, int(msg.chat_id), replies, thread_id=thread)
+
+    async def _slot(self) -> None:
+        if self.replies is not None:
+            await self.replies.slot()
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot added to a group (greet it) or removed, kicked, blocked (stop sending)."""
@@ -292,7 +375,7 @@ class TelegramHandlers:
         if chat.type != ChatType.PRIVATE and old in gone:
             msg = _inbound(chat, None, change.from_user, "")
             replies = await self.router.chat_joined(msg)
-            await send_replies(context.bot, chat.id, replies)
+            await self.answer(context.bot, update, chat.id, replies)
 
     async def on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its subscriptions move to the new id."""
@@ -315,6 +398,6 @@ class TelegramHandlers:
         user = update.effective_user
         reply = self.router.error_reply(user.language_code if user else None)
         try:
-            await send_replies(context.bot, update.effective_chat.id, [reply])
+            await self.answer(context.bot, update, update.effective_chat.id, [reply], suffix=":err")
         except TelegramError as exc:  # the chat may be the problem; never raise from here
             log.warning("could not report the error to %s: %s", update.effective_chat.id, exc)

@@ -35,6 +35,8 @@ from bot.delivery.transport import (
     Transient,
 )
 
+log = logging.getLogger(__name__)
+
 # 400 descriptions meaning the chat is gone for good.
 _GONE = ("chat not found", "peer_id_invalid", "user not found", "chat_write_forbidden")
 # 400 descriptions meaning our markup was refused.
@@ -92,13 +94,21 @@ class TelegramTransport:
         buttons_json: str | None,
         silent: bool,
         preview_url: str | None = None,
+        edit_message_id: str | None = None,
+        thread_id: int | None = None,
     ) -> str:
+        """Send (or, for a pressed button's answer, edit ``edit_message_id`` in place;
+        a message too old or gone to edit gets the answer as a new message)."""
         preview = (
             LinkPreviewOptions(url=preview_url)
             if preview_url
             else LinkPreviewOptions(is_disabled=True)
         )
         try:
+            if edit_message_id:
+                edited = await self._edit(chat_id, edit_message_id, text, html, buttons_json)
+                if edited is not None:
+                    return edited
             message = await self.bot.send_message(
                 chat_id=_chat(chat_id),
                 text=text,
@@ -106,6 +116,7 @@ class TelegramTransport:
                 reply_markup=keyboard(buttons_json),
                 disable_notification=silent,
                 link_preview_options=preview,
+                message_thread_id=thread_id,
             )
         except RetryAfter as exc:
             raise RateLimited(retry_seconds(exc)) from exc
@@ -128,3 +139,28 @@ class TelegramTransport:
         except TelegramError as exc:
             raise Transient(exc.message) from exc
         return str(message.message_id)
+
+    async def _edit(
+        self, chat_id: str, message_id: str, text: str, html: bool, buttons_json: str | None
+    ) -> str | None:
+        """Edit in place; the message's id when done (or already so), None when it can
+        no longer be edited (send instead).  Other errors propagate to ``send``'s mapping."""
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=_chat(chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML if html else None,
+                reply_markup=keyboard(buttons_json),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            text_l = exc.message.lower()
+            if "not modified" in text_l:
+                return message_id
+            if any(m in text_l for m in (*_GONE, *_MARKUP)):
+                raise
+            # The message is gone or too old to edit: the answer is sent instead.
+            log.info("edit of %s in %s failed (%s); sending", message_id, chat_id, exc.message)
+            return None
+        return message_id

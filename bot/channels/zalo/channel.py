@@ -14,6 +14,11 @@ Zalo has no command menu, no buttons and no edits, so:
 Each :class:`Inbound` carries :data:`ZALO_CAPS`, so the router words its
 replies for these limits itself ("gõ số", who may change a group).
 
+Replies are queued in the outbox (a :class:`~bot.delivery.replies.ReplyOutbox`,
+which ``run`` always gives) and sent by the paced sender ahead of pushes, in
+Zalo's own pace shared by every process; a pause or a 429 delays them, never
+drops them.  Without one (a bare channel) they are sent directly.
+
 Updates come from a long-poll loop (:meth:`ZaloChannel.run`: one update per
 ``getUpdates``, no offset, so ids already handled are remembered and
 skipped) or from a webhook (:meth:`ZaloChannel.webhook_app`, which checks the
@@ -40,9 +45,11 @@ from bot.channels.zalo.transport import CHANNEL, ZaloGate
 from bot.commands import CommandRouter
 from bot.commands.inbound import ChannelCaps, Inbound, Reply
 from bot.delivery.render import PLAIN_MAX, split_message
+from bot.delivery.replies import ReplyOutbox
 from bot.delivery.transport import Permanent, RateLimited, Transient
 from bot.i18n import pick_language, plain
 from storage import chats as store
+from storage.outbox import NewMessage
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -208,8 +215,10 @@ class ZaloChannel:
         poll_timeout: float = 30.0,
         choice_ttl: float = CHOICE_TTL,
         clock: Callable[[], float] = time.monotonic,
+        replies: ReplyOutbox | None = None,
     ) -> None:
         self.client = client
+        self.replies = replies
         self.router = router
         self.gate = gate
         self.poll_timeout = poll_timeout
@@ -301,6 +310,10 @@ class ZaloChannel:
         except Exception:
             log.exception("zalo update %s failed", key)
             texts = [self.router.error_reply(None).plain]
+        if self.replies is not None and await self.replies.queue(
+            msg.chat_id, key, [NewMessage(t) for t in texts]
+        ):
+            return texts  # queued: the sender delivers them in Zalo's shared pace
         return await self._send(msg.chat_id, texts)
 
     async def _answer(self, event: str, msg: Inbound) -> list[str]:
@@ -353,12 +366,15 @@ class ZaloChannel:
         return pick_language(None, self.router.config.language)
 
     async def _send(self, chat_id: str, texts: list[str]) -> list[str]:
-        """Send replies now (they do not go through the outbox: the user is waiting)."""
+        """Send replies directly: a bare channel, or a chat no longer stored (its
+        goodbye after /stop), in a slot of the shared pace when there is one."""
         sent: list[str] = []
         for text in texts:
             if self.gate.paused_for() > 0:
                 log.warning("zalo paused: reply to %s not sent", chat_id)
                 break
+            if self.replies is not None:
+                await self.replies.slot()
             await self.gate.wait_turn()
             try:
                 await self.client.send_message(chat_id, text)

@@ -287,6 +287,9 @@ class ZaloTransport:
     def __init__(self, client: ZaloClient, gate: ZaloGate) -> None:
         self.client = client
         self.gate = gate
+        # The sender's shared schedule for Zalo runs at Zalo's pace, not the bot's
+        # global_rate: every process together stays under [zalo] rate_per_second.
+        self.rate = 1.0 / gate.interval
         self._postponer: asyncio.Task[None] | None = None
 
     async def send(
