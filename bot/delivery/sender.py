@@ -359,6 +359,8 @@ class OutboxSender:
         messages, times, claimed_at = batch.messages, batch.times, batch.claimed_at
         if len(messages) >= self.batch:  # a big queue: fetch the next batch meanwhile
             self._prefetch = asyncio.create_task(self._claim(self.batch))
+            if self.shared_pace:
+                self._prefetch.add_done_callback(self._promote)
         if self.shared_pace:
             self._hand = [_Held(t, m) for t, m in zip(times, messages, strict=True)]
             try:
@@ -442,19 +444,38 @@ class OutboxSender:
         slots = await asyncio.to_thread(self._rate(channel).reserve, 1)
         await self._until(slots.start + clock_offset(self.clock))
 
+    def _promote(self, prefetch: asyncio.Task[_Batch]) -> None:
+        """Replies the next batch claimed trade places with the pushes holding the
+        earliest slots of the batch in hand: the replies go out within this batch,
+        the pushes in the next one (the same slots, so the same pace)."""
+        if prefetch.cancelled() or prefetch.exception() is not None:
+            return
+        batch = prefetch.result()
+        for j, reply in enumerate(batch.messages):
+            if reply.is_reply:
+                held = self._push_slot(reply, before=batch.times[j])
+                if held is not None:
+                    held.message, batch.messages[j] = reply, held.message
+
+    def _push_slot(self, reply: OutboxMessage, before: float = math.inf) -> _Held | None:
+        """The push with the earliest slot still ahead in hand (same channel)."""
+        soon = self.clock() + 0.005
+        for held in self._hand:
+            if held.taken or held.message.is_reply or held.slot < soon or held.slot >= before:
+                continue
+            if held.message.channel == reply.channel:
+                return held
+        return None
+
     async def _take_push_slot(self, reply: OutboxMessage) -> bool:
         """Put ``reply`` in place of the push with the earliest slot still ahead in
         this sender's hand, of the same channel; the push goes back to the queue."""
-        soon = self.clock() + 0.005
-        for held in self._hand:
-            if held.taken or held.message.is_reply or held.slot < soon:
-                continue
-            if held.message.channel != reply.channel:
-                continue
-            push, held.message = held.message, reply
-            await self._retry(push, 0, "gave its slot to a reply", count=False)
-            return True
-        return False
+        held = self._push_slot(reply)
+        if held is None:
+            return False
+        push, held.message = held.message, reply
+        await self._retry(push, 0, "gave its slot to a reply", count=False)
+        return True
 
     # --- the shared pace -------------------------------------------------------------
 
