@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -147,3 +148,56 @@ async def test_a_reply_claimed_by_a_process_that_died_is_sent_by_another(db: Dat
     # The same update queued again (redelivered after the crash) is not answered twice.
     assert await replies.queue("9400001", "u1", [NewMessage("Chào đồng chí", "HTML")])
     assert outbox.stats(db) == {"pending": 0, "sending": 0, "sent": 1, "dead": 0}
+
+
+# --- Zalo: its own pace, the same outbox ---------------------------------------------
+
+
+async def test_zalo_replies_keep_zalo_pace_and_survive_a_quota_429(db: Database) -> None:
+    from bot.channels.zalo.channel import ZaloChannel
+    from bot.channels.zalo.client import ZaloClient
+    from bot.channels.zalo.transport import ZaloGate, ZaloTransport
+    from bot.commands import CommandRouter
+    from bot.config import ZaloSettings
+    from tests.support.fake_zalo import FakeZalo
+
+    users = [f"zu{i}" for i in range(10)]
+    async with FakeZalo() as zalo:
+        config = replace(
+            _config_for_zalo(),
+            zalo=ZaloSettings(base_url=zalo.base_url, rate_per_second=5.0, monthly_quota=3000),
+        )
+        client = ZaloClient(zalo.token, zalo.base_url, timeout=5.0)
+        gate = ZaloGate(config, db, quota_pause=1.0)
+        sender = OutboxSender(db, {"zalo": ZaloTransport(client, gate)}, config, shared_pace=True)
+        replies = ReplyOutbox(db, "zalo", lambda: sender)
+        channel = ZaloChannel(
+            client, CommandRouter(db, config), gate, poll_timeout=1.0, replies=replies
+        )
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(sender.run(stop)), asyncio.create_task(channel.run(stop))]
+        try:
+            zalo.quota_exceeded(1)  # Zalo refuses the first answer: "Quota exceeded"
+            for user in users:
+                zalo.push_text(user, "/start")
+            for user in users:
+                await zalo.wait_for_messages(user, 1, timeout=20)
+            await asyncio.sleep(0.5)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+            await client.aclose()
+    intro = html_to_plain(t("vi", "intro"))[:30]
+    for user in users:
+        [answer] = zalo.sent(user)  # the refused one too: sent after the pause, once
+        assert intro in answer.text
+    times = sorted(m.at for m in zalo.sent())
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 1 / 5.0 - 0.02, gaps  # Zalo's own 5/s, not the bot's 28.8/s
+    assert outbox.stats(db) == {"pending": 0, "sending": 0, "sent": len(users), "dead": 0}
+
+
+def _config_for_zalo() -> Config:
+    return Config(
+        path=Path("bot_config.toml"), delivery=replace(DeliverySettings(), global_rate=RATE)
+    )

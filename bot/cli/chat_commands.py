@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot.config import Config
 from storage import chats as store_chats
+from storage import leader
 from storage.db import Database, open_database
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -104,6 +105,13 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     queued = sum(
         enqueue_digest(db, pk, now.astimezone(config.tz).date(), config, now=now) for pk in chats
     )
+    holder = leader.current_holder(db)
+    if holder is not None and holder.alive:
+        # A second sender here would pace itself apart from the bot's (on SQLite) and
+        # send digests ahead of officers' replies: the running bot sends them.
+        print(f"Digest: {queued} messages queued for {len(chats)} chats; "
+              f"the running bot ({holder.holder}) sends them in its pace.")  # fmt: skip
+        return 0
     sent = asyncio.run(_drain(config, db, token))
     print(f"Digest: {queued} messages queued for {len(chats)} chats, {sent} sent.")
     return 0

@@ -515,15 +515,21 @@ class OutboxSender:
         await self._until(slot)
         return await self._on_slot(message, slot)
 
-    async def _on_slot(self, message: OutboxMessage, slot: float) -> bool:
+    async def _on_slot(self, message: OutboxMessage, slot: float, stage: str = "claim") -> bool:
         """False when the slot was missed by more than :func:`slot_tolerance` (a
         stalled process, a busy loop): sent late, the message would land next to the
         following slot's and bunch the schedule.  It goes back to the queue at once
         for any sender's next claim; waiting for a fresh slot instead would stall
         this sender's later slots in turn."""
-        if self.clock() - slot <= self.pacer.tolerance:
+        late = self.clock() - slot
+        if late <= self.pacer.tolerance:
             return True
-        await self._retry(message, 0, "missed its sending slot", count=False)
+        # Handed back in the background: awaiting the write here (tens of ms on a
+        # busy database) made the next slot late too, and so on down the batch.
+        task = asyncio.create_task(self._retry(message, 0, "missed its sending slot", count=False))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._log(message, "slot_missed", late=round(late, 3), stage=stage)
         return False
 
     async def _on_time(self, message: OutboxMessage, slot: float) -> bool:
@@ -534,7 +540,8 @@ class OutboxSender:
             while self.clock() - slot > self.pacer.tolerance:
                 slot = await self.pacer.take_global()
             return True
-        return await self._slot(message, slot)
+        await self._until(slot)
+        return await self._on_slot(message, slot, "wire")
 
     async def _until(self, at: float) -> None:
         """Sleep until ``at`` (monotonic) and past any global pause."""
