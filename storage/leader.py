@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, create_engine, delete, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, delete, func, select, text, update
 from sqlalchemy.pool import NullPool
 
 from storage.db import Database, insert_ignore, rowcount
@@ -377,6 +377,16 @@ def purge_dead(db: Database, older_than: timedelta, now: datetime | None = None)
     with db.write() as s:
         gone = s.execute(delete(ProcessBeat).where(ProcessBeat.last_seen < now - older_than))
         return rowcount(gone)
+
+
+def alive_count(db: Database, role: str, within: timedelta, now: datetime | None = None) -> int:
+    """Processes of ``role`` seen within ``within`` (e.g. workers ready to deliver)."""
+    now = now or utcnow()
+    with db.read() as s:
+        query = select(func.count()).where(
+            ProcessBeat.role == role, ProcessBeat.last_seen >= now - within
+        )
+        return int(s.scalar(query) or 0)
 
 
 def beats(db: Database) -> list[Beat]:

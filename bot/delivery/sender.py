@@ -51,7 +51,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -225,6 +225,7 @@ class OutboxSender:
         max_attempts: int = 8,
         idle_poll: float = 1.0,
         shared_pace: bool | None = None,
+        pushes: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.db = db
         self.transports = transports
@@ -262,6 +263,16 @@ class OutboxSender:
         self._prefetch: asyncio.Task[_Batch] | None = None
         self._hand: list[_Held] = []  # shared pace: the current batch's slots
         self._replies = asyncio.Event()  # set by wake(): a reply was queued
+        # Whether this sender also takes pushes now (None: always).  The process
+        # answering chat leaves them to workers while any are alive: its loop is
+        # busy with the crowd's commands, and a late loop loses sending slots.
+        self._pushes = pushes
+        # When each row in hand was claimed (its lease runs from then): a push that
+        # gave its slot to a reply rides in a later batch, claimed later.
+        self._claimed: dict[int, float] = {}
+        # Pushes that already gave their slot up once: never again, or a push could
+        # be carried from batch to batch past its lease (and be claimed twice).
+        self._displaced: set[int] = set()
         self._express_slots = max(4, min(batch or 10, 10))
 
     def wake(self) -> None:
@@ -326,6 +337,7 @@ class OutboxSender:
 
     async def _claim(self, limit: int) -> _Batch:
         """Claim up to ``limit`` rows and (shared pace) reserve their slots."""
+        replies_only = self._pushes is not None and not await self._pushes()
         exclude = self.pacer.not_ready() | self._in_flight
         claimed_at = self.clock()
         messages = await asyncio.to_thread(
@@ -339,7 +351,9 @@ class OutboxSender:
             # Only chats of the channels this sender can reach: a worker started
             # with one token must leave the other channel's queue alone.
             channels=tuple(self.transports),
+            replies_only=replies_only,
         )
+        self._claimed.update((m.id, claimed_at) for m in messages)
         times: list[float] = []
         if self.shared_pace and messages:
             messages, times = await self._shared_slots(messages)
@@ -379,6 +393,8 @@ class OutboxSender:
 
     async def _launch(self, message: OutboxMessage, slot: float, claimed_at: float) -> None:
         """Start sending ``message`` in its slot (now)."""
+        claimed_at = min(claimed_at, self._claimed.pop(message.id, claimed_at))
+        self._displaced.discard(message.id)
         if self.clock() - claimed_at > LEASE_USE * self.lease_seconds:
             # Held too long (a long pause): another sender may soon take the row
             # again, so hand it back instead of risking a second copy.
@@ -422,6 +438,7 @@ class OutboxSender:
         )
         if not replies:
             return 0
+        self._claimed.update((m.id, claimed_at) for m in replies)
         if not self.shared_pace:
             for reply in replies:
                 await self._launch(reply, await self.pacer.take_global(), claimed_at)
@@ -455,6 +472,7 @@ class OutboxSender:
             if reply.is_reply:
                 held = self._push_slot(reply, before=batch.times[j])
                 if held is not None:
+                    self._displaced.add(held.message.id)
                     held.message, batch.messages[j] = reply, held.message
 
     def _push_slot(self, reply: OutboxMessage, before: float = math.inf) -> _Held | None:
@@ -462,6 +480,8 @@ class OutboxSender:
         soon = self.clock() + 0.005
         for held in self._hand:
             if held.taken or held.message.is_reply or held.slot < soon or held.slot >= before:
+                continue
+            if held.message.id in self._displaced:
                 continue
             if held.message.channel == reply.channel:
                 return held
@@ -510,11 +530,6 @@ class OutboxSender:
         timed.sort(key=lambda t: (t[0], t[1]))
         return [m for _t, _i, m in timed], [t for t, _i, _m in timed]
 
-    async def _slot(self, message: OutboxMessage, slot: float) -> bool:
-        """Wait for the message's shared slot, then :meth:`_on_slot`."""
-        await self._until(slot)
-        return await self._on_slot(message, slot)
-
     async def _on_slot(self, message: OutboxMessage, slot: float, stage: str = "claim") -> bool:
         """False when the slot was missed by more than :func:`slot_tolerance` (a
         stalled process, a busy loop): sent late, the message would land next to the
@@ -533,7 +548,7 @@ class OutboxSender:
         return False
 
     async def _on_time(self, message: OutboxMessage, slot: float) -> bool:
-        """The last check before the wire, as :meth:`_slot`: the loop may have been
+        """The last check before the wire, as :meth:`_on_slot`: the loop may have been
         busy between the slot's wake-up and this task's turn.  In-process pace
         simply takes the next slot; shared pace hands the row back (False)."""
         if not self.shared_pace:
@@ -696,6 +711,8 @@ class OutboxSender:
         text: str | None = None,
         plain: bool = False,
     ) -> None:
+        self._claimed.pop(message.id, None)
+        self._displaced.discard(message.id)
         when = self.wall_clock() + timedelta(seconds=delay)
         await asyncio.to_thread(
             outbox.mark_retry,

@@ -28,9 +28,10 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_FIRST = 1.0  # s after taking the role: digests due during a takeover go out at once
 POLL_FIRST = 1.0
+WORKERS_CHECK = 5.0  # s between two looks at whether workers are alive
 Tick = Callable[[], Awaitable[object]]
 
 
@@ -225,7 +227,9 @@ async def serve_scheduler(
         if config.web.listen:
             web = await _start_web(config, db)
         if config.scale.run_sender:
-            sender = OutboxSender(db, transports, config, worker_id=holder_id)
+            sender = OutboxSender(
+                db, transports, config, worker_id=holder_id, pushes=_no_workers(config, db)
+            )
             if senders is not None:
                 senders.append(sender)
             if app is not None:  # replies queued by the handlers wake it
@@ -259,6 +263,26 @@ async def serve_scheduler(
             await zalo.close()
         if web is not None:
             await web.stop()
+
+
+def _no_workers(config: Config, db: Database) -> Callable[[], Awaitable[bool]]:
+    """Whether the holder's sender should take pushes: only while no ``worker`` is
+    alive (it answers chat first; replies it always sends).  Read every few seconds."""
+    within = timedelta(seconds=config.scale.lease_seconds)
+    state = {"at": float("-inf"), "none": True}
+
+    async def no_workers() -> bool:
+        now = time.monotonic()
+        if now - state["at"] >= WORKERS_CHECK:
+            try:
+                alive = await asyncio.to_thread(leader.alive_count, db, "worker", within)
+            except Exception as exc:  # the database is away: keep sending everything
+                log.warning("could not count workers: %s", exc)
+                alive = 0
+            state["at"], state["none"] = now, alive == 0
+        return bool(state["none"])
+
+    return no_workers
 
 
 async def _start_web(config: Config, db: Database) -> Any:
