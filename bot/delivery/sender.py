@@ -55,6 +55,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from typing import Any
 
 from bot.config import Config
 from bot.delivery.render import TELEGRAM_MAX, html_to_plain
@@ -595,7 +596,7 @@ class OutboxSender:
         try:
             # preview_url only when there is one: plain channels need not know about it.
             url = preview_url(message)
-            extra: dict[str, object] = {"preview_url": url} if url else {}
+            extra: dict[str, Any] = {"preview_url": url} if url else {}
             if message.edit_message_id:
                 extra["edit_message_id"] = message.edit_message_id
             if message.thread_id:
