@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -16,6 +17,8 @@ from storage.db import Database, open_database
 from storage.models import Chat
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+log = logging.getLogger("congdoan-bot")
 
 
 def _token() -> str | None:
@@ -67,8 +70,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return 2
     db = open_database(config.database_url)
     holder = process_id("run")
-    _until_signal(lambda stop: run_roles(config, db, tokens, stop, holder_id=holder))
-    return 0
+    return _token_checked(lambda stop: run_roles(config, db, tokens, stop, holder_id=holder))
 
 
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
@@ -80,7 +82,19 @@ def cmd_worker(args: argparse.Namespace, config: Config) -> int:
         return 2
     db = open_database(config.database_url)
     worker_id = args.id or process_id("worker")
-    _until_signal(lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id))
+    return _token_checked(lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id))
+
+
+def _token_checked(main) -> int:  # type: ignore[no-untyped-def]
+    """Run a daemon until a signal: 0; a token the chat API refused: one line and 2."""
+    from bot.runtime.roles import TokenRejected
+
+    try:
+        _until_signal(main)
+    except TokenRejected as exc:
+        # Through the redacting log handler: the API's description is quoted.
+        log.error("%s", exc, extra={"channel": exc.channel, "variable": exc.env})
+        return 2
     return 0
 
 

@@ -38,13 +38,19 @@ class SourceReport:
     outcome: PollOutcome
     stored: StoreResult
 
+    @property
+    def store_error(self) -> str | None:
+        """Why not everything new was stored (the database was busy), if so."""
+        return self.stored.error
+
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.source.id,
             "new": self.stored.new_items,
             "unchanged": self.outcome.error is None
+            and self.stored.error is None
             and (self.outcome.not_modified or self.stored.new_items == 0),
-            "error": self.outcome.error,
+            "error": self.outcome.error or self.stored.error,
         }
 
 
@@ -125,6 +131,7 @@ async def poll_round(
 async def _poll_one(
     config: Config, db: Database, fetcher: Fetcher, source: SourceConfig, analyzer: Analyzer
 ) -> SourceReport:
+    polled_at = datetime.now(UTC)  # the next poll is poll_interval after this one's start
     state = await asyncio.to_thread(source_state, db, source.id)
     try:
         outcome = await poll_source(
@@ -141,6 +148,7 @@ async def _poll_one(
         analyzer=analyzer,
         tz=config.tz,
         max_backoff=config.fetch.max_backoff,
+        polled_at=polled_at,
     )
     if outcome.error is None:
         log.info(

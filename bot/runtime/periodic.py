@@ -21,8 +21,11 @@ from bot.delivery.routing import route_new_stories
 from bot.runtime.ingest_round import SourceReport, poll_round
 from storage import leader
 from storage.db import Database
+from storage.ingest import next_poll_at
 
 log = logging.getLogger(__name__)
+
+MIN_POLL_WAIT = 1.0  # s: the poll loop never spins faster than this
 
 
 @dataclass
@@ -56,13 +59,27 @@ async def reminder_tick(config: Config, db: Database, now: datetime | None = Non
     return await asyncio.to_thread(enqueue_due_reminders, db, config, now=now)
 
 
-async def poll_job(config: Config, db: Database) -> None:
+async def poll_job(config: Config, db: Database) -> PollTickResult:
     """One scheduled poll: due sources, then routing (logged when it queued work)."""
     result = await poll_tick(config, db)
     if result.queued:
         log.info(
             "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
         )
+    return result
+
+
+def next_poll_wait(config: Config, db: Database, cap: float, now: datetime | None = None) -> float:
+    """Seconds until the first source is due, between ``MIN_POLL_WAIT`` and ``cap``.
+
+    The poll loop sleeps exactly this long, so ``poll_interval = 60`` means a poll
+    every 60 s (each poll's next time counts from when it started), not "at the
+    first whole tick after 60 s" (which made it every 120 s with a 60 s tick)."""
+    now = now or datetime.now(UTC)
+    due = next_poll_at(db, config.sources)
+    if due is None:
+        return cap
+    return min(max((due - now).total_seconds(), MIN_POLL_WAIT), cap)
 
 
 async def schedules_job(config: Config, db: Database) -> None:

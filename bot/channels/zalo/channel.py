@@ -249,8 +249,9 @@ class ZaloChannel:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Long-poll until ``stop`` is set (an idle 408 is normal, errors back off)."""
-        with contextlib.suppress(Exception):
-            self.bot_name = (await self.client.get_me()).get("account_name")
+        if self.bot_name is None:  # ``run`` learns it when it checks the token at start
+            with contextlib.suppress(Exception):
+                self.bot_name = (await self.client.get_me()).get("account_name")
         backoff = 1.0
         while not stop.is_set():
             poll = asyncio.create_task(self.client.get_update(self.poll_timeout))
