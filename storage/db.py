@@ -102,6 +102,15 @@ class Database:
         self.engine.dispose()
 
 
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked"/"busy": another writer held the lock longer
+    than the busy timeout (an expected condition, not a bug)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
 def insert_ignoring(session: Session, target: Any) -> Any:
     """An ``INSERT ... ON CONFLICT DO NOTHING`` statement for the session's engine
     (rows that would break a unique key are skipped; add ``.returning()`` to learn

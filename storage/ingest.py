@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,13 +39,20 @@ from feeds.dedup.fingerprint import (
 from feeds.dedup.urls import canonical_url, digest, item_keys
 from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
 from feeds.sources import SourceConfig
-from storage.db import Database, insert_ignore
+from storage.db import Database, insert_ignore, is_busy
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
 from storage.search import search_key
 
 log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=30)
+# A poll is stored in write transactions of at most STORE_BATCH items (about
+# 0.1 s each on SQLite), with a short pause between them, so the lease renewal,
+# heartbeats, chat commands and a second poller wait a fraction of a second for
+# the write lock, never the whole of a 5,000-item first poll (20 s, which
+# outlasted SQLite's busy timeout).  See bench/ingest_locks.py.
+STORE_BATCH = 50
+BATCH_PAUSE = 0.02  # s between two batches: long enough for a waiting writer to get in
 
 
 class AnalysisLike(Protocol):
@@ -64,6 +72,7 @@ class StoreResult:
     new_items: int = 0
     new_story_ids: list[int] = field(default_factory=list)
     joined_story_ids: list[int] = field(default_factory=list)  # duplicates linked to a story
+    error: str | None = None  # the database refused a write: the rest waits for the next poll
 
 
 # --- sources --------------------------------------------------------------
@@ -97,6 +106,18 @@ def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) ->
     with db.read() as session:
         next_at = dict(session.execute(select(Source.id, Source.next_poll_at)).all())
     return [s for s in sources if s.enabled and (next_at.get(s.id) is None or next_at[s.id] <= now)]
+
+
+def next_poll_at(db: Database, sources: Sequence[SourceConfig]) -> datetime | None:
+    """When the first of the enabled sources is due (``datetime.min`` in UTC when one
+    never ran); None when no source is enabled."""
+    wanted = [s.id for s in sources if s.enabled]
+    if not wanted:
+        return None
+    with db.read() as session:
+        next_at = dict(session.execute(select(Source.id, Source.next_poll_at)).all())
+    never = datetime.min.replace(tzinfo=UTC)
+    return min(next_at.get(i) or never for i in wanted)
 
 
 def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], list[bool]]:
@@ -135,8 +156,16 @@ def store_outcome(
     tz: ZoneInfo,
     max_backoff: int = 6 * 3600,
     now: datetime | None = None,
+    polled_at: datetime | None = None,
 ) -> StoreResult:
-    """Write the poll's new items and the source's new state in one transaction."""
+    """Write the poll's new items, a batch per transaction, then the source's new
+    state (validators, baseline done, next poll ``poll_interval`` after
+    ``polled_at``, the poll's start) with the last batch.
+
+    Items committed before a failure stay stored (and are in the result, so they
+    are routed); the source's state is not advanced, so the next poll fetches
+    again and stores the rest.  A database too busy to write (SQLite's busy
+    timeout) ends the store with ``result.error`` instead of an exception."""
     now = now or datetime.now(UTC)
     result = StoreResult(source.id)
     # Analysis is CPU work: do it before taking the write lock.
@@ -153,7 +182,14 @@ def store_outcome(
         if c.text
     }
     with _store_lock(db):
-        return _store(db, source, outcome, analyses, max_backoff, now, result)
+        try:
+            return _store(db, source, outcome, analyses, max_backoff, now, result, polled_at)
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            result.error = f"database busy, {result.new_items} items stored, rest next poll: {exc}"
+            log.warning("source %s: %s", source.id, result.error)
+            return result
 
 
 def _store(
@@ -164,47 +200,72 @@ def _store(
     max_backoff: int,
     now: datetime,
     result: StoreResult,
+    polled_at: datetime | None = None,
 ) -> StoreResult:
-    with db.write() as session:
-        row = session.get(Source, source.id)
-        if row is None:
-            row = Source(id=source.id, name=source.name, url=source.url, kind=source.kind)
-            session.add(row)
-            session.flush()
-        row.last_attempt_at = now
-        if outcome.error:
+    if outcome.error:
+        with db.write() as session:
+            row = _source_row(session, source)
+            row.last_attempt_at = now
             _record_failure(row, source, outcome, now, max_backoff)
-            return result
-        baseline = not row.baseline_done
-        index = _fingerprints(db, session, now)
-        pending_fps: list[tuple[int, int, str, int | None]] = []
-        for candidate in outcome.candidates:
-            _store_candidate(
-                session,
-                index,
-                pending_fps,
-                row,
-                candidate,
-                analyses.get(id(candidate)),
-                baseline,
-                result,
-                now,
-            )
-        row.baseline_done = True
-        row.consecutive_failures = 0
-        row.last_error = None
-        row.last_success_at = now
-        row.next_poll_at = now + timedelta(seconds=source.poll_interval)
-        if not outcome.not_modified:
-            row.etag = outcome.state.etag
-            row.last_modified = outcome.state.last_modified
-            row.detected_kind = outcome.state.detected_kind
-            row.feed_url = outcome.state.feed_url
-        row.items_total += result.new_items
-    # Only committed stories enter the shared index.
-    for story_id, fp, text, day in pending_fps:
-        index.add(story_id, fp, text, day)
+        return result
+    candidates = outcome.candidates
+    baseline: bool | None = None
+    for start in range(0, max(len(candidates), 1), STORE_BATCH):
+        if start:
+            time.sleep(BATCH_PAUSE)
+        last = start + STORE_BATCH >= len(candidates)
+        before = result.new_items
+        with db.write() as session:
+            row = _source_row(session, source)
+            row.last_attempt_at = now
+            if baseline is None:  # decided once: a first poll is a baseline to its end
+                baseline = not row.baseline_done
+            index = _fingerprints(db, session, now)
+            pending_fps: list[tuple[int, int, str, int | None]] = []
+            for candidate in candidates[start : start + STORE_BATCH]:
+                _store_candidate(
+                    session,
+                    index,
+                    pending_fps,
+                    row,
+                    candidate,
+                    analyses.get(id(candidate)),
+                    baseline,
+                    result,
+                    now,
+                )
+            row.items_total += result.new_items - before
+            if last:
+                _poll_done(row, source, outcome, now, polled_at or now)
+        # Only committed stories enter the shared index.
+        for story_id, fp, text, day in pending_fps:
+            index.add(story_id, fp, text, day)
     return result
+
+
+def _source_row(session: Session, source: SourceConfig) -> Source:
+    row = session.get(Source, source.id)
+    if row is None:
+        row = Source(id=source.id, name=source.name, url=source.url, kind=source.kind)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _poll_done(
+    row: Source, source: SourceConfig, outcome: PollOutcome, now: datetime, polled_at: datetime
+) -> None:
+    """A successful poll, fully stored: the source's new state."""
+    row.baseline_done = True
+    row.consecutive_failures = 0
+    row.last_error = None
+    row.last_success_at = now
+    row.next_poll_at = polled_at + timedelta(seconds=source.poll_interval)
+    if not outcome.not_modified:
+        row.etag = outcome.state.etag
+        row.last_modified = outcome.state.last_modified
+        row.detected_kind = outcome.state.detected_kind
+        row.feed_url = outcome.state.feed_url
 
 
 def _record_failure(
