@@ -5,13 +5,21 @@ writer), a busy timeout, foreign keys on.  Write transactions start with
 ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes can hit
 SQLITE_BUSY_SNAPSHOT *without* waiting for the busy timeout (measured in
 ``../shared/docs/scale.md`` §4: 882 of 1,000 such transactions failed).
+
+Within one process, SQLite writers also queue on a lock of their own (the
+*write gate*): SQLite's busy handler only re-tries every 100 ms, so a heartbeat
+or lease renewal waiting behind a poll stored in back-to-back short batches
+could miss many of the gaps between them; a thread waiting on the gate gets the
+next gap at once.  Other processes still wait through the busy timeout, which
+short write transactions (``storage.ingest``) keep far below its 10 s.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +78,9 @@ class Database:
         self.is_sqlite = backend == "sqlite"
         if self.is_sqlite:
             _sqlite_hooks(self.engine)
+        # Re-entrant: a write opened inside another on the same thread fails on
+        # SQLite's own lock (busy timeout) as before, rather than deadlocking here.
+        self._write_gate = threading.RLock() if self.is_sqlite else nullcontext()
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
@@ -86,7 +97,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose work is committed at the end, or rolled back on error."""
-        with self._write() as session, session.begin():
+        with self._write_gate, self._write() as session, session.begin():
             yield session
 
     def upgrade(self) -> None:

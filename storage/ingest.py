@@ -46,12 +46,14 @@ from storage.search import search_key
 log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=30)
-# A poll is stored in write transactions of at most STORE_BATCH items (about
-# 0.1 s each on SQLite), with a short pause between them, so the lease renewal,
-# heartbeats, chat commands and a second poller wait a fraction of a second for
-# the write lock, never the whole of a 5,000-item first poll (20 s, which
-# outlasted SQLite's busy timeout).  See bench/ingest_locks.py.
-STORE_BATCH = 50
+# A poll is stored in short write transactions (at most STORE_BATCH items, closed
+# early once BATCH_SECONDS have passed), with a short pause between them, so the
+# lease renewal, heartbeats, chat commands and a second poller wait a fraction
+# of a second for the write lock, never the whole of a 5,000-item first poll
+# (tens of seconds, which outlasted SQLite's busy timeout).  bench/ingest_locks.py
+# measures it.
+STORE_BATCH = 200
+BATCH_SECONDS = 0.15
 BATCH_PAUSE = 0.02  # s between two batches: long enough for a waiting writer to get in
 
 
@@ -210,10 +212,8 @@ def _store(
         return result
     candidates = outcome.candidates
     baseline: bool | None = None
-    for start in range(0, max(len(candidates), 1), STORE_BATCH):
-        if start:
-            time.sleep(BATCH_PAUSE)
-        last = start + STORE_BATCH >= len(candidates)
+    done = 0
+    while True:
         before = result.new_items
         with db.write() as session:
             row = _source_row(session, source)
@@ -222,7 +222,8 @@ def _store(
                 baseline = not row.baseline_done
             index = _fingerprints(db, session, now)
             pending_fps: list[tuple[int, int, str, int | None]] = []
-            for candidate in candidates[start : start + STORE_BATCH]:
+            deadline = time.monotonic() + BATCH_SECONDS
+            for candidate in candidates[done : done + STORE_BATCH]:
                 _store_candidate(
                     session,
                     index,
@@ -234,13 +235,19 @@ def _store(
                     result,
                     now,
                 )
+                done += 1
+                if time.monotonic() > deadline:
+                    break
             row.items_total += result.new_items - before
+            last = done >= len(candidates)
             if last:
                 _poll_done(row, source, outcome, now, polled_at or now)
         # Only committed stories enter the shared index.
         for story_id, fp, text, day in pending_fps:
             index.add(story_id, fp, text, day)
-    return result
+        if last:
+            return result
+        time.sleep(BATCH_PAUSE)
 
 
 def _source_row(session: Session, source: SourceConfig) -> Source:

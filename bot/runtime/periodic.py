@@ -3,14 +3,23 @@
 Each tick reads what is due from the database and writes outbox rows with
 dedup keys, so nothing scheduled lives only in memory: after a restart (or a
 tick missed while the process was down) the next tick finds the same work and
-does it once.  ``bot.channels.telegram.app`` runs these ticks on python-telegram-bot's
-JobQueue; the demo runs them by hand.
+does it once.  :func:`run_ticks` runs them on plain asyncio loops for the
+scheduler holder (whatever the chat channels, and while a chat API is still
+unreachable); the demo runs them by hand.
+
+``poll_interval`` means what it says: the poll loop sleeps until the first
+source is due (at most ``poll_cap`` seconds), and a source's next poll is
+``poll_interval`` seconds after its last poll *started*.  (With a fixed 60 s tick
+and the next time counted from the end of the store, a 60 s source was due a
+moment after each tick and so polled every 120 s.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,12 +29,14 @@ from bot.delivery.reminders import enqueue_due_reminders
 from bot.delivery.routing import route_new_stories
 from bot.runtime.ingest_round import SourceReport, poll_round
 from storage import leader
-from storage.db import Database
+from storage.db import Database, is_busy
 from storage.ingest import next_poll_at
 
 log = logging.getLogger(__name__)
 
 MIN_POLL_WAIT = 1.0  # s: the poll loop never spins faster than this
+FIRST_TICK = 1.0  # s after start: digests due during a restart or takeover go out at once
+Seconds = Callable[[], float]  # read at each use, so tests can shorten the ticks
 
 
 @dataclass
@@ -89,3 +100,55 @@ async def schedules_job(config: Config, db: Database) -> None:
     if digests or reminders:
         log.info("queued %d digest and %d reminder messages", digests, reminders)
     await asyncio.to_thread(leader.purge_dead, db, leader.DEAD_BEATS_KEPT)
+
+
+async def run_ticks(
+    config: Config, db: Database, halt: asyncio.Event, *, poll_cap: Seconds, schedule_every: Seconds
+) -> None:
+    """The periodic work until ``halt``: polling (sleeping until the next source is
+    due, at most ``poll_cap()`` s) and digests/reminders every ``schedule_every()`` s."""
+    await asyncio.gather(
+        _poll_loop(config, db, halt, poll_cap),
+        _every("schedules", schedule_every, lambda: schedules_job(config, db), halt),
+    )
+
+
+async def _poll_loop(config: Config, db: Database, halt: asyncio.Event, cap: Seconds) -> None:
+    if await _wait(halt, FIRST_TICK):
+        return
+    while True:
+        wait = cap()  # after a failure: a whole tick, never a tight loop
+        try:
+            result = await poll_job(config, db)
+            if not any(r.store_error for r in result.reports):
+                wait = await asyncio.to_thread(next_poll_wait, config, db, wait)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one failed tick must not end the schedule
+            log.error("poll tick failed: %s", exc, exc_info=not is_busy(exc))
+        if await _wait(halt, wait):
+            return
+
+
+async def _every(
+    name: str, interval: Seconds, tick: Callable[[], Awaitable[object]], halt: asyncio.Event
+) -> None:
+    """Run ``tick`` after ``FIRST_TICK`` s, then every ``interval()`` s, until ``halt``."""
+    if await _wait(halt, FIRST_TICK):
+        return
+    while True:
+        try:
+            await tick()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one failed tick must not end the schedule
+            log.error("%s tick failed: %s", name, exc, exc_info=not is_busy(exc))
+        if await _wait(halt, interval()):
+            return
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to ``seconds``; True when ``event`` was set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), max(seconds, 0.0))
+    return event.is_set()

@@ -44,17 +44,14 @@ from bot.config import Config
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
 from bot.i18n import t
-from bot.runtime.periodic import next_poll_wait, poll_job, schedules_job
+from bot.runtime.periodic import run_ticks
 from storage import leader
-from storage.db import Database, is_busy
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_FIRST = 1.0  # s after taking the role: digests due during a takeover go out at once
-POLL_FIRST = 1.0
 START_RETRY_FIRST = 2.0  # s before the second try to reach a chat API at start
 START_RETRY_MAX = 60.0  # back-off cap: an API back after an outage is found within a minute
-Tick = Callable[[], Awaitable[object]]
 
 TOKEN_ENVS = {"telegram": "TELEGRAM_BOT_TOKEN", "zalo": "ZALO_BOT_TOKEN"}
 
@@ -244,7 +241,10 @@ async def serve_scheduler(
             render_story=make_render(config),
         )
     try:
-        tasks.append(asyncio.create_task(_ticks(config, db, halt), name="ticks"))
+        ticks = run_ticks(
+            config, db, halt, poll_cap=_poll_interval, schedule_every=_schedule_interval
+        )
+        tasks.append(asyncio.create_task(ticks, name="ticks"))
         if config.scale.run_sender:
             sender = OutboxSender(db, transports, config, worker_id=holder_id)
             if senders is not None:
@@ -278,35 +278,6 @@ async def serve_scheduler(
             await zalo.close()
     if rejected:
         raise rejected[0]
-
-
-async def _ticks(config: Config, db: Database, halt: asyncio.Event) -> None:
-    """The holder's periodic work on plain asyncio loops, whatever the channels."""
-    await asyncio.gather(
-        _poll_loop(config, db, halt),
-        _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
-               lambda: schedules_job(config, db), halt),
-    )  # fmt: skip
-
-
-async def _poll_loop(config: Config, db: Database, halt: asyncio.Event) -> None:
-    """Poll the due sources, then sleep until the next one is due (at most one
-    ``POLL_TICK``): a source's ``poll_interval`` is the time from one poll's start
-    to the next one's, not rounded up to a whole tick."""
-    if await _wait(halt, POLL_FIRST):
-        return
-    while True:
-        wait = _poll_interval()  # after a failure: a whole tick, never a tight loop
-        try:
-            result = await poll_job(config, db)
-            if not any(r.store_error for r in result.reports):
-                wait = await asyncio.to_thread(next_poll_wait, config, db, wait)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one failed tick must not end the schedule
-            log.error("poll tick failed: %s", exc, exc_info=not is_busy(exc))
-        if await _wait(halt, wait):
-            return
 
 
 def _chat_task(
@@ -345,40 +316,31 @@ def _schedule_interval() -> float:
     return telegram_app.SCHEDULE_TICK
 
 
-async def _every(name: str, first: float, interval: float, tick: Tick, halt: asyncio.Event) -> None:
-    """Run ``tick`` after ``first`` s, then every ``interval`` s, until ``halt``."""
-    if await _wait(halt, first):
-        return
-    while True:
-        try:
-            await tick()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # one failed tick must not end the schedule
-            log.exception("%s tick failed", name)
-        if await _wait(halt, interval):
-            return
-
-
 # --- reaching a chat API at start ------------------------------------------------------
+
+
+REASON_MAX = 200  # characters of an API's answer quoted in a log line (an HTML error page…)
 
 
 def start_failure(channel: str, exc: BaseException) -> tuple[bool, str]:
     """(token rejected?, a reason an operator can read) for a failed start."""
+    rejected, reason = False, str(exc) or type(exc).__name__
     if channel == "telegram":
         from telegram.error import InvalidToken, TelegramError
 
-        if isinstance(exc, InvalidToken):
-            return True, str(exc) or "Unauthorized"
+        rejected = isinstance(exc, InvalidToken)
         if isinstance(exc, TelegramError):
-            return False, exc.message
+            reason = exc.message
     else:
         from bot.channels.zalo.client import InvalidToken as ZaloInvalidToken
         from bot.channels.zalo.client import is_not_found
 
-        if isinstance(exc, ZaloInvalidToken) or is_not_found(exc):
-            return True, str(exc).split(" — ")[0]
-    return False, str(exc) or type(exc).__name__
+        rejected = isinstance(exc, ZaloInvalidToken) or is_not_found(exc)
+        reason = reason.split(" — ")[0]
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        reason = reason[: REASON_MAX - 1] + "…"
+    return rejected, reason
 
 
 async def connect_with_retry(
