@@ -20,7 +20,8 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -215,7 +216,7 @@ def _store(
     done = 0
     while True:
         before = result.new_items
-        with db.write() as session:
+        with _undone_on_error(result), db.write() as session:
             row = _source_row(session, source)
             row.last_attempt_at = now
             if baseline is None:  # decided once: a first poll is a baseline to its end
@@ -248,6 +249,18 @@ def _store(
         if last:
             return result
         time.sleep(BATCH_PAUSE)
+
+
+@contextmanager
+def _undone_on_error(result: StoreResult) -> Iterator[None]:
+    """A batch rolled back leaves no trace in ``result`` (its story ids do not exist)."""
+    counts = (result.new_items, len(result.new_story_ids), len(result.joined_story_ids))
+    try:
+        yield
+    except BaseException:
+        result.new_items = counts[0]
+        del result.new_story_ids[counts[1] :], result.joined_story_ids[counts[2] :]
+        raise
 
 
 def _source_row(session: Session, source: SourceConfig) -> Source:
