@@ -169,17 +169,20 @@ def cmd_poll(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _poll_forever(config: Config, db) -> int:  # type: ignore[no-untyped-def]
-    """Poll due sources until interrupted (ingest only, without the chat)."""
+    """Poll due sources until interrupted (ingest only, without the chat), each
+    when its ``poll_interval`` has passed (as ``run`` does)."""
     from bot.runtime.ingest_round import poll_round
+    from bot.runtime.periodic import next_poll_wait
 
     while True:
         reports = await poll_round(config, db)
         for r in reports:
-            print(
-                f"{r.source.id}: {r.stored.new_items} new"
-                + (f" ({r.outcome.error})" if r.outcome.error else "")
-            )
-        await asyncio.sleep(15)
+            error = r.outcome.error or r.store_error
+            print(f"{r.source.id}: {r.stored.new_items} new" + (f" ({error})" if error else ""))
+        busy = any(r.store_error for r in reports)  # the database is busy: not a tight loop
+        await asyncio.sleep(
+            60.0 if busy else await asyncio.to_thread(next_poll_wait, config, db, 60.0)
+        )
 
 
 def cmd_items(args: argparse.Namespace, config: Config) -> int:

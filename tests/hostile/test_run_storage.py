@@ -220,7 +220,11 @@ def test_two_poll_once_at_the_same_time_both_succeed_and_store_each_item_once(
         command = [sys.executable, "-m", "bot", "--config", str(config), "poll", "--once", "--json"]
         procs = [
             subprocess.Popen(
-                command, env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                command,
+                env=_env(),
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
             )
             for _ in range(2)
