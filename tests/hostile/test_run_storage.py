@@ -359,3 +359,34 @@ def test_next_poll_wait_counts_to_the_first_due_source(sqlite_db: Database) -> N
         s.get(Source, "b").next_poll_at = now + timedelta(seconds=300)  # type: ignore[union-attr]
     assert next_poll_wait(config, sqlite_db, 60.0, now) == pytest.approx(42.0)
     assert next_poll_wait(config, sqlite_db, 30.0, now) == 30.0  # never past the cap
+
+
+def test_a_writer_stuck_behind_another_fails_as_sqlite_would(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process write gate waits no longer than SQLite's busy timeout, then
+    fails with "database is locked" (never a hang), and the next write works."""
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT", 0.3)
+    holding, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with sqlite_db.write():
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    holding.wait(5)
+    started = time.monotonic()
+    with pytest.raises(OperationalError) as failure:
+        leader.beat(sqlite_db, "run@test:2", role="scheduler", host="t", pid=2,
+                    started_at=datetime.now(UTC), sent=0)  # fmt: skip
+    assert 0.25 < time.monotonic() - started < 2.0
+    assert storage.db.is_busy(failure.value)
+    release.set()
+    thread.join()
+    leader.beat(sqlite_db, "run@test:2", role="scheduler", host="t", pid=2,
+                started_at=datetime.now(UTC), sent=0)  # fmt: skip
+    assert [b.id for b in leader.beats(sqlite_db)] == ["run@test:2"]
