@@ -1,5 +1,5 @@
-"""The Telegram process: one python-telegram-bot Application that polls the
-sources on schedule, routes new stories, sends the outbox and answers chat.
+"""The Telegram process: one python-telegram-bot Application that runs the ingest
+rounds on schedule, routes new stories, sends the outbox and answers chat.
 
 * Handlers come from :mod:`bot.channels.telegram.channel` (the command router behind them
   is channel-neutral).
@@ -9,7 +9,7 @@ sources on schedule, routes new stories, sends the outbox and answers chat.
   digests and reminders every ``SCHEDULE_TICK``.  Ticks read what is due from
   the database, so nothing scheduled lives only in memory.
 * The outbox sender runs as one task beside the Application; on SIGTERM/SIGINT
-  PTB stops polling and acknowledges the update offset, then ``post_stop`` lets
+  PTB stops long polling and acknowledges the update offset, then ``post_stop`` lets
   the sender finish the message in hand.  Nothing half-sent is lost: a claimed
   row whose send did not complete is claimed again after its lease.
 """
@@ -51,8 +51,8 @@ def channel_is_admin(telegram: IsAdmin | None, zalo_operators: Collection[str]) 
 
     Telegram asks the group's member list.  Zalo tells a bot nothing about who
     administers a group, so there only the operators listed in ``[zalo]
-    operators`` may change a group's subscriptions (``bot.runtime.roles`` says so in
-    the reply)."""
+    operators`` may change a group's subscriptions (the router says so, since Zalo's
+    messages carry ``group_admins_known=False``)."""
     operators = frozenset(str(o) for o in zalo_operators)
 
     async def is_admin(msg: Inbound) -> bool:
@@ -69,7 +69,11 @@ def make_render(config: Config) -> Callable[[StoryView, str], tuple[str, str]]:
     """A story as the router shows it: Telegram HTML and plain text."""
 
     def render(story: StoryView, lang: str) -> tuple[str, str]:
-        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
+        base = config.web.url("")
+        return (
+            render_story_html(story, lang, config.tz, calendar_base=base),
+            render_story_plain(story, lang, config.tz, calendar_base=base),
+        )
 
     return render
 
