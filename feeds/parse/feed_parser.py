@@ -7,21 +7,20 @@ JavaScript cookie challenge, error or login pages): that must surface as
 
 from __future__ import annotations
 
-import calendar
 import html
 import io
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.html
 
-from feeds.parse.dates import parse_any_datetime
+from feeds.parse.dates import from_utc_struct, parse_any_datetime
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,8 @@ def _single_line(text: str | None) -> str | None:
 
 def _entry_date(entry: feedparser.FeedParserDict, tz: ZoneInfo) -> datetime | None:
     """Our own reading of the raw string keeps naive local times in `tz`;
-    feedparser's struct (always UTC) is the fallback for formats we do not know."""
+    feedparser's struct (always UTC) is the fallback for formats we do not know.
+    An unreadable or impossible date (year 9999) leaves this entry undated."""
     for key in ("published", "updated", "created", "dc_date"):
         raw = entry.get(key)
         if raw:
@@ -156,9 +156,9 @@ def _entry_date(entry: feedparser.FeedParserDict, tz: ZoneInfo) -> datetime | No
             if parsed is not None:
                 return parsed
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        struct = entry.get(key)
-        if struct:
-            return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).astimezone(tz)
+        parsed = from_utc_struct(entry.get(key), tz)
+        if parsed is not None:
+            return parsed
     return None
 
 
