@@ -8,7 +8,15 @@ The flow for one source, miniflux-style:
    ``kind = "auto"`` by sniffing, then ``<link rel="alternate">`` discovery, then
    the listing heuristics;
 3. ask the store which entries it already knows (``is_new``) and fetch the
-   article page of each *new* entry whose feed gives only a teaser, once.
+   article page of each *new* entry whose feed gives only a teaser, once (at
+   most ``MAX_ARTICLES_PER_POLL``; later polls fetch the rest, except on a
+   source's first poll, whose leftovers are history kept with their teaser so
+   the baseline covers every entry seen).
+
+A date more than a day ahead of the fetch is a broken template, not news from
+the future: it is replaced by the fetch time and logged.  A GUID shared by
+entries with different links identifies none of them (the store keys items by
+link); that is logged too.
 
 Nothing here touches the database: the caller passes ``is_new`` and stores the
 :class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
@@ -22,9 +30,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from feeds.dedup.urls import canonical_url
 from feeds.extract.article import ExtractionError, extract_article
 from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
 from feeds.parse.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
@@ -35,6 +44,8 @@ from feeds.vntext import collapse_whitespace, normalize
 log = logging.getLogger(__name__)
 
 MAX_ARTICLES_PER_POLL = 60  # article pages fetched per source per poll (politeness)
+# A page stamped this far ahead of our clock is wrong (9999, a mistyped year).
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class SourceState:
     last_modified: str | None = None
     detected_kind: str | None = None  # "rss" | "html" once "auto" has been resolved
     feed_url: str | None = None  # the discovered feed of an "auto" source
+    baseline_done: bool = False  # False until the first poll is stored
 
 
 @dataclass(frozen=True)
@@ -135,10 +147,45 @@ async def poll_source(
         feed_url=feed_url,
     )
     outcome.entries_seen = len(entries)
+    _log_shared_guids(source.id, entries)
     fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
     new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
-    outcome.candidates = await _complete(fetcher, source, new_entries, tz)
+    candidates = await _complete(fetcher, source, new_entries, tz, history=not state.baseline_done)
+    outcome.candidates = [_cap_future(source.id, c) for c in candidates]
     return outcome
+
+
+def _log_shared_guids(source_id: str, entries: Sequence[_Entry]) -> None:
+    """One line per GUID that several entries with different links carry."""
+    links: dict[str, set[str]] = {}
+    for e in entries:
+        if e.guid:
+            links.setdefault(e.guid, set()).add(canonical_url(e.url))
+    for guid, urls in links.items():
+        if len(urls) > 1:
+            log.warning(
+                "source %s: GUID %.80r is shared by %d entries with different links;"
+                " each is kept as its own item, keyed by its link",
+                source_id,
+                guid,
+                len(urls),
+            )
+
+
+def _cap_future(source_id: str, candidate: Candidate) -> Candidate:
+    """A date more than a day ahead of the fetch becomes the fetch time."""
+    published, fetched = candidate.published, candidate.fetched_at
+    if published is None or published <= fetched + FUTURE_TOLERANCE:
+        return candidate
+    log.warning(
+        "source %s: %s is dated %s, ahead of its fetch at %s; dated by the fetch instead",
+        source_id,
+        candidate.url,
+        published.isoformat(),
+        fetched.isoformat(timespec="seconds"),
+    )
+    candidate.published = fetched
+    return candidate
 
 
 async def _parse(
@@ -203,12 +250,32 @@ def _listing_entries(html: str, url: str, source: SourceConfig, tz: ZoneInfo) ->
 
 
 async def _complete(
-    fetcher: Fetcher, source: SourceConfig, entries: list[_Entry], tz: ZoneInfo
+    fetcher: Fetcher,
+    source: SourceConfig,
+    entries: list[_Entry],
+    tz: ZoneInfo,
+    *,
+    history: bool = False,
 ) -> list[Candidate]:
-    """Fetch the article page of each teaser-only entry (bounded), in page order."""
-    need_page = [e for e in entries if e.full_text is None][:MAX_ARTICLES_PER_POLL]
-    pages = await asyncio.gather(*(_article(fetcher, source, e, tz) for e in need_page))
-    by_url = {e.url: page for e, page in zip(need_page, pages, strict=True)}
+    """Fetch the article page of each teaser-only entry (bounded), in page order.
+
+    Entries beyond the bound wait for the next poll, unless ``history`` (the
+    source's first poll): then they are kept now with their teaser, since the
+    baseline must cover every entry seen or the next poll would push them."""
+    need_page = [e for e in entries if e.full_text is None]
+    fetch_now = need_page[:MAX_ARTICLES_PER_POLL]
+    pages = await asyncio.gather(*(_article(fetcher, source, e, tz) for e in fetch_now))
+    by_url = {e.url: page for e, page in zip(fetch_now, pages, strict=True)}
+    if history:
+        for e in need_page[MAX_ARTICLES_PER_POLL:]:
+            by_url.setdefault(
+                e.url,
+                _teaser_only(
+                    e,
+                    "not fetched: history beyond the first poll's"
+                    f" {MAX_ARTICLES_PER_POLL} article pages",
+                ),
+            )
     candidates = []
     for e in entries:
         if e.full_text is not None:
@@ -216,6 +283,18 @@ async def _complete(
         elif e.url in by_url:
             candidates.append(by_url[e.url])
     return candidates
+
+
+def _teaser_only(entry: _Entry, reason: str) -> Candidate:
+    return Candidate(
+        url=entry.url,
+        guid=entry.guid,
+        title=entry.title,
+        published=entry.published,
+        description=entry.teaser,
+        text=entry.teaser or "",
+        text_error=reason,
+    )
 
 
 async def _article(

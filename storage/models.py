@@ -113,8 +113,8 @@ class Story(Base):
     url: Mapped[str] = mapped_column(Text)  # the first item's URL
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # True for items stored when their source was polled for the first time:
-    # they are history, never pushed to anyone.
+    # True for history, never pushed to anyone: items stored when their source
+    # was polled for the first time, or dated well before that (storage.ingest).
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     # Signed 64-bit SimHash of the text: recent stories within a few bits of a
     # new item are checked for near-duplication (feeds.dedup.fingerprint).
