@@ -30,7 +30,7 @@ from tests.support.http_server import LocalServer
 FAST_FETCH = "[fetch]\nper_host_delay = 0.0\ntimeout = 3\n"
 OFFICER = "officer-1"
 
-_WORDS = (
+_VOCABULARY = (
     "lao động việc làm tiền lương bảo hiểm xã hội đoàn viên công nhân viên chức "
     "hội nghị tổng kết phát động thi đua an toàn vệ sinh nhà máy doanh nghiệp "
     "khu công nghiệp thỏa ước tập thể thương lượng đối thoại chăm lo đời sống "
@@ -39,7 +39,8 @@ _WORDS = (
     "đại hội bầu cử kiểm tra giám sát tài chính kinh phí tuyên truyền pháp luật "
     "huyện thị xã thành phố xã phường tỉnh trường học bệnh viện ngành giáo dục "
     "y tế giao thông xây dựng nông nghiệp lâm nghiệp thủy sản điện lực bưu chính"
-).split()
+)
+_WORDS = _VOCABULARY.split()
 
 
 def article_text(n: int, words: int = 240) -> str:
@@ -105,7 +106,7 @@ class ItemSite:
     def _rss(self, entries: list[Entry]) -> str:
         items = []
         for e in entries:
-            guid = f"<guid isPermaLink=\"false\">{escape(e.guid)}</guid>" if e.guid else ""
+            guid = f'<guid isPermaLink="false">{escape(e.guid)}</guid>' if e.guid else ""
             date = f"<pubDate>{escape(e.date)}</pubDate>" if e.date else ""
             items.append(
                 f"<item><title>{escape(e.title or title_of(e.n))}</title>"
