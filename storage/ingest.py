@@ -242,9 +242,10 @@ def _store(
 
 
 def _newest_baseline_date(session: Session, source_id: str) -> datetime | None:
-    """The newest publication date among the items of this source's baseline."""
+    """The newest date among the items of this source's baseline; an undated item
+    counts as fetched that day (as /latest sorts it), so undated baselines set a bar too."""
     return session.scalar(
-        select(func.max(Item.published_at))
+        select(func.max(func.coalesce(Item.published_at, Item.fetched_at)))
         .join(Story, Item.story_id == Story.id)
         .where(Item.source_id == source_id, Story.baseline.is_(True))
     )

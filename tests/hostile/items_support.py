@@ -175,12 +175,17 @@ def pushed_titles(db: Database) -> list[str]:
         return sorted(session.scalars(select(Story.title).where(Story.id.in_(ids))).all())
 
 
-def latest(db: Database, config: Config, n: int = 10) -> str:
-    """What the officer reads after typing ``/tinmoi n``."""
+def ask(db: Database, config: Config, text: str) -> str:
+    """What the officer reads after typing ``text`` (``/tinmoi 5``, ``/timkiem ...``)."""
     router = CommandRouter(db, config)
-    msg = Inbound("console", OFFICER, "u1", f"/tinmoi {n}", "m1", datetime.now(UTC))
+    msg = Inbound("console", OFFICER, "u1", text, "m1", datetime.now(UTC))
     replies = asyncio.run(router.handle(msg))
     return "\n".join(r.plain for r in replies)
+
+
+def latest(db: Database, config: Config, n: int = 10) -> str:
+    """What the officer reads after typing ``/tinmoi n``."""
+    return ask(db, config, f"/tinmoi {n}")
 
 
 def rfc822(moment: datetime) -> str:
