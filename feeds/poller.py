@@ -304,8 +304,7 @@ async def _complete(
                 e.url,
                 _teaser_only(
                     e,
-                    "not fetched: history beyond the first poll's"
-                    f" {MAX_ARTICLES_PER_POLL} article pages",
+                    f"history beyond the first poll's {MAX_ARTICLES_PER_POLL} article pages",
                 ),
             )
     candidates = []

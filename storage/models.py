@@ -2,7 +2,7 @@
 
 * ``Source``  one polled site, with its fetch state (validators, health, schedule);
 * ``Item``    one article as one source carried it (URL, title, date, clean text);
-* ``SeenKey`` every identity an item is known by (canonical URL, GUID, title), so a
+* ``SeenKey`` every identity an item is known by (canonical URL, long title), so a
   changed GUID or a tracking parameter never makes an old article new again;
 * ``Story``   one piece of news, grouping the items of several sites that carry
   the same text (exact or near duplicate), with the analysis of its text:
@@ -170,7 +170,9 @@ class SeenKey(Base):
     """One identity of an item.  Keys are namespaced strings, hashed:
 
     ``url:<canonical url>`` (global: the same URL is the same article whatever
-    site lists it), ``guid:<source>:<guid>``, ``title:<source>:<folded title>``.
+    site lists it), ``title:<source>:<folded title>``.  Older rows may hold
+    ``guid:<source>:<guid>`` keys: no longer looked up, since a GUID shared by
+    several articles made all but one vanish (``storage.ingest.identity_keys``).
     """
 
     __tablename__ = "seen_keys"
