@@ -157,28 +157,33 @@ async def poll_source(
         feed_url=feed_url,
     )
     outcome.entries_seen = len(entries)
-    _log_shared_guids(source.id, entries)
     fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
     new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
+    _log_shared_guids(source.id, entries, new_entries)
     candidates = await _complete(fetcher, source, new_entries, tz, history=not state.baseline_done)
     outcome.candidates = [_cap_future(source.id, c) for c in candidates]
     return outcome
 
 
-def _log_shared_guids(source_id: str, entries: Sequence[_Entry]) -> None:
-    """One line per GUID that several entries with different links carry."""
+def _log_shared_guids(
+    source_id: str, entries: Sequence[_Entry], new_entries: Sequence[_Entry]
+) -> None:
+    """One line per GUID that entries with different links share, when one of them
+    is new (a feed that always does it is not logged again at every poll)."""
     links: dict[str, set[str]] = {}
     for e in entries:
         if e.guid:
             links.setdefault(e.guid, set()).add(canonical_url(e.url))
-    for guid, urls in links.items():
-        if len(urls) > 1:
-            log.warning(
+    reported: set[str] = set()
+    for e in new_entries:
+        if e.guid and len(links[e.guid]) > 1 and e.guid not in reported:
+            reported.add(e.guid)
+            log.info(
                 "source %s: GUID %.80r is shared by %d entries with different links;"
                 " each is kept as its own item, keyed by its link",
                 source_id,
-                guid,
-                len(urls),
+                e.guid,
+                len(links[e.guid]),
             )
 
 

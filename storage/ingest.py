@@ -133,11 +133,12 @@ def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], 
         answer = []
         for ref, keys in zip(refs, per_ref, strict=True):
             earlier = next((first_with[k] for k in keys if k in first_with), None)
-            if earlier is not None:
+            stored = any(k in known for k in keys)
+            if earlier is not None and not stored:  # logged once, when it is news
                 _log_merge(source_id, ref, earlier)
             for key in keys:
                 first_with.setdefault(key, ref)  # the same article twice in one page counts once
-            answer.append(bool(keys) and earlier is None and not any(k in known for k in keys))
+            answer.append(bool(keys) and earlier is None and not stored)
         return answer
 
     return is_new
