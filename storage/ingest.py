@@ -210,7 +210,11 @@ def _store(
             _record_failure(row, source, outcome, now, max_backoff)
             return result
         baseline = not row.baseline_done
-        newest_baseline = None if baseline else _newest_baseline_date(session, source.id)
+        newest_baseline = (
+            _newest_baseline_date(session, source.id)
+            if outcome.candidates and not baseline
+            else None
+        )
         index = _fingerprints(db, session, now)
         pending_fps: list[tuple[int, int, str, int | None]] = []
         for candidate in outcome.candidates:
