@@ -369,7 +369,14 @@ async def _complete(
     return candidates
 
 
-def _teaser_only(entry: _Entry, reason: str) -> Candidate:
+def _teaser_only(
+    entry: _Entry,
+    reason: str | None,
+    *,
+    fetched_at: datetime | None = None,
+    documents: list[Document] | None = None,
+) -> Candidate:
+    """The entry as its feed or listing gives it, without its article page's text."""
     return Candidate(
         url=entry.url,
         guid=entry.guid,
@@ -377,7 +384,9 @@ def _teaser_only(entry: _Entry, reason: str) -> Candidate:
         published=entry.published,
         description=entry.teaser,
         text=entry.teaser or "",
+        fetched_at=fetched_at or datetime.now(UTC),
         text_error=reason,
+        documents=documents or [],
     )
 
 
@@ -390,17 +399,9 @@ async def _article(
 ) -> Candidate:
     fetched_at = datetime.now(UTC)
     document_kind = kind_of_url(entry.url)
-    if reader is not None and document_kind is not None:
-        return Candidate(
-            url=entry.url,
-            guid=entry.guid,
-            title=entry.title,
-            published=entry.published,
-            description=entry.teaser,
-            text=entry.teaser or "",
-            fetched_at=fetched_at,
-            documents=await reader.read_entry(fetcher, entry, document_kind),
-        )
+    if reader is not None and document_kind is not None:  # the entry is the document
+        documents = await reader.read_entry(fetcher, entry, document_kind)
+        return _teaser_only(entry, None, fetched_at=fetched_at, documents=documents)
     try:
         page = await fetcher.fetch(entry.url, source_url=source.url)
         article = extract_article(
@@ -408,16 +409,8 @@ async def _article(
         )
     except (FetchError, ExtractionError) as exc:
         log.warning("source %s: article %s kept as teaser: %s", source.id, entry.url, exc)
-        return Candidate(
-            url=entry.url,
-            guid=entry.guid,
-            title=entry.title,
-            published=entry.published,
-            description=entry.teaser,
-            text=entry.teaser or "",
-            fetched_at=fetched_at,
-            text_error=getattr(exc, "reason", str(exc)),
-        )
+        reason = getattr(exc, "reason", str(exc))
+        return _teaser_only(entry, reason, fetched_at=fetched_at)
     return Candidate(
         url=entry.url,
         guid=entry.guid,
