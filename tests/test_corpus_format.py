@@ -42,9 +42,11 @@ ID_PREFIX = {"train": "ct", "blind": "cb"}
 FURNITURE = re.compile(
     r"^(?:Ảnh:|Nguồn:)|\(Ảnh:|TIN TỨC MỚI NHẤT|Tin cùng chuyên mục|Tin mới nhất", re.M
 )
-# Provinces named by a federation, a ward/commune union or the publisher.
+# Provinces named by a federation, a ward/commune union or the publisher.  "LĐLĐ TP" is
+# provincial only for the centrally-run cities; "LĐLĐ TP Vinh" is a city federation.
 PROVINCE_OF_UNIT = re.compile(
-    r"^(?:LĐLĐ (?:tỉnh|TP) (.+)|Công đoàn (?:xã|phường|đặc khu) .+ \((.+)\))$"
+    r"^(?:LĐLĐ (?:tỉnh (.+)|TP (Hà Nội|Hồ Chí Minh|Hải Phòng|Đà Nẵng|Cần Thơ|Huế))"
+    r"|Công đoàn (?:xã|phường|đặc khu) .+ \((.+)\))$"
 )
 
 
@@ -223,7 +225,7 @@ def test_corpus_size_and_spread() -> None:
         for unit in item["units"]:
             m = PROVINCE_OF_UNIT.match(unit)
             if m:
-                provinces.add(m.group(1) or m.group(2))
+                provinces.add(m.group(1) or m.group(2) or m.group(3))
     assert len(provinces) >= 40, sorted(provinces)
     years = {i["published"][:4] for i in items if i["published"]}
     assert len(years) >= 10, sorted(years)
