@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeds.documents.collect import DocumentLimits
 from feeds.sources import ArticleHints, ListingSelectors, SourceConfig
 
 DEFAULT_CONFIG_PATH = "bot_config.toml"
@@ -67,6 +68,25 @@ class ZaloSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the bot's own web pages (calendar feeds), off unless ``listen`` is set."""
+
+    listen: str | None = None  # "127.0.0.1:8080": where `run` serves (behind a reverse proxy)
+    public_url: str | None = None  # "https://bot.example.vn": links sent in chat are built on it
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = (self.listen or "").rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
+
+    def url(self, path: str) -> str | None:
+        """The public address of ``path``, or None when the web part is off."""
+        if not (self.listen and self.public_url):
+            return None
+        return self.public_url.rstrip("/") + path
+
+
+@dataclass(frozen=True)
 class ScaleSettings:
     lease_seconds: float = 15.0  # a dead scheduler is replaced within this time
     run_sender: bool = True  # `run` also delivers; false: leave delivery to `worker`s
@@ -97,6 +117,8 @@ class Config:
     scale: ScaleSettings = field(default_factory=ScaleSettings)
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: tuple[SourceConfig, ...] = ()
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,6 +304,55 @@ def _section(
     return {key: _typed(table, key, kind, where, default) for key, (kind, default) in spec.items()}
 
 
+_LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+
+
+_SECTIONS = (
+    "bot", "fetch", "documents", "web", "telegram", "zalo", "delivery", "scale", "topics",
+    "sources",
+)  # fmt: skip
+
+
+def _web(data: Mapping[str, Any]) -> WebSettings:
+    """[web]: listen "host:port" and the public https URL in front of it."""
+    table = _section(data, "web", {"listen": (str, None), "public_url": (str, None)})
+    listen, public = table["listen"], table["public_url"]
+    if listen is not None:
+        match = _LISTEN.match(listen)
+        if not match or not 0 < int(match.group(2)) < 65536:
+            raise ConfigError(
+                f"[web]: 'listen' must be host:port, e.g. \"127.0.0.1:8080\", not {listen!r}"
+            )
+        if public is None:
+            raise ConfigError(
+                "[web]: 'public_url' is needed with 'listen' (the address officers open, "
+                'e.g. "https://bot.example.vn")'
+            )
+    if public is not None:
+        _url(public, "[web]", "public_url")
+    return WebSettings(listen=listen, public_url=public)
+
+
+def _documents(data: Mapping[str, Any]) -> DocumentLimits:
+    """[documents]: reading the PDF/Word/Excel files notices attach."""
+    default = DocumentLimits()
+    table = _section(
+        data,
+        "documents",
+        {
+            "enabled": (bool, default.enabled),
+            "max_bytes": (int, default.max_bytes),
+            "per_item": (int, default.per_item),
+            "ocr": (bool, default.ocr),
+            "ocr_max_pages": (int, default.ocr_max_pages),
+            "ocr_seconds": ((int, float), default.ocr_seconds),
+        },
+    )
+    for key in ("max_bytes", "per_item", "ocr_max_pages", "ocr_seconds"):
+        _positive(table[key], "[documents]", key)
+    return DocumentLimits(**table)
+
+
 def _topics(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     table = _typed(data, "topics", dict, "bot_config.toml", {})
     topics: dict[str, dict[str, Any]] = {}
@@ -312,7 +383,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     _check_keys(
         data,
-        {"bot", "fetch", "telegram", "zalo", "delivery", "scale", "topics", "sources"},
+        set(_SECTIONS),
         str(path),
     )
     bot = _section(
@@ -474,6 +545,8 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         scale=ScaleSettings(**scale),
         topics=_topics(data),
         sources=sources,
+        documents=_documents(data),
+        web=_web(data),
     )
 
 

@@ -100,6 +100,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "latest": ("tinmoi",),
     "search": ("timkiem",),
     "events": ("sukien",),
+    "calendar": ("lich",),
     "digest": ("bantin",),
     "remind": ("nhacviec",),
     "quiet": ("gioyenlang",),
@@ -120,6 +121,7 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("tinmoi", "latest", "Tin mới nhất", "Latest news"),
     ("timkiem", "search", "Tìm tin đã đăng", "Search stored news"),
     ("sukien", "events", "Sự kiện, hạn chót 30 ngày tới", "Events and deadlines, next 30 days"),
+    ("lich", "calendar", "Lịch hạn chót trên điện thoại", "Deadlines in your phone's calendar"),
     ("bantin", "digest", "Bản tin tổng hợp hằng ngày", "Daily digest time"),
     ("nhacviec", "remind", "Nhắc việc trước hạn chót", "Deadline reminders"),
     ("gioyenlang", "quiet", "Giờ yên lặng", "Quiet hours"),
@@ -266,6 +268,37 @@ _VI: dict[str, str] = {
     "event_end": "Kết thúc",
     "event_effective": "Có hiệu lực",
     "event_event": "",
+    "calendar_link": (
+        "📅 <b>Lịch công đoàn của {scope}</b>\n"
+        "Các hạn chót, sự kiện từ tin đồng chí theo dõi và lịch công đoàn "
+        "(8/3, 1/5, Tháng Công nhân, 28/7, 20/10, Tết), có nhắc việc theo /nhacviec:\n"
+        "{url}\n\n"
+        "• Google Lịch (máy tính): Lịch khác → + → Từ URL → dán liên kết.\n"
+        "• iPhone: Cài đặt → Lịch → Tài khoản → Thêm tài khoản → Khác → "
+        "Thêm lịch đã đăng ký → dán liên kết.\n"
+        "• Điện thoại Android: thêm trên Google Lịch ở máy tính, lịch sẽ tự hiện trên điện thoại.\n"
+        "Liên kết này là riêng của {scope}, xin đồng chí không chia sẻ. "
+        "Gõ <code>/lich moi</code> để đổi liên kết (liên kết cũ sẽ ngừng hoạt động)."
+    ),
+    "calendar_scope_private": "đồng chí",
+    "calendar_scope_group": "nhóm",
+    "calendar_renewed": "Đã đổi liên kết lịch. Liên kết cũ không còn dùng được.",
+    "calendar_off": (
+        "Xin lỗi, tính năng lịch chưa được bật cho bot này. "
+        "Đồng chí vui lòng liên hệ quản trị viên của bot."
+    ),
+    "calendar_usage": "Gõ <code>/lich</code> để nhận liên kết lịch, <code>/lich moi</code> để đổi liên kết.",
+    "add_to_calendar": "📅 Thêm vào lịch",
+    "cal_name": "Lịch công đoàn – {chat}",
+    "cal_name_private": "cá nhân",
+    "cal_news": "Tin: {title}",
+    "cal_source": "Nguồn: {source}",
+    "cal_union_day": "Ngày trong lịch công đoàn",
+    "cal_deadline": "Hạn chót",
+    "cal_start": "Bắt đầu",
+    "cal_end": "Kết thúc",
+    "cal_effective": "Có hiệu lực",
+    "cal_event": "",
     "digest_on": "Đã bật bản tin tổng hợp hằng ngày lúc <b>{time}</b>.",
     "digest_off": "Đã tắt bản tin tổng hợp hằng ngày. Tin mới sẽ được gửi ngay khi đăng.",
     "digest_status_on": "Bản tin tổng hợp hằng ngày đang bật, lúc <b>{time}</b>.",
@@ -326,6 +359,7 @@ _VI: dict[str, str] = {
         "<code>/tinmoi 10 phát triển đoàn viên</code>\n"
         "/timkiem &lt;từ khóa&gt; — tìm trong các tin đã lưu\n"
         "/sukien — sự kiện, hạn chót trong 30 ngày tới\n"
+        "/lich — đưa các hạn chót vào lịch điện thoại\n"
         "/bantin HH:MM | off — bản tin tổng hợp hằng ngày\n"
         "/nhacviec 3,1,0 | off — nhắc việc trước hạn chót\n"
         "/gioyenlang 21:00-06:30 | off — giờ yên lặng\n"
@@ -486,6 +520,34 @@ _EN: dict[str, str] = {
     "event_end": "Ends",
     "event_effective": "In force",
     "event_event": "",
+    "calendar_link": (
+        "📅 <b>Union calendar for {scope}</b>\n"
+        "Deadlines and events from the news you follow and the union calendar "
+        "(8/3, 1/5, Workers' Month, 28/7, 20/10, Tết), with /remind alarms:\n"
+        "{url}\n\n"
+        "• Google Calendar (computer): Other calendars → + → From URL → paste the link.\n"
+        "• iPhone: Settings → Calendar → Accounts → Add Account → Other → "
+        "Add Subscribed Calendar → paste the link.\n"
+        "• Android phones: add it in Google Calendar on a computer; it then shows on the phone.\n"
+        "This link is private to {scope}: please do not share it. "
+        "Send <code>/calendar new</code> to replace it (the old link stops working)."
+    ),
+    "calendar_scope_private": "you",
+    "calendar_scope_group": "this group",
+    "calendar_renewed": "Calendar link replaced. The old link no longer works.",
+    "calendar_off": "Sorry, the calendar is not enabled for this bot. Please ask the bot's operator.",
+    "calendar_usage": "Send <code>/calendar</code> for the link, <code>/calendar new</code> to replace it.",
+    "add_to_calendar": "📅 Add to calendar",
+    "cal_name": "Union calendar – {chat}",
+    "cal_name_private": "personal",
+    "cal_news": "News: {title}",
+    "cal_source": "Source: {source}",
+    "cal_union_day": "A day of the union calendar",
+    "cal_deadline": "Deadline",
+    "cal_start": "Starts",
+    "cal_end": "Ends",
+    "cal_effective": "In force",
+    "cal_event": "",
     "digest_on": "Daily digest on, at <b>{time}</b>.",
     "digest_off": "Daily digest off. News will be sent as soon as it is out.",
     "digest_status_on": "The daily digest is on, at <b>{time}</b>.",
@@ -541,6 +603,7 @@ _EN: dict[str, str] = {
         "<code>/latest 10 member recruitment</code>\n"
         "/search &lt;keywords&gt; — search stored news\n"
         "/events — events and deadlines in the next 30 days\n"
+        "/calendar — deadlines in your phone's calendar\n"
         "/digest HH:MM | off — daily digest\n"
         "/remind 3,1,0 | off — deadline reminders\n"
         "/quiet 21:00-06:30 | off — quiet hours\n"

@@ -8,12 +8,20 @@ The flow for one source, miniflux-style:
    ``kind = "auto"`` by sniffing, then ``<link rel="alternate">`` discovery, then
    the listing heuristics;
 3. ask the store which entries it already knows (``is_new``) and fetch the
-   article page of each *new* entry whose feed gives only a teaser, once.
+   article page of each *new* entry whose feed gives only a teaser, once;
+4. read the documents that page attaches (:mod:`feeds.documents`): a notice's
+   deadlines are often only there.
 
 Nothing here touches the database: the caller passes ``is_new`` and stores the
 :class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
 back as ``outcome.error`` with a reason an operator can act on; one article
 page failing does not fail the source (its teaser is kept).
+
+Links are remote content: an entry is kept only with an http(s) link (a
+``javascript:`` or ``file:`` link drops that entry, not the source), and every
+URL fetched because of the source's content (item links, article pages, a
+discovered feed) is fetched with ``source_url`` so the fetcher checks where it
+leads (:mod:`feeds.fetch.address_guard`).
 """
 
 from __future__ import annotations
@@ -23,9 +31,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from feeds.documents.collect import Document, DocumentLimits, KnownDocument, collect_documents
+from feeds.documents.find import DocumentLink, find_documents, kind_of_url
 from feeds.extract.article import ExtractionError, extract_article
+from feeds.fetch.address_guard import is_web_link
 from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
 from feeds.parse.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
 from feeds.parse.listing import ListingError, parse_listing
@@ -69,6 +81,12 @@ class Candidate:
     credit: str | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     text_error: str | None = None  # why only the teaser is kept, if so
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def full_text(self) -> str:
+        """The page's text and its documents' text: what is analyzed and searched."""
+        return "\n\n".join([self.text, *(d.text for d in self.documents if d.text)]).strip()
 
 
 @dataclass
@@ -105,8 +123,14 @@ async def poll_source(
     tz: ZoneInfo,
     is_new: IsNew,
     use_validators: bool = True,
+    documents: DocumentLimits | None = None,
+    known_document: KnownDocument | None = None,
 ) -> PollOutcome:
-    """Poll ``source`` once; never raises for a site's fault."""
+    """Poll ``source`` once; never raises for a site's fault.
+
+    ``documents``: read the documents article pages attach (None: do not);
+    ``known_document`` tells which were read before (see :mod:`feeds.documents.collect`).
+    """
     outcome = PollOutcome(source_id=source.id, state=state)
     kind = source.kind if source.kind != "auto" else (state.detected_kind or "auto")
     url = state.feed_url if (source.kind == "auto" and state.feed_url) else source.url
@@ -115,6 +139,8 @@ async def poll_source(
             url,
             etag=state.etag if use_validators else None,
             last_modified=state.last_modified if use_validators else None,
+            # a discovered feed URL came from the site, not from the operator
+            source_url=None if url == source.url else source.url,
         )
         if result.not_modified:
             outcome.not_modified = True
@@ -137,8 +163,34 @@ async def poll_source(
     outcome.entries_seen = len(entries)
     fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
     new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
-    outcome.candidates = await _complete(fetcher, source, new_entries, tz)
+    reader = (
+        _DocumentReader(documents, known_document, source.url)
+        if documents and documents.enabled
+        else None
+    )
+    outcome.candidates = await _complete(fetcher, source, new_entries, tz, reader)
     return outcome
+
+
+@dataclass(frozen=True)
+class _DocumentReader:
+    limits: DocumentLimits
+    known: KnownDocument | None
+    source_url: str  # documents are remote content: checked against the source's addresses
+
+    async def read(self, fetcher: Fetcher, html: str, page_url: str) -> list[Document]:
+        """The documents an article page attaches."""
+        links = find_documents(html, page_url, limit=self.limits.per_item)
+        return await collect_documents(
+            fetcher, links, self.limits, self.known, source_url=self.source_url
+        )
+
+    async def read_entry(self, fetcher: Fetcher, entry: _Entry, kind: str) -> list[Document]:
+        """An entry that links a document itself (a notice listed as its PDF)."""
+        link = DocumentLink(entry.url, kind, entry.title)
+        return await collect_documents(
+            fetcher, [link], self.limits, self.known, source_url=self.source_url
+        )
 
 
 async def _parse(
@@ -148,25 +200,46 @@ async def _parse(
     body, text = result.body, result.text or ""
     if kind == "auto":
         if looks_like_feed(body, result.content_type):
-            return _feed_entries(body, result.url, tz), "rss", result.url
+            return _feed_entries(result, source, tz), "rss", result.url
         for feed_url in discover_feeds(text, result.url)[:1]:
             try:
-                feed = await fetcher.fetch(feed_url)
-                return _feed_entries(feed.body, feed.url, tz), "rss", feed.url
+                feed = await fetcher.fetch(feed_url, source_url=source.url)
+                return _feed_entries(feed, source, tz), "rss", feed.url
             except (FetchError, NotAFeed) as exc:
                 log.info("source %s: discovered feed %s unusable (%s)", source.id, feed_url, exc)
         return _listing_entries(text, result.url, source, tz), "html", None
     if kind == "rss":
-        return _feed_entries(body, result.url, tz), "rss", None
+        return _feed_entries(result, source, tz), "rss", None
     return _listing_entries(text, result.url, source, tz), "html", None
 
 
-def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
-    feed = parse_feed(body, url, tz)
+def _web_link(source: SourceConfig, *candidates: str | None) -> str | None:
+    """The first http(s) link among ``candidates``; logs the ones refused."""
+    for link in candidates:
+        if is_web_link(link):
+            return link
+    refused = [c for c in candidates if c]
+    if refused:
+        scheme = urlsplit(refused[0].strip()).scheme or "no scheme"
+        log.warning(
+            "source %s: entry dropped, its link is not http(s) (%s): %.80r",
+            source.id,
+            scheme,
+            refused[0],
+        )
+    return None
+
+
+def _feed_entries(result: FetchResult, source: SourceConfig, tz: ZoneInfo) -> list[_Entry]:
+    # The fetcher's decoded text: a feed whose declared charset lies is read
+    # with the same Vietnamese detection as a page.
+    feed = parse_feed(result.text if result.text is not None else result.body, result.url, tz)
     entries = []
     for e in feed.entries:
-        link = e.url or (e.guid if e.guid and e.guid.startswith("http") else None)
-        if not link or not e.title:
+        if not e.title:
+            continue
+        link = _web_link(source, e.url, e.guid if e.guid and e.guid.startswith("http") else None)
+        if not link:
             continue
         entries.append(
             _Entry(
@@ -180,7 +253,7 @@ def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
         )
     if feed.entries and not entries:
         raise NotAFeed(
-            f"malformed feed: none of its {len(feed.entries)} entries has a link and a title"
+            f"malformed feed: none of its {len(feed.entries)} entries has an http(s) link and a title"
         )
     return entries
 
@@ -199,15 +272,20 @@ def _listing_entries(html: str, url: str, source: SourceConfig, tz: ZoneInfo) ->
             full_text=None,
         )
         for e in listing
+        if _web_link(source, e.url)
     ]
 
 
 async def _complete(
-    fetcher: Fetcher, source: SourceConfig, entries: list[_Entry], tz: ZoneInfo
+    fetcher: Fetcher,
+    source: SourceConfig,
+    entries: list[_Entry],
+    tz: ZoneInfo,
+    reader: _DocumentReader | None = None,
 ) -> list[Candidate]:
     """Fetch the article page of each teaser-only entry (bounded), in page order."""
     need_page = [e for e in entries if e.full_text is None][:MAX_ARTICLES_PER_POLL]
-    pages = await asyncio.gather(*(_article(fetcher, source, e, tz) for e in need_page))
+    pages = await asyncio.gather(*(_article(fetcher, source, e, tz, reader) for e in need_page))
     by_url = {e.url: page for e, page in zip(need_page, pages, strict=True)}
     candidates = []
     for e in entries:
@@ -219,11 +297,27 @@ async def _complete(
 
 
 async def _article(
-    fetcher: Fetcher, source: SourceConfig, entry: _Entry, tz: ZoneInfo
+    fetcher: Fetcher,
+    source: SourceConfig,
+    entry: _Entry,
+    tz: ZoneInfo,
+    reader: _DocumentReader | None = None,
 ) -> Candidate:
     fetched_at = datetime.now(UTC)
+    document_kind = kind_of_url(entry.url)
+    if reader is not None and document_kind is not None:
+        return Candidate(
+            url=entry.url,
+            guid=entry.guid,
+            title=entry.title,
+            published=entry.published,
+            description=entry.teaser,
+            text=entry.teaser or "",
+            fetched_at=fetched_at,
+            documents=await reader.read_entry(fetcher, entry, document_kind),
+        )
     try:
-        page = await fetcher.fetch(entry.url)
+        page = await fetcher.fetch(entry.url, source_url=source.url)
         article = extract_article(
             page.text or "", page.url, tz, source.article, fetched_at=fetched_at
         )
@@ -249,4 +343,5 @@ async def _article(
         text=article.text,
         credit=getattr(article, "credit", None),
         fetched_at=fetched_at,
+        documents=await reader.read(fetcher, page.text or "", page.url) if reader else [],
     )

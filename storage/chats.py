@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    Attachment,
     Chat,
     Delivery,
     Item,
@@ -357,6 +358,13 @@ def story_texts(
     )
     for story_id, description, text in rows:
         parts[story_id].extend(p for p in (description, text) if p)
+    documents = session.execute(  # a notice's words are often only in its document
+        select(Item.story_id, Attachment.text)
+        .join(Attachment, Attachment.item_id == Item.id)
+        .where(Item.story_id.in_(ids), Attachment.text.is_not(None))
+    )
+    for story_id, text in documents:
+        parts[story_id].append(text)
     return [StoryText(i, titles[i], "\n".join(parts[i])) for i in ids]
 
 

@@ -39,6 +39,7 @@ from feeds.dedup.urls import canonical_url, digest, item_keys
 from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
 from feeds.sources import SourceConfig
 from storage.db import Database, insert_ignore
+from storage.documents import add_documents
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
 from storage.search import search_key
 
@@ -143,14 +144,14 @@ def store_outcome(
     analyses = {
         id(c): analyzer(
             c.title,
-            c.text,
+            c.full_text,  # the page and its attached documents
             c.published.astimezone(tz).date() if c.published else None,
             c.url,
             source.province,
             c.description,
         )
         for c in outcome.candidates
-        if c.text
+        if c.full_text
     }
     with _store_lock(db):
         return _store(db, source, outcome, analyses, max_backoff, now, result)
@@ -253,7 +254,7 @@ def _store_candidate(
             first_seen_at=now,
             baseline=baseline,
             fingerprint=to_signed(fp) if fp is not None else None,
-            search_key=search_key(candidate.title, candidate.description, text),
+            search_key=search_key(candidate.title, candidate.description, candidate.full_text),
         )
         if analysis is not None:  # before the flush: no loading of empty collections
             apply_analysis(story, analysis, now)
@@ -281,6 +282,8 @@ def _store_candidate(
     )
     session.add(item)
     session.flush()
+    if candidate.documents:
+        add_documents(session, item.id, candidate.documents, now)
     insert_ignore(session, SeenKey, [{"key": key, "item_id": item.id} for key in keys])
     result.new_items += 1
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.commands.calendar import CalendarCommand
 from bot.commands.callback_data import number
 from bot.commands.context import Core, RenderStory, Request
 from bot.commands.events import Events
@@ -95,6 +96,7 @@ class CommandRouter:
             "latest": listings.latest,
             "search": listings.search,
             "events": events.command,
+            "calendar": CalendarCommand(core).command,
             "digest": settings.digest,
             "remind": settings.remind,
             "quiet": settings.quiet,

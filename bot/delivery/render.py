@@ -7,7 +7,9 @@ the fallback when Telegram rejects our markup (≤ 2000 characters by default).
 
 Every string that comes from a feed is escaped (``html.escape(s, quote=False)``
 in text, ``quote=True`` in ``href``): titles such as ``<script>`` or ``"A & B"``
-are shown as written and can never break the markup.
+are shown as written and can never break the markup.  Only http(s) URLs
+become links or bare URLs (:func:`web_url`): a stored ``javascript:``,
+``data:`` or ``vbscript:`` link is dropped and the story shown without it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from zoneinfo import ZoneInfo
 # into plain text with the same function as the command replies.
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
-from bot.i18n import fmt_date, fmt_datetime, weekday
-from storage.queries import EventView, StoryView
+from bot.i18n import fmt_date, fmt_datetime, t, weekday
+from bot.web.links import story_calendar_path
+from feeds.fetch.address_guard import is_web_link
+from storage.queries import AttachmentView, EventView, StoryView
 
 TELEGRAM_MAX = 4096
 PLAIN_MAX = 2000
@@ -62,6 +66,8 @@ EVENT_LABELS = {
 TEXTS = {
     "vi": {
         "also": "Cũng đăng trên",
+        "attached": "Văn bản đính kèm",
+        "pages": "{n} trang",
         "digest_title": "Bản tin công đoàn ngày {day}",
         "digest_count": "{n} tin mới theo nội dung đồng chí đăng ký.",
         "continued": "tiếp theo",
@@ -74,6 +80,8 @@ TEXTS = {
     },
     "en": {
         "also": "Also published by",
+        "attached": "Attached document",
+        "pages": "{n} p.",
         "digest_title": "Union news digest, {day}",
         "digest_count": "{n} new stories matching your subscriptions.",
         "continued": "continued",
@@ -126,8 +134,15 @@ def esc_attr(text: str) -> str:
     return htmllib.escape(text, quote=True)
 
 
+def web_url(url: str | None) -> str | None:
+    """``url`` when a chat may show it as a link (http or https), else None."""
+    return url.strip() if url and is_web_link(url) else None
+
+
 def link(url: str, text: str) -> str:
-    return f'<a href="{esc_attr(url)}">{esc(text)}</a>'
+    """An HTML link, or just the escaped text when ``url`` is not http(s)."""
+    href = web_url(url)
+    return f'<a href="{esc_attr(href)}">{esc(text)}</a>' if href else esc(text)
 
 
 # --- hashtags --------------------------------------------------------------------
@@ -214,7 +229,7 @@ def _other_links(story: StoryView) -> list[tuple[str, str]]:
     seen = {story.url}
     out = []
     for item in story.links:
-        if item.url not in seen:
+        if item.url not in seen and web_url(item.url):
             seen.add(item.url)
             out.append((item.source_name, item.url))
     return out
@@ -231,8 +246,12 @@ def render_story_html(
     *,
     matched: Sequence[str] = (),
     today: date | None = None,
+    calendar_base: str | None = None,
 ) -> str:
-    """One story, as a push or a /latest answer."""
+    """One story, as a push or a /latest answer.
+
+    ``calendar_base``: the bot's public URL; a story with upcoming events then
+    offers "Thêm vào lịch", its events as a one-story .ics (:mod:`bot.web`)."""
     lines = [f"<b>{link(story.url, story.title)}</b>"]
     meta = " · ".join(p for p in (esc(story.source_name), _when(story, tz)) if p)
     lines.append(f"<i>{meta}</i>")
@@ -247,6 +266,14 @@ def render_story_html(
             lines.append(
                 f"⏰ {event_label(event.kind, lang)}: <b>{fmt_event_when(event)}</b>{what}"
             )
+        if calendar_base:
+            lines.append(
+                link(story_calendar_path(calendar_base, story.id), t(lang, "add_to_calendar"))
+            )
+    for document in story.attachments[:3]:
+        lines.append(
+            f"📎 {_t(lang, 'attached')}: {link(document.url, document.label)}{_doc_note(document, lang)}"
+        )
     others = _other_links(story)
     if others:
         links = ", ".join(link(url, name) for name, url in others)
@@ -264,6 +291,7 @@ def render_story_plain(
     *,
     matched: Sequence[str] = (),
     today: date | None = None,
+    calendar_base: str | None = None,
 ) -> str:
     """The same story in plain text, with bare URLs (Zalo has no links)."""
     lines = [story.title]
@@ -278,7 +306,15 @@ def render_story_plain(
         for event in events[:4]:
             what = f" — {w}" if (w := event_what(event, lang, 120)) else ""
             lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}{what}")
-    lines += ["", story.url]
+        if calendar_base:
+            label = t(lang, "add_to_calendar")
+            lines.append(f"{label}: {story_calendar_path(calendar_base, story.id)}")
+    if url := web_url(story.url):
+        lines += ["", url]
+    for document in story.attachments[:3]:
+        if doc_url := web_url(document.url):
+            note = _doc_note(document, lang)
+            lines.append(f"📎 {_t(lang, 'attached')}: {document.label}{note} {doc_url}")
     others = _other_links(story)
     if others:
         lines.append(f"{_t(lang, 'also')}:")
@@ -287,6 +323,14 @@ def render_story_plain(
     if tags:
         lines += ["", " ".join(tags)]
     return "\n".join(lines)
+
+
+def _doc_note(document: AttachmentView, lang: str) -> str:
+    """ " (PDF, 3 trang)": what kind of file the officer is about to open."""
+    parts = [document.kind.upper()] if document.kind else []
+    if document.pages:
+        parts.append(_t(lang, "pages", n=document.pages))
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _pair(html_text: str, plain_text: str, max_html: int, max_plain: int) -> list[Rendered]:
@@ -307,13 +351,18 @@ def render_push(
     today: date | None = None,
     max_html: int = TELEGRAM_MAX,
     max_plain: int = PLAIN_MAX,
+    calendar_base: str | None = None,
 ) -> list[Rendered]:
     """One message per story, in the given order (long ones split into parts)."""
     out: list[Rendered] = []
     for story in stories:
         out += _pair(
-            render_story_html(story, lang, tz, matched=matched, today=today),
-            render_story_plain(story, lang, tz, matched=matched, today=today),
+            render_story_html(
+                story, lang, tz, matched=matched, today=today, calendar_base=calendar_base
+            ),
+            render_story_plain(
+                story, lang, tz, matched=matched, today=today, calendar_base=calendar_base
+            ),
             max_html,
             max_plain,
         )
@@ -359,7 +408,8 @@ def _digest_entry_plain(n: int, story: StoryView, lang: str, tz: ZoneInfo, today
     lines = [f"{n}. {story.title}", meta]
     for event in upcoming_events(story, today)[:2]:
         lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}")
-    lines.append(story.url)
+    if url := web_url(story.url):
+        lines.append(url)
     return "\n".join(lines)
 
 
@@ -479,9 +529,9 @@ def render_reminder(
             day_line,
             "",
             f"{_t(lang, 'source')}: {story.title}",
-            story.url,
+            web_url(story.url) or "",
         ]
-    )
+    ).rstrip()
     return Rendered(
         split_message(html_text, TELEGRAM_MAX, html=True)[0],
         split_message(plain_text, PLAIN_MAX, html=False)[0],

@@ -216,8 +216,9 @@ def route_new_stories(
             key = (story.id, chat.language, tuple(labels))
             if key not in rendered_cache:
                 rendered_cache[key] = render_push(
-                    [story], chat.language, tz, matched=labels, today=today
-                )
+                    [story], chat.language, tz, matched=labels, today=today,
+                    calendar_base=config.web.url(""),
+                )  # fmt: skip
             send_at = quiet_until(now, chat.quiet_start, chat.quiet_end, tz)
             created = outbox.enqueue(
                 s,

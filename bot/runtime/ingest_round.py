@@ -18,6 +18,7 @@ from feeds.fetch.fetcher import Fetcher
 from feeds.poller import PollOutcome, poll_source
 from feeds.sources import SourceConfig
 from storage.db import Database
+from storage.documents import make_known_document
 from storage.ingest import (
     AnalysisLike,
     Analyzer,
@@ -128,7 +129,13 @@ async def _poll_one(
     state = await asyncio.to_thread(source_state, db, source.id)
     try:
         outcome = await poll_source(
-            fetcher, source, state, tz=config.tz, is_new=make_is_new(db, source.id)
+            fetcher,
+            source,
+            state,
+            tz=config.tz,
+            is_new=make_is_new(db, source.id),
+            documents=config.documents,
+            known_document=make_known_document(db),
         )
     except Exception as exc:  # a parser bug must not stop the round
         log.exception("source %s: unexpected error while polling", source.id)

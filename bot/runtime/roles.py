@@ -201,6 +201,7 @@ async def serve_scheduler(
     transports: dict[str, Transport] = {}
     app = None
     zalo: _Zalo | None = None
+    web = None
     if tokens.telegram:
         # With Telegram, the ticks run on PTB's JobQueue (started in post_init).
         app = build_application(config, db, tokens.telegram, run_jobs=True, run_sender=False)
@@ -223,6 +224,8 @@ async def serve_scheduler(
             zalo = _Zalo(config, db, tokens.zalo, notify)
             transports["zalo"] = zalo.transport
             tasks.append(await zalo.serve(router, halt))
+        if config.web.listen:
+            web = await _start_web(config, db)
         if config.scale.run_sender:
             sender = OutboxSender(db, transports, config, worker_id=holder_id)
             if senders is not None:
@@ -251,6 +254,23 @@ async def serve_scheduler(
         await asyncio.gather(*tasks, return_exceptions=True)
         if zalo is not None:
             await zalo.close()
+        if web is not None:
+            await web.stop()
+
+
+async def _start_web(config: Config, db: Database) -> Any:
+    """The web part (calendar feeds); a port already taken is logged, not fatal:
+    chat and delivery matter more than the calendar."""
+    from bot.web.server import WebServer
+
+    server = WebServer(config, db)
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("web: cannot listen on %s: %s", config.web.listen, exc.strerror or exc)
+        await server.stop()
+        return None
+    return server
 
 
 def _poll_interval() -> float:

@@ -70,7 +70,11 @@ def make_render(config: Config) -> Callable[[StoryView, str], tuple[str, str]]:
     """A story as the router shows it: Telegram HTML and plain text."""
 
     def render(story: StoryView, lang: str) -> tuple[str, str]:
-        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
+        base = config.web.url("")
+        return (
+            render_story_html(story, lang, config.tz, calendar_base=base),
+            render_story_plain(story, lang, config.tz, calendar_base=base),
+        )
 
     return render
 
