@@ -48,6 +48,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _TOKEN = "{token:[A-Za-z0-9_-]{16,128}}"
 _SOURCE = "{source_id:[a-z0-9][a-z0-9_-]{0,63}}"
 PREVIEW_TEXT_CHARS = 1500
+FORM = web.RequestKey("console_form", Any)  # the checked POST body, for the handler
 Handler = Callable[[web.Request, store.Operator], Awaitable[web.StreamResponse]]
 
 
@@ -137,24 +138,29 @@ class Console:
             if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
                 log.warning("console: form without a valid CSRF token refused: %s", request.path)
                 return self.pages.response(
-                    "message.html", operator.language, status=403, title_key="csrf",
+                    "message.html", operator.language, http_status=403, title_key="csrf",
                     operator=operator,
                 )  # fmt: skip
-            request["form"] = form
+            request[FORM] = form
             return await handler(request, operator)
 
         return guarded
 
     def _unauthorized(self, request: web.Request) -> web.Response:
-        return self.pages.response("message.html", status=401, title_key="login_needed")
+        return self.pages.response("message.html", http_status=401, title_key="login_needed")
 
     def _render(
-        self, request: web.Request, operator: store.Operator, template: str, **values: Any
+        self,
+        request: web.Request,
+        operator: store.Operator,
+        template: str,
+        *,
+        http_status: int = 200,
+        **values: Any,
     ) -> web.Response:
-        status = int(values.pop("status", 200))
         csrf = csrf_token(request.cookies.get(COOKIE, ""))
         return self.pages.response(
-            template, operator.language, status=status, operator=operator, csrf=csrf,
+            template, operator.language, http_status=http_status, operator=operator, csrf=csrf,
             path=request.path, **values,
         )  # fmt: skip
 
@@ -168,10 +174,10 @@ class Console:
         except store.LoginRefused as refused:
             log.info("console: login link refused (%s)", refused.reason)
             return self.pages.response(
-                "message.html", status=403, title_key=f"link_{refused.reason}"
+                "message.html", http_status=403, title_key=f"link_{refused.reason}"
             )
         log.info("console: operator logged in", extra={"operator": operator.id})
-        response = web.HTTPSeeOther("/", headers=SECURITY_HEADERS)
+        response = _see_other("/")
         response.set_cookie(
             COOKIE, cookie, max_age=int(store.SESSION_TTL.total_seconds()), path="/",
             httponly=True, secure=self.secure, samesite="Lax",
@@ -228,13 +234,13 @@ class Console:
         source_id = request.match_info["source_id"]
         if self.config.source(source_id) is not None:
             return self._render(
-                request, operator, "message.html", title_key="in_file", status=409,
+                request, operator, "message.html", title_key="in_file", http_status=409,
                 source_id=source_id,
             )  # fmt: skip
         source = await asyncio.to_thread(store.console_source, self.db, source_id)
         if source is None:
             return self._render(
-                request, operator, "message.html", title_key="not_found", status=404
+                request, operator, "message.html", title_key="not_found", http_status=404
             )
         form = SourceForm.of(source)
         return self._render(request, operator, "source_form.html", form=form, editing=source_id)
@@ -243,11 +249,11 @@ class Console:
         self, request: web.Request, operator: store.Operator
     ) -> web.StreamResponse:
         editing = request.match_info.get("source_id")
-        form = SourceForm.parse(request["form"], editing)
+        form = SourceForm.parse(request[FORM], editing)
         errors = form.errors(self.config)
         if editing is None and not errors and form.id_taken(self.db):
             errors.append("id_taken")
-        if errors or request["form"].get("action") != "save":
+        if errors or request[FORM].get("action") != "save":
             preview = None
             if not errors:
                 preview = await self._preview(form.source())
@@ -258,12 +264,12 @@ class Console:
             return self._render(
                 request, operator, "source_form.html", form=form, editing=editing,
                 errors=errors, preview=preview, first_text=_first_text(preview),
-                status=400 if errors else 200,
+                http_status=400 if errors else 200,
             )  # fmt: skip
         source = form.source()
         await asyncio.to_thread(self._save, source, operator)
         query = urlencode({"ok": "saved", "id": source.id})
-        return web.HTTPSeeOther(f"/sources?{query}", headers=SECURITY_HEADERS)
+        return _see_other(f"/sources?{query}")
 
     async def _preview(self, source: SourceConfig) -> PollOutcome:
         try:
@@ -289,7 +295,7 @@ class Console:
             extra={"operator": operator.id},
         )  # fmt: skip
         query = urlencode({"ok": "paused" if paused else "resumed", "id": source_id})
-        return web.HTTPSeeOther(f"/sources?{query}", headers=SECURITY_HEADERS)
+        return _see_other(f"/sources?{query}")
 
     async def _export_opml(
         self, request: web.Request, operator: store.Operator
@@ -305,14 +311,20 @@ class Console:
     async def _import_opml(
         self, request: web.Request, operator: store.Operator
     ) -> web.StreamResponse:
-        upload = request["form"].get("file")
+        upload = request[FORM].get("file")
         data = upload.file.read() if isinstance(upload, web.FileField) else b""
         try:
             feeds = parse_opml(data)
         except OpmlError as exc:
             log.warning("console: OPML import refused: %s", exc)
             return self._render(
-                request, operator, "import.html", error=str(exc), status=400, added=[], existing=[]
+                request,
+                operator,
+                "import.html",
+                error=str(exc),
+                http_status=400,
+                added=[],
+                existing=[],
             )
         added, existing = await asyncio.to_thread(import_feeds, self.config, self.db, feeds)
         log.info("console: OPML import: %d added, %d already there", len(added), len(existing))
@@ -352,7 +364,7 @@ class Console:
         found = await asyncio.to_thread(get_stories, self.db, [story_id])
         if not found:
             return self._render(
-                request, operator, "message.html", title_key="not_found", status=404
+                request, operator, "message.html", title_key="not_found", http_status=404
             )
         recipients = await asyncio.to_thread(store.story_recipients, self.db, story_id)
         story = found[0]
@@ -366,6 +378,11 @@ class Console:
         if topic is None:
             return topic_id
         return topic.name_en if lang == "en" else topic.name
+
+
+def _see_other(location: str) -> web.Response:
+    """303: after a form, the browser GETs the result (reloading never re-posts)."""
+    return web.Response(status=303, headers={**SECURITY_HEADERS, "Location": location})
 
 
 def csrf_token(cookie: str) -> str:

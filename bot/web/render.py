@@ -47,18 +47,18 @@ class Pages:
     def _when(self, moment: datetime | None, empty: str = "—") -> str:
         return fmt_datetime(moment, self.tz) if moment else empty
 
-    def html(self, template: str, lang: str = "vi", *, status: int = 200, **values: Any) -> str:
+    def html(self, template: str, lang: str = "vi", **values: Any) -> str:
         def tr(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
         return self.env.get_template(template).render(lang=lang, tr=tr, **values)
 
     def response(
-        self, template: str, lang: str = "vi", *, status: int = 200, **values: Any
+        self, template: str, lang: str = "vi", *, http_status: int = 200, **values: Any
     ) -> web.Response:
         return web.Response(
             text=self.html(template, lang, **values),
-            status=status,
+            status=http_status,
             content_type="text/html",
             charset="utf-8",
             headers=SECURITY_HEADERS,
