@@ -375,3 +375,76 @@ def test_session_cookie_is_not_secure_on_plain_http(tmp_path: Path) -> None:
 
     header = asyncio.run(run())
     assert "HttpOnly" in header and "Secure" not in header
+
+
+async def test_unknown_sources_are_not_paused_or_created_by_edit(
+    client: TestClient, db: Database, tmp_path: Path
+) -> None:
+    await _login(client, db, _config(tmp_path))
+    csrf = _csrf(await (await client.get("/sources")).text())
+    paused = await client.post("/sources/nope/pause", data={"csrf": csrf}, allow_redirects=False)
+    assert paused.status == 404 and store.paused_ids(db) == set()
+    edit = await client.post(
+        "/sources/nope/edit",
+        data={"csrf": csrf, "url": "https://n.vn/", "action": "save"},
+        allow_redirects=False,
+    )
+    assert edit.status == 404 and store.console_sources(db) == []
+
+
+async def test_edit_selectors_with_a_preview_of_a_listing_page(
+    db: Database, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, extra="[fetch]\nper_host_delay = 0\n")
+    app = WebServer(config, db).app()
+    with LocalServer() as site:
+        site.route(
+            "/tin-tuc",
+            "<html><body><div class='menu'><a href='/gioi-thieu'>Giới thiệu</a></div>"
+            "<ul>"
+            f"<li class='tin'><a href='{site.url('/bai-1')}'>Đại hội Công đoàn tỉnh</a>"
+            "<span class='ngay'>05/12/2026 08:30</span></li>"
+            f"<li class='tin'><a href='{site.url('/bai-2')}'>Hội nghị Ban Chấp hành</a>"
+            "<span class='ngay'>04/12/2026 14:00</span></li>"
+            "</ul></body></html>",
+        )
+        body = "Sáng 5/12, Công đoàn tỉnh tổ chức Đại hội đại biểu lần thứ XIX. " * 8
+        for path in ("/bai-1", "/bai-2"):
+            site.route(
+                path, f"<html><body><article><h1>Tin</h1><p>{body}</p></article></body></html>"
+            )
+        store.save_console_source(db, SourceConfig("tin", "Tin", site.url("/tin-tuc")))
+        async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+            await _login(c, db, config)
+            form = await (await c.get("/sources/tin/edit")).text()
+            assert f'value="{site.url("/tin-tuc")}"' in form and "readonly" in form
+            fields = {"csrf": _csrf(form), "url": site.url("/tin-tuc"), "name": "Tin tỉnh",
+                      "kind": "html", "item": "li.tin", "link": "a", "date": ".ngay",
+                      "interval": "30"}  # fmt: skip
+            page = await (
+                await c.post("/sources/tin/edit", data={**fields, "action": "preview"})
+            ).text()
+            assert 'id="preview-count">2<' in page
+            assert "05/12/2026 08:30" in page and "Hội nghị Ban Chấp hành" in page
+            assert "Giới thiệu" not in page.split('id="preview"')[1]
+            assert "lần thứ XIX" in page  # the first article's text
+            saved = await c.post("/sources/tin/edit", data={**fields, "action": "save"},
+                                 allow_redirects=False)  # fmt: skip
+            assert saved.status == 303
+    source = store.console_source(db, "tin")
+    assert source is not None and source.name == "Tin tỉnh" and source.poll_interval == 1800
+    assert source.listing is not None and (source.listing.item, source.listing.date) == (
+        "li.tin", ".ngay")  # fmt: skip
+
+
+async def test_a_file_source_is_edited_in_the_file(db: Database, tmp_path: Path) -> None:
+    config = _config(tmp_path, extra='[[sources]]\nid = "tep"\nurl = "https://tep.vn/rss"\n')
+    async with TestClient(TestServer(WebServer(config, db).app(), host="127.0.0.1")) as c:
+        await _login(c, db, config)
+        page = await c.get("/sources/tep/edit")
+        assert page.status == 409 and "bot_config.toml" in await page.text()
+        csrf = _csrf(await (await c.get("/sources/new")).text())
+        clash = await c.post("/sources/new", data={"csrf": csrf, "id": "tep",
+                                                   "url": "https://khac.vn/", "action": "save"})  # fmt: skip
+        assert clash.status == 400 and "bot_config.toml" in await clash.text()
+    assert store.console_sources(db) == []

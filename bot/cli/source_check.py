@@ -10,21 +10,29 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
+from collections.abc import Sequence
 
 from bot.cli.output import when
 from bot.config import Config
 from bot.runtime.ingest_round import new_fetcher
-from feeds.poller import PollOutcome, SourceState, poll_source
+from feeds.poller import EntryRef, PollOutcome, SourceState, poll_source
 from feeds.sources import ListingSelectors, SourceConfig
 
 
-async def preview_source(config: Config, source: SourceConfig) -> PollOutcome:
+async def preview_source(
+    config: Config, source: SourceConfig, *, limit: int | None = None
+) -> PollOutcome:
     """What the parser sees of ``source`` as a first poll would, storing nothing
-    (also the web console's preview before a source is saved)."""
+    (also the web console's preview before a source is saved).  ``limit``: only
+    the first entries are completed with their article page, so a browser's
+    preview of a long listing does not wait for every page."""
+    cap = limit if limit is not None else 1 << 30
+
+    def is_new(refs: Sequence[EntryRef]) -> list[bool]:
+        return [i < cap for i in range(len(refs))]
+
     async with new_fetcher(config) as fetcher:
-        return await poll_source(
-            fetcher, source, SourceState(), tz=config.tz, is_new=lambda refs: [True] * len(refs)
-        )
+        return await poll_source(fetcher, source, SourceState(), tz=config.tz, is_new=is_new)
 
 
 async def check_source(args: argparse.Namespace, config: Config) -> int:

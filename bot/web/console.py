@@ -48,6 +48,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _TOKEN = "{token:[A-Za-z0-9_-]{16,128}}"
 _SOURCE = "{source_id:[a-z0-9][a-z0-9_-]{0,63}}"
 PREVIEW_TEXT_CHARS = 1500
+PREVIEW_ENTRIES = 10  # entries completed with their article page in a preview
 FORM = web.RequestKey("console_form", Any)  # the checked POST body, for the handler
 Handler = Callable[[web.Request, store.Operator], Awaitable[web.StreamResponse]]
 
@@ -249,6 +250,10 @@ class Console:
         self, request: web.Request, operator: store.Operator
     ) -> web.StreamResponse:
         editing = request.match_info.get("source_id")
+        if editing is not None and not await self._known(editing, console_only=True):
+            return self._render(
+                request, operator, "message.html", title_key="not_found", http_status=404
+            )
         form = SourceForm.parse(request[FORM], editing)
         errors = form.errors(self.config)
         if editing is None and not errors and form.id_taken(self.db):
@@ -271,9 +276,16 @@ class Console:
         query = urlencode({"ok": "saved", "id": source.id})
         return _see_other(f"/sources?{query}")
 
+    async def _known(self, source_id: str, *, console_only: bool = False) -> bool:
+        """Whether a source with this id is polled (from the console only, if asked)."""
+        if console_only:
+            return await asyncio.to_thread(store.console_source, self.db, source_id) is not None
+        merged = await asyncio.to_thread(store.merged_sources, self.config.sources, self.db)
+        return any(s.id == source_id for s in merged)
+
     async def _preview(self, source: SourceConfig) -> PollOutcome:
         try:
-            return await preview_source(self.config, source)
+            return await preview_source(self.config, source, limit=PREVIEW_ENTRIES)
         except Exception as exc:  # a parser bug: the operator sees it, the form is kept
             log.exception("console: preview of %s failed", source.url)
             return PollOutcome(source_id=source.id, error=f"internal error: {exc!r}")
@@ -288,6 +300,10 @@ class Console:
 
     async def _pause(self, request: web.Request, operator: store.Operator) -> web.StreamResponse:
         source_id = request.match_info["source_id"]
+        if not await self._known(source_id):
+            return self._render(
+                request, operator, "message.html", title_key="not_found", http_status=404
+            )
         paused = request.path.endswith("/pause")
         await asyncio.to_thread(store.set_paused, self.db, source_id, paused, operator.id)
         log.info(
