@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.i18n import fmt_datetime
+from bot.i18n import STRINGS, fmt_datetime, plain
 
 # The console's pages are the bot's own: no scripts, no frames, nothing from elsewhere,
 # and the login link (with its token) is never sent on as a Referer.
@@ -51,7 +51,11 @@ class Pages:
         def tr(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
-        return self.env.get_template(template).render(lang=lang, tr=tr, **values)
+        def say(key: str, **fields: object) -> str:
+            """A chat catalogue entry (bot/i18n.py) as plain text; the key if unknown."""
+            return plain(lang, key, **fields) if key in STRINGS["vi"] else key
+
+        return self.env.get_template(template).render(lang=lang, tr=tr, say=say, **values)
 
     def response(
         self, template: str, lang: str = "vi", *, http_status: int = 200, **values: Any
