@@ -448,3 +448,44 @@ async def test_a_file_source_is_edited_in_the_file(db: Database, tmp_path: Path)
                                                    "url": "https://khac.vn/", "action": "save"})  # fmt: skip
         assert clash.status == 400 and "bot_config.toml" in await clash.text()
     assert store.console_sources(db) == []
+
+
+async def test_subscribers_and_a_story_with_the_chats_that_got_it(
+    client: TestClient, db: Database, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from bot.delivery.routing import route_new_stories
+    from storage.chats import mark_inactive
+    from tests.support.factories import add_chat, add_story, subscribe
+
+    config = _config(tmp_path)
+    nghe_an = ("ldld-nghe-an", "LĐLĐ tỉnh Nghệ An")
+    officer = add_chat(db, "9001")
+    group = add_chat(db, "-9002")
+    blocked = add_chat(db, "9003", channel="zalo")
+    for chat in (officer, group, blocked):
+        subscribe(db, chat, "unit", nghe_an[0], label=nghe_an[1])
+    subscribe(db, officer, "topic", "phat_trien_doan_vien", label="Phát triển đoàn viên")
+    with db.write() as session:
+        mark_inactive(session, blocked, "blocked")
+    now = datetime.now(UTC)
+    story = add_story(
+        db, "Đại hội Công đoàn tỉnh Nghệ An", text="Toàn văn bài viết về đại hội.",
+        units=(nghe_an,), topics=("phat_trien_doan_vien",), first_seen=now,
+        events=((date(2026, 12, 20), "deadline", "Nộp báo cáo"),),
+    )  # fmt: skip
+    route_new_stories(db, [story], config, now=now)
+    await _login(client, db, config)
+
+    page = await (await client.get("/subscribers")).text()
+    unit_row = re.search(r"<tr><td>LĐLĐ tỉnh Nghệ An</td>(.*?)</tr>", page, re.S)
+    assert unit_row and re.findall(r">(\d+)</td>", unit_row.group(1)) == ["2", "1"]
+    assert "Phát triển đoàn viên" in page.split('id="followed-topic"')[1]
+
+    page = await (await client.get(f"/stories/{story}")).text()
+    assert "Toàn văn bài viết về đại hội." in page and "LĐLĐ tỉnh Nghệ An" in page
+    assert "20/12/2026" in page and "Hạn cuối" in page and "Nộp báo cáo" in page
+    recipients = page.split('id="story-recipients"')[1]
+    assert "9001" in recipients and "-9002" in recipients and "9003" not in recipients
+    assert recipients.count("chờ gửi") == 2
