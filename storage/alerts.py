@@ -108,19 +108,17 @@ def operator_chats(
     for an operator who never wrote to the bot: the message waits in the outbox
     like any other, and Telegram delivers once they have pressed Start."""
     chats, blocked = [], []
+    # ON CONFLICT DO NOTHING: the chat front may be creating the same chat right now.
+    new = [
+        {"channel": channel, "chat_id": operator, "kind": "private", "language": language,
+         "since": now, "created_at": now}
+        for operator in operator_ids
+    ]  # fmt: skip
+    insert_ignore(session, Chat, new)
     for operator in operator_ids:
         chat = find_chat(session, channel, operator)
         if chat is None:
-            chat = Chat(
-                channel=channel,
-                chat_id=operator,
-                kind="private",
-                language=language,
-                since=now,
-                created_at=now,
-            )
-            session.add(chat)
-            session.flush()
+            continue  # unreachable: inserted above
         if chat.active:
             chats.append(chat)
         else:

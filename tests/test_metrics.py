@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 from telegram import Bot
 from telegram.ext import ApplicationBuilder
 
@@ -299,3 +300,22 @@ async def test_reply_latency_is_observed_on_zalo(sqlite_db: Database, site: Loca
             await server.stop()
     assert increase(before, after, "congdoan_reply_seconds_count", channel="zalo") == 1
     assert increase(before, after, "congdoan_reply_seconds_sum", channel="zalo") > 0
+
+
+async def test_a_broken_database_is_a_503_and_one_log_line(
+    sqlite_db: Database, site: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    server = WebServer(make_config(sqlite_db, site, port), sqlite_db)
+    await server.start()
+    try:
+        with sqlite_db.write() as s:
+            s.execute(text("DROP TABLE outbox"))  # a database that lost its schema
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await server.stop()
+    assert response.status_code == 503
+    [line] = [r for r in caplog.records if r.name == "bot.web.metrics"]
+    assert line.getMessage() == "metrics: cannot read the database: no such table: outbox"
+    assert line.exc_info is None  # no traceback for an expected failure

@@ -87,7 +87,7 @@ class DatabaseFigures(Collector):
     def _sources(self, sources: list[SourceFigures]) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "congdoan_source_up",
-            "1 when the source's last poll succeeded, else 0.",
+            "1 when the source's last poll succeeded (or it was not polled yet), else 0.",
             labels=["source"],
         )
         items = CounterMetricFamily(
@@ -145,7 +145,9 @@ def add_metrics_route(
         try:
             body = await asyncio.to_thread(render)
         except Exception as exc:  # the database is away: say so, in one log line
-            log.warning("metrics: cannot read the database: %s", exc)
+            # The driver's reason, not SQLAlchemy's statement and background link.
+            reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [repr(exc)])[0]
+            log.warning("metrics: cannot read the database: %s", reason)
             return web.Response(status=503, text="database unavailable\n")
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
