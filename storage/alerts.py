@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.chats import find_chat
@@ -40,6 +40,27 @@ class SourceChange:
     last_success_at: datetime | None
     episode: int  # which down episode of the source (part of the messages' keys)
     down_since: datetime | None  # when the down alert was given (back only)
+
+
+def changes_waiting(session: Session, source_ids: Collection[str], threshold: int) -> bool:
+    """Whether a source among ``source_ids`` is to be announced down or back: a cheap
+    read, so the ingest tick takes the write transaction only when there is news."""
+    if not source_ids:
+        return False
+    announced = SourceAlert.down_since.is_not(None)
+    query = (
+        select(Source.id)
+        .outerjoin(SourceAlert, SourceAlert.source_id == Source.id)
+        .where(Source.id.in_(list(source_ids)))
+        .where(
+            or_(
+                and_(Source.consecutive_failures >= threshold, ~announced),
+                and_(Source.consecutive_failures == 0, announced),
+            )
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
 
 
 def claim_down(

@@ -263,3 +263,18 @@ def test_alert_after_failures_defaults_to_three() -> None:
     assert (
         parse_config("[bot]\nalert_after_failures = 1\n", Path("t"), {}).alert_after_failures == 1
     )
+
+
+async def test_the_next_tick_catches_up_even_when_no_source_is_due(
+    db: Database, site: Site, tg: FakeTelegram
+) -> None:
+    """Failures recorded by a round that never reached its alert step (a crash, a
+    takeover): the next tick tells, though the source is backed off and not due."""
+    config = site.config()
+    await poll_round(config, db, force=True)
+    site.fail()
+    for _ in range(3):
+        await poll_round(config, db, force=True)
+    tick = await poll_tick(config, db)  # nothing due: the source waits out its back-off
+    assert tick.reports == [] and tick.alerts == len(OPERATORS)
+    assert await deliver(tg, db, config) == len(OPERATORS)

@@ -65,6 +65,9 @@ def check_sources(config: Config, db: Database, now: datetime | None = None) -> 
         return 0  # nobody to tell: the state stays as it is until operators are set
     now = now or datetime.now(UTC)
     ids = [s.id for s in config.sources if s.enabled]
+    with db.read() as s:
+        if not store.changes_waiting(s, ids, config.alert_after_failures):
+            return 0
     queued = 0
     with db.write() as s:
         down = store.claim_down(s, ids, config.alert_after_failures, now)

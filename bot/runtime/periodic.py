@@ -40,8 +40,9 @@ async def poll_tick(config: Config, db: Database, *, force: bool = False) -> Pol
     reports = await poll_round(config, db, force=force)
     new_ids = [i for r in reports for i in r.stored.new_story_ids]
     result = PollTickResult(reports=reports, new_story_ids=new_ids)
-    if reports:  # only a poll changes a source's health
-        result.alerts = await alert_tick(config, db)
+    # Every tick, not only after a poll: a round cut short (a crash, a takeover) or a
+    # new threshold after a restart is caught up at once.  Costs one small read.
+    result.alerts = await alert_tick(config, db)
     if new_ids:
         routed = await asyncio.to_thread(route_new_stories, db, new_ids, config)
         result.queued = routed.outbox_rows
