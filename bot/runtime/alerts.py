@@ -1,6 +1,6 @@
 """Alerts in chat: the operators hear when a source breaks, and when it is back.
 
-After each ingest round, every configured source failing ``[bot]
+At each ingest tick, every configured source failing ``[bot]
 alert_after_failures`` polls in a row (3 by default) that nobody has announced
 yet gets one message to each operator (``[bot] operators``, Telegram user ids):
 the source, its error and what to try.  One more when it polls successfully
