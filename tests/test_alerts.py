@@ -26,6 +26,8 @@ from bot.delivery.sender import OutboxSender
 from bot.runtime.alerts import check_sources, hint_key
 from bot.runtime.ingest_round import poll_round
 from bot.runtime.periodic import poll_tick
+from feeds.sources import SourceConfig
+from storage.console import save_console_source, set_paused
 from storage.db import Database, open_database
 from storage.outbox import stats
 from tests.support.fake_telegram import FakeTelegram
@@ -278,3 +280,23 @@ async def test_the_next_tick_catches_up_even_when_no_source_is_due(
     tick = await poll_tick(config, db)  # nothing due: the source waits out its back-off
     assert tick.reports == [] and tick.alerts == len(OPERATORS)
     assert await deliver(tg, db, config) == len(OPERATORS)
+
+
+async def test_console_sources_are_watched_and_paused_ones_are_not(
+    db: Database, site: Site, tg: FakeTelegram
+) -> None:
+    config = site.config()
+    added = "Trang thêm từ bảng điều khiển"
+    for source_id, name in (("them", added), ("tamdung", "Trang tạm dừng")):
+        url = site.server.url(f"/{source_id}.xml")  # not served: 404
+        save_console_source(db, SourceConfig(id=source_id, name=name, url=url, kind="rss"))
+    for _ in range(3):
+        await poll_round(config, db, force=True)
+    set_paused(db, "tamdung", True, by=str(OPERATORS[0]))  # an operator paused it
+    tick = await poll_tick(config, db)
+    assert tick.alerts == len(OPERATORS)
+    assert await deliver(tg, db, config) == len(OPERATORS)
+    for operator in OPERATORS:
+        [alert] = told(tg, operator)
+        assert added in alert and "HTTP 404" in alert
+        assert "trang có thể đã đổi địa chỉ" in alert

@@ -1,6 +1,7 @@
 """Alerts in chat: the operators hear when a source breaks, and when it is back.
 
-At each ingest tick, every configured source failing ``[bot]
+At each ingest tick, every polled source (the file's and the web console's, not
+a paused one) failing ``[bot]
 alert_after_failures`` polls in a row (3 by default) that nobody has announced
 yet gets one message to each operator (``[bot] operators``, Telegram user ids):
 the source, its error and what to try.  One more when it polls successfully
@@ -22,6 +23,7 @@ from bot.config import Config
 from bot.i18n import Html, fmt_datetime, t
 from storage import alerts as store
 from storage import outbox
+from storage.console import merged_sources
 from storage.db import Database, Session
 from storage.models import Chat
 from storage.outbox import NewMessage
@@ -64,7 +66,8 @@ def check_sources(config: Config, db: Database, now: datetime | None = None) -> 
     if not config.operators:
         return 0  # nobody to tell: the state stays as it is until operators are set
     now = now or datetime.now(UTC)
-    ids = [s.id for s in config.sources if s.enabled]
+    # What the poller polls: the file's sources and the console's, not the paused.
+    ids = [s.id for s in merged_sources(config.sources, db) if s.enabled]
     with db.read() as s:
         if not store.changes_waiting(s, ids, config.alert_after_failures):
             return 0

@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 
 from bot import metrics
 from bot.config import Config
+from storage.console import merged_sources
 from storage.db import Database
 from storage.metrics import SourceFigures, figures
 
@@ -44,8 +45,7 @@ class DatabaseFigures(Collector):
 
     def __init__(self, db: Database, config: Config | None = None) -> None:
         self.db = db
-        # Only configured sources: a removed one's row stays in the database.
-        self.source_ids = {s.id for s in config.sources if s.enabled} if config else None
+        self.config = config
 
     def describe(self) -> list[Metric]:
         return []  # no query when the registry is built: only when scraped
@@ -53,6 +53,11 @@ class DatabaseFigures(Collector):
     def collect(self) -> Iterator[Metric]:
         now = datetime.now(UTC)
         f = figures(self.db, now, ALIVE_WITHIN)
+        # Only the sources polled now (the file's and the console's, not the paused):
+        # a removed source's row stays in the database.
+        polled = None
+        if self.config is not None:
+            polled = {s.id for s in merged_sources(self.config.sources, self.db) if s.enabled}
         pending = GaugeMetricFamily(
             "congdoan_outbox_pending",
             "Outbox messages not sent yet (queued or being sent), by kind.",
@@ -74,7 +79,7 @@ class DatabaseFigures(Collector):
             "Age of the oldest message not sent yet (0: the queue is empty).",
             value=max(age, 0.0),
         )
-        yield from self._sources(f.sources)
+        yield from self._sources(f.sources, polled)
         alive = GaugeMetricFamily(
             "congdoan_processes",
             "Processes alive (heartbeat in the last 2 min), by role.",
@@ -84,7 +89,7 @@ class DatabaseFigures(Collector):
             alive.add_metric([role], f.processes.get(role, 0))
         yield alive
 
-    def _sources(self, sources: list[SourceFigures]) -> Iterator[Metric]:
+    def _sources(self, sources: list[SourceFigures], polled: set[str] | None) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "congdoan_source_up",
             "1 when the source's last poll succeeded (or it was not polled yet), else 0.",
@@ -107,7 +112,7 @@ class DatabaseFigures(Collector):
             labels=["source"],
         )
         for s in sources:
-            if self.source_ids is not None and s.id not in self.source_ids:
+            if polled is not None and s.id not in polled:
                 continue
             up.add_metric([s.id], 0 if s.consecutive_failures else 1)
             items.add_metric([s.id], s.items_total)
