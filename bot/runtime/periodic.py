@@ -40,13 +40,14 @@ async def poll_tick(config: Config, db: Database, *, force: bool = False) -> Pol
     reports = await poll_round(config, db, force=force)
     new_ids = [i for r in reports for i in r.stored.new_story_ids]
     result = PollTickResult(reports=reports, new_story_ids=new_ids)
-    # Every tick, not only after a poll: a round cut short (a crash, a takeover) or a
-    # new threshold after a restart is caught up at once.  Costs one small read.
-    result.alerts = await alert_tick(config, db)
     if new_ids:
         routed = await asyncio.to_thread(route_new_stories, db, new_ids, config)
         result.queued = routed.outbox_rows
         log.info("%d new stories routed: %s", len(new_ids), routed)
+    # After the news (officers first), and every tick, not only after a poll: a round
+    # cut short (a crash, a takeover) or a new threshold is caught up at once.  Costs
+    # one small read when nothing is to be announced.
+    result.alerts = await alert_tick(config, db)
     return result
 
 
