@@ -75,16 +75,17 @@ _SECTOR = re.compile(
     rf"{_SP}(?P<nganh>(?i:ngành){_SP})?(?P<sector>(?i:{_alternation(_SECTOR_WRITTEN)}))(?![\w&])"
 )
 
-_KNOWN_PLACES = sorted(
-    {place for (_lvl, place) in _TAX.district_province}
-    | {place for (_lvl, place) in _TAX.commune_province}
-    | set(_TAX.city_province),
-    key=len,
-    reverse=True,
-)
-_KNOWN_PLACE = re.compile(rf"(?:{_SP}|(?<=\.))(?P<place>{_alternation(_KNOWN_PLACES)})(?![\w'’])")
-_KNOWN_PLACE_CI = re.compile(_KNOWN_PLACE.pattern, re.IGNORECASE)
-_PLACE_CASE = {p.casefold(): p for p in _KNOWN_PLACES}
+# Known place names (thousands: every district before 2025 and every commune
+# since), looked up token by token rather than through one huge alternation.
+_PLACE_CASE: dict[str, str] = {
+    " ".join(place.split()).casefold(): place
+    for place in (
+        {place for (_lvl, place) in _TAX.district_province}
+        | {place for (_lvl, place) in _TAX.commune_province}
+        | set(_TAX.city_province)
+    )
+}
+_PLACE_MAX_TOKENS = max(len(key.split()) for key in _PLACE_CASE)
 
 # Explicit gazetteer units by alias (e.g. "Công đoàn KKT Đông Nam").
 _UNIT_BY_ALIAS: dict[str, Unit] = {}
@@ -316,6 +317,25 @@ _NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn",
 _CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
 
+def _known_place(text: str, pos: int) -> tuple[str, int] | None:
+    """The longest gazetteer place written at ``pos`` (capitalized, or all in capitals)."""
+    tokens: list[str] = []
+    ends: list[int] = []
+    end = pos
+    while len(tokens) < _PLACE_MAX_TOKENS and (m := _TOKEN.match(text, end)):
+        tokens.append(m.group(1))
+        end = m.end()
+        ends.append(end)
+    for k in range(len(tokens), 0, -1):
+        written = " ".join(tokens[:k])
+        canonical = _PLACE_CASE.get(written.casefold())
+        if canonical is None:
+            continue
+        if written.isupper() or all(t[0].isupper() or t[0].isdigit() for t in tokens[:k]):
+            return canonical, ends[k - 1]
+    return None
+
+
 # --- specs: what a mention says, resolved once the whole text is read ------------------
 
 
@@ -425,13 +445,9 @@ class _Parser:
     ) -> tuple[str, int] | None:
         """A place name at ``pos``: a gazetteer name, else 1-3 capitalized syllables."""
         text = self.text
-        known = _KNOWN_PLACE.match(text, pos)
-        if not known:  # an all-caps title: "LĐLĐ TP VINH"
-            caps = _KNOWN_PLACE_CI.match(text, pos)
-            known = caps if caps and caps.group("place").isupper() else None
-        if known and (numbers or not known.group("place").isdigit()):
-            written = " ".join(known.group("place").split())
-            return _PLACE_CASE.get(written.casefold(), written), known.end()
+        known = _known_place(text, pos)
+        if known and (numbers or not known[0].isdigit()):
+            return known
         tokens: list[str] = []
         end = pos
         while len(tokens) < max_tokens:
@@ -606,14 +622,13 @@ class _Parser:
             self.add_district(at, word, *place)
             stop = place[1]
             while (sep := _LIST_NEXT.match(text, stop)) and (
-                nxt := _KNOWN_PLACE.match(text, sep.end() - 1)
+                nxt := _known_place(text, sep.end() - 1)
             ):
                 # "LĐLĐ huyện Nghi Lộc và Hưng Nguyên": only known names of the same level.
-                name = " ".join(nxt.group("place").split())
-                if (word, name) not in _TAX.district_province:
+                if (word, nxt[0]) not in _TAX.district_province:
                     break
-                self.add_district(at, word, name, nxt.end())
-                stop = nxt.end()
+                self.add_district(at, word, *nxt)
+                stop = nxt[1]
             return self.after_explicit(stop)
         if head == "cd" and level in ("xa", "phuong", "dk"):
             word = {"xa": "xã", "phuong": "phường", "dk": "đặc khu"}[level]
@@ -703,8 +718,8 @@ class _Parser:
 
         def build(ctx: _Context) -> list[_Fixed]:
             prov = explicit[0] if explicit else ctx.province()
-            if not prov and len(gz) == 1:
-                prov = gz[0]
+            if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+                prov = gz[0]  # the gazetteer knows better than the article's other provinces
             name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
             return [_Fixed(name, "commune", _fed_name(prov), prov, False)]
 
