@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from feeds.understand.unit_recase import recase
 from feeds.understand.units import NATIONAL_NAME, Unit, province_federation_name, taxonomy
 from feeds.vntext import exact_key as _exact_key
 from feeds.vntext import normalize
@@ -73,6 +74,11 @@ _NATIONAL_SECTOR = {
 }
 _SECTOR = re.compile(
     rf"{_SP}(?P<nganh>(?i:ngành){_SP})?(?P<sector>(?i:{_alternation(_SECTOR_WRITTEN)}))(?![\w&])"
+)
+# The next sector of a coordinated list: "Công đoàn ngành Giáo dục, Y tế và Xây dựng tỉnh X".
+_SECTOR_NEXT = re.compile(
+    rf"(?:{_OSP},{_OSP}|{_SP}(?:và|với){_SP})(?:(?i:ngành){_SP})?"
+    rf"(?P<sector>{_alternation(_SECTOR_WRITTEN)})(?![\w&])"
 )
 
 # Known place names (thousands: every district before 2025 and every commune
@@ -260,10 +266,19 @@ _DEPARTMENTS: list[tuple[str, re.Pattern[str]]] = [
     ]
 ]
 _LDLD = rf"L[ĐD]{_OSP}L[ĐD]|liên{_SP}đoàn{_SP}lao{_SP}động"
+# The Front's department for unions: "Ban Công tác Công đoàn (của) Ủy ban Trung ương MTTQ Việt Nam".
+_MTTQ = (
+    rf"{_SP}(?:(?i:thuộc|của){_SP})?(?:(?:(?i:ủy{_SP}ban{_SP}trung{_SP}ương)|UBTƯ|UBTW){_SP})?"
+    rf"(?:MTTQ|(?i:mặt{_SP}trận{_SP}tổ{_SP}quốc))(?:{_SP}(?:(?i:việt{_SP}nam)|VN))?(?!\w)"
+)
+_MTTQ_TAIL = re.compile(_MTTQ)
+MTTQ_UNION_DEPT = "Ban Công tác Công đoàn Ủy ban Trung ương MTTQ Việt Nam"
 _DEPT_ALT = "|".join(p.pattern[4:-3] for _, p in _DEPARTMENTS)  # strip "(?i:" and ")\Z"
 _ANCHOR = re.compile(
     # The first-letter class rejects most positions before the alternatives run.
     r"(?=[LlTtCcBbỦủUuVvKk])(?<![\w\-/])(?:"
+    rf"(?P<mttq>(?i:ban{_SP}công{_SP}tác{_SP}công{_SP}đoàn)(?={_MTTQ}))"
+    r"|"
     rf"(?P<dept>(?i:{_DEPT_ALT})){_SP}(?:(?i:của|thuộc|trực{_SP}thuộc){_SP})?"
     rf"(?=(?i:tổng{_SP}|{_LDLD}|công{_SP}đoàn)|TLĐ|CĐ(?!\w))"
     rf"|(?P<tld>(?i:tổng{_SP}(?:{_LDLD}|liên{_SP}đoàn))(?:VN)?|TLĐ)(?!\w)"
@@ -316,6 +331,7 @@ _NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn",
                "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng"}  # fmt: skip
 _CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
+
 
 def _known_place(text: str, pos: int) -> tuple[str, int] | None:
     """The longest gazetteer place written at ``pos`` (capitalized, or all in capitals)."""
@@ -524,6 +540,9 @@ class _Parser:
 
     def dispatch(self, m: re.Match[str], at: int) -> int:
         """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
+        if m.group("mttq"):
+            self.add(at, _Fixed(MTTQ_UNION_DEPT, "national_department", None, None, False))
+            return _MTTQ_TAIL.match(self.text, m.end()).end()
         if m.group("dept"):
             return self.parse_dept(m, at)
         if m.group("tld"):
@@ -843,14 +862,18 @@ class _Parser:
             return stop
         if not (nganh or info.get("local")):
             return None
-        prov = self.province_here(sm.end(), need_capital=True)
-        stop = sm.end()
+        sectors, after = [sector], sm.end()
+        if capital:
+            more, after = self.sector_list(after)
+            sectors += more
+        prov = self.province_here(after, need_capital=True)
+        stop = after
         if prov:
             explicit: str | None = prov[0]
             stop = prov[2]
         else:
             explicit = None
-            bare_tinh = _LEVEL.match(text, sm.end())
+            bare_tinh = _LEVEL.match(text, after)
             if bare_tinh and bare_tinh.lastgroup == "tinh":
                 stop = bare_tinh.end()
             elif not (nganh and capital):
@@ -860,10 +883,21 @@ class _Parser:
             p = explicit or ctx.province()
             if not p:
                 return []
-            return [_sector_unit(sector, p)]
+            return [_sector_unit(s, p) for s in sectors]
 
         self.add(at, _Deferred(build))
         return stop
+
+    def sector_list(self, pos: int) -> tuple[list[str], int]:
+        """Further local sectors after ", " / " và ", each written with a capital."""
+        found: list[str] = []
+        while m := _SECTOR_NEXT.match(self.text, pos):
+            sector = _SECTOR_ALIASES[exact_key(m.group("sector"))]
+            if not _TAX.sectors[sector].get("local") or _VN.match(self.text, m.end()):
+                break
+            found.append(sector)
+            pos = m.end()
+        return found, pos
 
     def cd_central(self, at: int, end: int) -> int | None:
         """ "Công đoàn <Ngành> Việt Nam" for a sector the gazetteer does not know
@@ -963,7 +997,7 @@ def _normalized(text: str) -> str:
 
 def recognize(text: str, *, title: str = "", source_province: str | None = None) -> list[Unit]:
     """Units named in ``title`` then ``text``, in order of first mention, each once."""
-    doc = _normalized(f"{title}\n{text}" if title else text)
+    doc = recase(_normalized(f"{title}\n{text}" if title else text))
     specs = _Parser(doc).run()
     fixed = [(pos, s) for pos, s in specs if isinstance(s, _Fixed)]
     fixed += [
