@@ -42,7 +42,7 @@ def _names() -> tuple[re.Pattern[str], dict[str, str]]:
             names.setdefault(alias.casefold(), alias)
     # Longest first; names are looked up in the dict, the regex only finds candidates.
     alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{_LEVEL_WORDS})[^\S\n]+(?P<name>{alternation})(?![\w'’])")
+    pattern = re.compile(rf"(?<!\w)(?i:{_LEVEL_WORDS})[^\S\n]+(?P<name>{alternation})(?![\w'’])")
     return pattern, names
 
 
