@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from feeds import vntext
+from feeds.understand import topic_model
 
 DATA_FILE = Path(__file__).parent / "data" / "topics.toml"
 
@@ -351,7 +352,14 @@ def _lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
 class TopicClassifier:
     """Assigns union topics to items and resolves topic names typed by users."""
 
-    def __init__(self, extra: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    def __init__(
+        self,
+        extra: Mapping[str, Mapping[str, object]] | None = None,
+        *,
+        model: topic_model.TopicModel | bool | None = True,
+    ) -> None:
+        """``model``: True = the shipped learned model, False/None = phrase rules only."""
+        self._model = topic_model.default_model() if model is True else (model or None)
         self._defs: dict[str, _Definition] = _load_builtin()
         for topic_id, spec in (extra or {}).items():
             self._extend(str(topic_id), spec)
@@ -427,6 +435,48 @@ class TopicClassifier:
     ) -> list[tuple[Topic, float]]:
         """Accepted topics with their scores, best first (for debugging and ranking)."""
         lead, body = _lead_and_body(text or "", sapo)
+        evidence = self._evidence(title, lead, body)
+        thresholds = {tid: d.threshold for tid, d in self._defs.items()}
+        accepted = _select(evidence, thresholds)
+        if self._model is not None:
+            self._vote(self._model, (title or "", lead, body), evidence, accepted)
+        for topic_id, score in list(accepted.items()):
+            for implied in self._defs[topic_id].implies:
+                if implied in self._defs and implied not in accepted:
+                    accepted[implied] = score * 0.9
+        ranked = sorted(accepted.items(), key=lambda kv: -kv[1])
+        return [(self._defs[tid].topic, round(score, 2)) for tid, score in ranked]
+
+    def _vote(
+        self,
+        model: topic_model.TopicModel,
+        zones: tuple[str, str, str],
+        evidence: Mapping[str, _Evidence],
+        accepted: dict[str, float],
+    ) -> None:
+        """Add the topics the learned model is sure of to those the rules accepted.
+
+        The model reads every word but knows no guards ("Kỷ niệm chương" is an
+        award, not an anniversary): it may promote a topic whose phrases the
+        rules saw without accepting it, and add one they did not see at all only
+        when it is nearly certain.
+        """
+        thresholds = {tid: d.threshold for tid, d in self._defs.items()}
+        feats = topic_model.text_features(*zones)
+        if model.rules_as_features:
+            rules = {tid: ev.score for tid, ev in evidence.items()}
+            feats.update(topic_model.rule_features(rules, thresholds))
+        for tid, prob in model.probabilities(feats).items():
+            if tid not in self._defs or tid in accepted or tid not in model.thresholds:
+                continue
+            ev = evidence.get(tid)
+            seen = ev is not None and ev.solid
+            if prob >= (model.thresholds[tid] if seen else topic_model.UNSEEN_THRESHOLD):
+                # Ranked after the topics the rules are sure of.
+                accepted[tid] = prob * thresholds[tid] * 0.9
+
+    def _evidence(self, title: str, lead: str, body: str) -> dict[str, _Evidence]:
+        """What the phrase rules found for every topic, accepted or not."""
         # "Giải bóng đá chào mừng 95 năm...": the occasion in a title weighs as a
         # lead would (it must recur in the text), the rest names the main topic.
         segments = _segments(title or "", TITLE_FACTOR, False, 0, frame_factor=LEAD_FACTOR)
@@ -437,13 +487,7 @@ class TopicClassifier:
             group = [seg for seg in segments if seg.folded == folded]
             if group:
                 self._gather(group, self._indexes[folded], evidence)
-        accepted = _select(evidence, {tid: d.threshold for tid, d in self._defs.items()})
-        for topic_id, score in list(accepted.items()):
-            for implied in self._defs[topic_id].implies:
-                if implied in self._defs and implied not in accepted:
-                    accepted[implied] = score * 0.9
-        ranked = sorted(accepted.items(), key=lambda kv: -kv[1])
-        return [(self._defs[tid].topic, round(score, 2)) for tid, score in ranked]
+        return evidence
 
     def _gather(
         self, segments: list[_Segment], index: _PhraseIndex, evidence: dict[str, _Evidence]
