@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from feeds.understand.units import taxonomy
+from feeds.understand.gazetteer import tables
 
 # Abbreviations kept in capitals (they are heads and levels the grammar reads).
 _ABBREVIATIONS = {
@@ -30,7 +30,7 @@ _LEVEL_WORDS = r"tỉnh|thành phố|tp\.?|huyện|quận|thị xã|xã|phườn
 @cache
 def _names() -> tuple[re.Pattern[str], dict[str, str]]:
     """A case-insensitive pattern of every known name after a level word, and its spelling."""
-    tax = taxonomy()
+    tax = tables()
     names: dict[str, str] = {}
     for p in tax.data["provinces"]:
         for alias in (p["name"], *p.get("aliases", ())):

@@ -1,0 +1,276 @@
+"""The unit parser: finds heads left to right and reads each mention.
+
+One anchor regex (:data:`feeds.understand.unit_lexicon.ANCHOR`) finds heads
+(LĐLĐ, Công đoàn, Tổng LĐLĐ, departments, Khối/Cụm thi đua); a method per
+head reads the level and place that follow and records a spec.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.understand import unit_lexicon as lx
+from feeds.understand.unit_heads_cd import CdHeads
+from feeds.understand.unit_specs import (
+    Context,
+    Deferred,
+    Dept,
+    Named,
+    Spec,
+    fed_name,
+    maybe,
+    national,
+    province_unit,
+)
+
+
+class Parser(CdHeads):
+    """Every head of the grammar; :meth:`run` returns the specs in text order."""
+
+    # -- scanning --
+
+    def run(self) -> list[tuple[int, Spec]]:
+        pos = 0
+        text = self.text
+        while True:
+            m = lx.ANCHOR.search(text, pos)
+            if not m:
+                break
+            end = self.dispatch(m, m.start())
+            pos = end if end > m.start() else m.end()
+        return self.specs
+
+    def dispatch(self, m: re.Match[str], at: int) -> int:
+        """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
+        if m.group("mttq"):
+            self.add(at, Named(lx.MTTQ_UNION_DEPT, "national_department", None, None, False))
+            return lx.MTTQ_TAIL.match(self.text, m.end()).end()
+        if m.group("dept"):
+            return self.parse_dept(m, at)
+        if m.group("tld"):
+            return self.parse_tld(m, at)
+        if m.group("ldld"):
+            return self.parse_ldld(m, at)
+        if m.group("cd"):
+            return self.parse_cd(m, at)
+        if m.group("khoi"):
+            return self.parse_khoi(m, at)
+        return self.parse_cum(m, at)
+
+    # -- heads --
+
+    def parse_dept(self, m: re.Match[str], at: int) -> int:
+        written = m.group("dept")
+        dept = next(name for name, pat in lx.DEPARTMENTS if pat.match(written))
+        inner_anchor = lx.ANCHOR.match(self.text, m.end())
+        if not inner_anchor or inner_anchor.group("dept"):
+            return m.end()
+        mark = len(self.specs)
+        end = self.dispatch(inner_anchor, at)
+        inner = self.specs[mark:]
+        if inner:
+            first_at, first = inner[0]
+            if isinstance(first, Named | Deferred):
+                self.specs[mark] = (first_at, Dept(dept, first))
+        return end
+
+    def parse_tld(self, m: re.Match[str], at: int) -> int:
+        end = m.end()
+        vn = lx.VN.match(self.text, end)
+        if vn:
+            end = vn.end()
+        elif lx.FOREIGN.match(self.text, end):
+            return end
+        self.add(at, national())
+        return end
+
+    def parse_ldld(self, m: re.Match[str], at: int) -> int:
+        text = self.text
+        end = m.end()
+        if paren := lx.ABBR_PAREN.match(text, end):  # "Liên đoàn Lao động (LĐLĐ) tỉnh"
+            end = paren.end()
+        if lx.CAC.match(text, end):
+            listed = lx.CAC_PROVINCES.match(text, end)
+            if listed:
+                first = self.province_here(listed.end(), need_capital=True)
+                if first:
+                    self.add(at, province_unit(first[0]))
+                    more, stop = self.province_list(first[2])
+                    for p in more:
+                        self.add(at, province_unit(p))
+                    return stop
+            return end
+        vn = lx.VN.match(text, end)
+        if vn:
+            self.add(at, national())
+            return vn.end()
+        return self.parse_level_place(at, end, head="ldld")
+
+    def parse_level_place(self, at: int, end: int, head: str) -> int:
+        """After LĐLĐ/Công đoàn: tỉnh X, TP X, huyện X..., a bare level, or a province."""
+        text = self.text
+        lvl = lx.LEVEL.match(text, end)
+        if not lvl:
+            prov = self.province_here(end, need_capital=True)
+            if not prov:
+                return end
+            self.add(at, province_unit(prov[0]))
+            more, stop = self.province_list(prov[2])
+            for p in more:
+                self.add(at, province_unit(p))
+            return stop
+        level = lvl.lastgroup
+        after = lvl.end()
+        if level == "tinh":
+            prov = self.province_here(after, need_capital=False)
+            if prov and not prov[1]:
+                self.add(at, province_unit(prov[0]))
+                more, stop = self.province_list(prov[2])
+                for p in more:
+                    self.add(at, province_unit(p))
+                return stop
+            return self.bare(at, after, "tinh")
+        if level == "tp":
+            return self.parse_city(at, after)
+        if level in ("huyen", "quan", "tx"):
+            word = {"huyen": "huyện", "quan": "quận", "tx": "thị xã"}[level]
+            place = self.place(after, numbers=level == "quan")
+            if not place:
+                return self.bare(at, after, word)
+            self.add_district(at, word, *place)
+            stop = place[1]
+            while (sep := lx.LIST_NEXT.match(text, stop)) and (
+                nxt := lx.known_place(text, sep.end() - 1)
+            ):
+                # "LĐLĐ huyện Nghi Lộc và Hưng Nguyên": only known names of the same level.
+                if (word, nxt[0]) not in lx.TABLES.district_province:
+                    break
+                self.add_district(at, word, *nxt)
+                stop = nxt[1]
+            return self.after_explicit(stop)
+        if head == "cd" and level in ("xa", "phuong", "dk"):
+            word = {"xa": "xã", "phuong": "phường", "dk": "đặc khu"}[level]
+            place = self.place(after)
+            if not place:
+                return after
+            self.add_commune(at, word, *place)
+            return self.after_explicit(place[1])
+        return after
+
+    def parse_city(self, at: int, after: int) -> int:
+        """After "TP"/"thành phố": a central city, a provincial city, or bare."""
+        prov = self.province_here(after, need_capital=False)
+        if prov and not prov[1] and lx.TABLES.provinces[prov[0]]["kind"] == "tp":
+            self.add(at, province_unit(prov[0]))
+            return prov[2]
+        place = self.place(after)
+        if place and place[0].split()[0] in lx.SURNAMES and place[0] not in lx.TABLES.city_province:
+            place = None  # "Chủ tịch LĐLĐ TP Nguyễn Văn A": a person, not a city
+        if not place:
+            return self.bare(at, after, "TP")
+        self.add_district(at, "TP", *place)
+        return self.after_explicit(place[1])
+
+    def bare(self, at: int, pos: int, level: str) -> int:
+        """A level word with no place: resolved from context unless it is generic."""
+        text = self.text
+        if lx.GENERIC_TAIL.match(text, pos):
+            return pos
+        nxt = lx.TOKEN.match(text, pos)
+        if nxt and nxt.group(1)[0].isupper() and nxt.group(1) not in lx.SURNAMES:
+            return pos  # an unknown place (foreign province, region): not ours
+        if level == "tinh" and lx.FOREIGN_PAREN.match(text, pos):
+            return pos
+        if level == "tinh":
+            self.add(at, Deferred(lambda ctx: maybe(ctx.province("tinh"), province_unit)))
+        elif level == "TP":
+
+            def city(ctx: Context, at: int = at) -> list[Named]:
+                found = ctx.nearest(at, lambda f: f.name.startswith("LĐLĐ TP "))
+                if found:
+                    return [found]
+                src = ctx.source
+                if src and lx.TABLES.provinces[src]["kind"] == "tp":
+                    return [province_unit(src)]
+                return []
+
+            self.add(at, Deferred(city))
+        else:
+            prefix = f"LĐLĐ {level} "
+            self.add(
+                at,
+                Deferred(
+                    lambda ctx, at=at: maybe(
+                        ctx.nearest(at, lambda f: f.name.startswith(prefix)), lambda f: f
+                    )
+                ),
+            )
+        return pos
+
+    def add_district(self, at: int, level: str, place: str, end: int) -> None:
+        explicit = self.explicit_province(end)
+        gz = list(lx.TABLES.district_province.get((level, place), ()))
+        if level == "TP":
+            gz += [p for p in lx.TABLES.city_province.get(place, ()) if p not in gz]
+        name = f"LĐLĐ {level} {place}"
+
+        def build(ctx: Context) -> list[Named]:
+            if explicit:
+                prov = explicit[0]
+            elif len(gz) == 1:
+                prov = gz[0]
+            else:
+                guess = ctx.province()
+                prov = guess if (not gz or guess in gz) else gz[0]
+            return [Named(name, "district", fed_name(prov), prov, True)]
+
+        self.add(at, Deferred(build))
+
+    def add_commune(self, at: int, level: str, place: str, end: int) -> None:
+        explicit = self.explicit_province(end)
+        gz = lx.TABLES.commune_province.get((level, place), [])
+
+        def build(ctx: Context) -> list[Named]:
+            prov = explicit[0] if explicit else ctx.province()
+            if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+                prov = gz[0]  # the gazetteer knows better than the article's other provinces
+            name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
+            return [Named(name, "commune", fed_name(prov), prov, False)]
+
+        self.add(at, Deferred(build))
+
+    def parse_khoi(self, m: re.Match[str], at: int) -> int:
+        num = lx.KHOI_NUM.match(self.text, m.end())
+        if not num or int(num.group("n")) == 0:
+            return m.end()
+        name = f"Khối thi đua số {int(num.group('n')):02d}"
+        self.add(at, Named(name, "emulation_block", None, None, False))
+        return num.end()
+
+    def parse_cum(self, m: re.Match[str], at: int) -> int:
+        text = self.text
+        if text[max(0, at - 4) : at].casefold().strip() == "các":
+            return m.end()
+        tokens: list[str] = []
+        end = m.end()
+        keep_end = end
+        keep = 0
+        while len(tokens) < 12:
+            t = lx.TOKEN.match(text, end) or re.compile(rf"{lx.SP}(L[ĐD]L[ĐD])(?!\w)").match(
+                text, end
+            )
+            if not t:
+                break
+            tok = t.group(1)
+            strong = tok[0].isupper() or tok.isdigit()
+            if not strong and tok.casefold() not in lx.CUM_WORDS:
+                break
+            tokens.append(tok)
+            end = t.end()
+            if strong:
+                keep, keep_end = len(tokens), end
+        if not keep:
+            return m.end()
+        name = "Cụm thi đua " + " ".join(tokens[:keep])
+        self.add(at, Named(name, "emulation_block", None, None, False))
+        return keep_end
