@@ -164,6 +164,9 @@ class CdHeads(ParserBase):
         else:
             explicit = None
             bare_tinh = lx.LEVEL.match(text, after)
+            if bare_tinh and bare_tinh.lastgroup in ("huyen", "quan", "tx", "tp"):
+                # "Công đoàn Giáo dục huyện X" works under LĐLĐ huyện X: that is the unit.
+                return self.parse_level_place(at, after, head="cd")
             if bare_tinh and bare_tinh.lastgroup == "tinh":
                 stop = bare_tinh.end()
             elif not (nganh and capital):

@@ -287,8 +287,11 @@ LEVEL = re.compile(
 )
 TP_GLUED = re.compile(r"(?i:tp)\.(?=\w)")  # "TP.Vinh": the level ends at the dot
 GENERIC_TAIL = re.compile(
-    rf"{OSP}(?:,|/|{SP}(?:và|hoặc)){OSP}(?i:thành|tp|thị|huyện|quận|tỉnh|xã|phường|ngành)(?!\w)"
+    rf"{OSP}(?:,|/|{SP}(?:và|hoặc)){OSP}"
+    rf"(?P<level>(?i:thành|tp|thị|huyện|quận|tỉnh|xã|phường|ngành))(?!\w)"
 )
+# A district written as a place ("tại huyện Vĩnh Linh"): names a bare "LĐLĐ huyện".
+DISTRICT_WORD = re.compile(rf"(?<!\w)(?P<level>huyện|quận|thị{SP}xã)(?=\s)")
 CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
 CAC_PROVINCES = re.compile(
     rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){OSP}:?"

@@ -17,6 +17,7 @@ from feeds.understand.unit_specs import (
     Dept,
     Named,
     Spec,
+    district_unit,
     fed_name,
     maybe,
     national,
@@ -174,13 +175,25 @@ class Parser(CdHeads):
     def bare(self, at: int, pos: int, level: str) -> int:
         """A level word with no place: resolved from context unless it is generic."""
         text = self.text
-        if lx.GENERIC_TAIL.match(text, pos):
-            return pos
+        if tail := lx.GENERIC_TAIL.match(text, pos):
+            # "LĐLĐ tỉnh, huyện Vĩnh Linh": two units; "LĐLĐ tỉnh, huyện" alone: generic.
+            nxt_level = tail.end() - len(tail.group("level")) - 1
+            lvl = lx.LEVEL.match(text, nxt_level)
+            place = lvl and lx.TOKEN.match(text, lvl.end())
+            if not (place and place.group(1)[0].isupper()):
+                return pos
+            self.add_bare(at, level)
+            return self.parse_level_place(nxt_level + 1, nxt_level, head="ldld")
         nxt = lx.TOKEN.match(text, pos)
         if nxt and nxt.group(1)[0].isupper() and nxt.group(1) not in lx.SURNAMES:
             return pos  # an unknown place (foreign province, region): not ours
         if level == "tinh" and lx.FOREIGN_PAREN.match(text, pos):
             return pos
+        self.add_bare(at, level)
+        return pos
+
+    def add_bare(self, at: int, level: str) -> None:
+        """Record a level without a place, named from the article's context."""
         if level == "tinh":
             self.add(at, Deferred(lambda ctx: maybe(ctx.province("tinh"), province_unit)))
         elif level == "TP":
@@ -197,32 +210,18 @@ class Parser(CdHeads):
             self.add(at, Deferred(city))
         else:
             prefix = f"LĐLĐ {level} "
-            self.add(
-                at,
-                Deferred(
-                    lambda ctx, at=at: maybe(
-                        ctx.nearest(at, lambda f: f.name.startswith(prefix)), lambda f: f
-                    )
-                ),
-            )
-        return pos
+
+            def district(ctx: Context, at: int = at) -> list[Named]:
+                found = ctx.nearest(at, lambda f: f.name.startswith(prefix))
+                return [found] if found else ctx.district_named(level)
+
+            self.add(at, Deferred(district))
 
     def add_district(self, at: int, level: str, place: str, end: int) -> None:
         explicit = self.explicit_province(end)
-        gz = list(lx.TABLES.district_province.get((level, place), ()))
-        if level == "TP":
-            gz += [p for p in lx.TABLES.city_province.get(place, ()) if p not in gz]
-        name = f"LĐLĐ {level} {place}"
 
         def build(ctx: Context) -> list[Named]:
-            if explicit:
-                prov = explicit[0]
-            elif len(gz) == 1:
-                prov = gz[0]
-            else:
-                guess = ctx.province()
-                prov = guess if (not gz or guess in gz) else gz[0]
-            return [Named(name, "district", fed_name(prov), prov, True)]
+            return [district_unit(level, place, explicit[0] if explicit else None, ctx)]
 
         self.add(at, Deferred(build))
 

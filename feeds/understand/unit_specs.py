@@ -98,6 +98,19 @@ class Context:
             return cands[0]
         return src or (cands[0] if cands else None)
 
+    def district_named(self, level: str) -> list[Named]:
+        """The one known district of ``level`` the text names as a place, if only one."""
+        places = set()
+        for m in lx.DISTRICT_WORD.finditer(self.text):
+            if " ".join(m.group("level").split()) != level:
+                continue
+            known = lx.known_place(self.text, m.end())
+            if known and (level, known[0]) in lx.TABLES.district_province:
+                places.add(known[0])
+        if len(places) != 1:
+            return []
+        return [district_unit(level, places.pop(), None, self)]
+
     def nearest(self, pos: int, pred: Callable[[Named], bool]) -> Named | None:
         """The unit satisfying ``pred`` named closest before ``pos`` (else first after)."""
         units = [(p, f) for p, f in self.fixed if pred(f)]
@@ -125,3 +138,18 @@ def sector_unit(sector: str, province: str) -> Named:
     else:
         name = f"Công đoàn ngành {sector} {province}"
     return Named(name, "local_sector", fed_name(province), province, True)
+
+
+def district_unit(level: str, place: str, explicit: str | None, ctx: Context) -> Named:
+    """ "LĐLĐ huyện X" in the province written, the gazetteer's, or the article's."""
+    gz = list(lx.TABLES.district_province.get((level, place), ()))
+    if level == "TP":
+        gz += [p for p in lx.TABLES.city_province.get(place, ()) if p not in gz]
+    if explicit:
+        prov: str | None = explicit
+    elif len(gz) == 1:
+        prov = gz[0]
+    else:
+        guess = ctx.province()
+        prov = guess if (not gz or guess in gz) else gz[0]
+    return Named(f"LĐLĐ {level} {place}", "district", fed_name(prov), prov, True)
