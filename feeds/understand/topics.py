@@ -35,6 +35,7 @@ TITLE_FACTOR, LEAD_FACTOR, BODY_FACTOR = 3.0, 2.0, 1.0
 DEFAULT_THRESHOLD = 6.0
 BODY_ONLY_FACTOR = 1.5  # a topic absent from title and lead needs 1.5x the threshold
 SECONDARY_SHARE = 0.4  # ... and, unless in the title, 40% of the best topic's score
+LEAD_SHARE = 0.15  # (15% when the lead names it solidly)
 # A repeated phrase adds evidence, but less each time: 1, 1.5, 2 (cap) x weight.
 _REPEAT_STEP, _REPEAT_CAP = 0.5, 2.0
 # A topic not in the title must be named solidly in two clauses, or be what one
@@ -233,7 +234,14 @@ class _PhraseIndex:
                 if start < last_end:
                     continue
                 last_end = end
-                if any(g0 < end and start < g1 for g0, g1 in blocked):
+                # A hit overlapping a guard is that guard's sense ("kỷ niệm chương"),
+                # unless the hit is the longer reading ("giải thể thao" over "giải thể").
+                if any(
+                    g0 < end
+                    and start < g1
+                    and not (start <= g0 and g1 <= end and end - start > g1 - g0)
+                    for g0, g1 in blocked
+                ):
                     continue
                 kept.append((start, phrase))
             if kept:
@@ -269,6 +277,7 @@ _FRAME = re.compile(
     r"|chào đón)(?!\w)[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*",
     re.IGNORECASE,
 )
+_OCCASION = re.compile(r"(?:nhân dịp|nhân kỷ niệm)(?!\w)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
 # "A; B; C" or "gồm: A, B, C, D": a list of activities.
 _SEMICOLON_LIST = re.compile(r";[^;]*;")
@@ -312,6 +321,10 @@ def _segments(
                 pos = m.end()
             pieces.append((clause[pos:], False))
             for piece, framed in pieces:
+                # "Nhân dịp kỷ niệm 95 năm Ngày thành lập Công đoàn Việt Nam, LĐLĐ tổ
+                # chức gặp mặt": in the lead the occasion is part of what happened.
+                if framed and not is_body and _OCCASION.match(piece):
+                    framed = False
                 words = key_tokens(piece, folded=plain)
                 if not words:
                     continue
@@ -586,7 +599,11 @@ def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) 
     kept = {}
     for tid, ev in candidates.items():
         if not ev.in_title:
-            if ev.score < SECONDARY_SHARE * best:
+            # The lead states what happened: a topic it names solidly needs a
+            # smaller share beside a bigger one ("sơ kết 5 năm công tác Nữ công").
+            # ... when the body comes back to it.
+            share = LEAD_SHARE if ev.in_lead and ev.body_hits else SECONDARY_SHARE
+            if ev.score < share * best:
                 continue
             # One sentence about it is a passing mention, whatever its weight.
             if not ev.recurs():
