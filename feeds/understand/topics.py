@@ -256,6 +256,7 @@ class _Definition:
     guards: list[str] = field(default_factory=list)
     implies: list[str] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
+    lead_enough: bool = False  # a named programme: a solid phrase in the lead is the subject
 
 
 @dataclass
@@ -278,6 +279,10 @@ _FRAME = re.compile(
     re.IGNORECASE,
 )
 _OCCASION = re.compile(r"(?:nhân dịp|nhân kỷ niệm)(?!\w)", re.IGNORECASE)
+# ... of the union's own founding or tradition day, not a national holiday.
+_FOUNDING = re.compile(
+    r"(?:thành lập|truyền thống)\s+(?:công đoàn|liên đoàn|tổng liên đoàn|lđlđ|cđ)", re.IGNORECASE
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
 # "A; B; C" or "gồm: A, B, C, D": a list of activities.
 _SEMICOLON_LIST = re.compile(r";[^;]*;")
@@ -323,7 +328,7 @@ def _segments(
             for piece, framed in pieces:
                 # "Nhân dịp kỷ niệm 95 năm Ngày thành lập Công đoàn Việt Nam, LĐLĐ tổ
                 # chức gặp mặt": in the lead the occasion is part of what happened.
-                if framed and not is_body and _OCCASION.match(piece):
+                if framed and not is_body and _OCCASION.match(piece) and _FOUNDING.search(piece):
                     framed = False
                 words = key_tokens(piece, folded=plain)
                 if not words:
@@ -450,7 +455,8 @@ class TopicClassifier:
         lead, body = _lead_and_body(text or "", sapo)
         evidence = self._evidence(title, lead, body)
         thresholds = {tid: d.threshold for tid, d in self._defs.items()}
-        accepted = _select(evidence, thresholds)
+        lead_enough = {tid for tid, d in self._defs.items() if d.lead_enough}
+        accepted = _select(evidence, thresholds, lead_enough)
         if self._model is not None:
             self._vote(self._model, (title or "", lead, body), evidence, accepted)
         for topic_id, score in list(accepted.items()):
@@ -582,7 +588,11 @@ def _repeats(n: int) -> float:
     return min(1 + _REPEAT_STEP * (n - 1), _REPEAT_CAP) if n else 0.0
 
 
-def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) -> dict[str, float]:
+def _select(
+    evidence: Mapping[str, _Evidence],
+    thresholds: Mapping[str, float],
+    lead_enough: Iterable[str] = (),
+) -> dict[str, float]:
     """Keep the topics the item is substantially about.
 
     The title names the main topic, so a solid title hit is enough.  Union
@@ -598,7 +608,7 @@ def _select(evidence: Mapping[str, _Evidence], thresholds: Mapping[str, float]) 
     best = max(ev.score for ev in candidates.values())
     kept = {}
     for tid, ev in candidates.items():
-        if not ev.in_title:
+        if not ev.in_title and not (ev.in_lead and tid in lead_enough):
             # The lead states what happened: a topic it names solidly needs a
             # smaller share beside a bigger one ("sơ kết 5 năm công tác Nữ công").
             # ... when the body comes back to it.
@@ -700,6 +710,7 @@ def _load_builtin() -> dict[str, _Definition]:
             guards=list(spec.get("guards", [])),
             implies=list(spec.get("implies", [])),
             threshold=float(spec.get("threshold", DEFAULT_THRESHOLD)),
+            lead_enough=bool(spec.get("lead_enough", False)),
         )
         for tier, weight in WEIGHTS.items():
             for phrase in spec.get(tier, []):
