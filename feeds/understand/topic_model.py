@@ -32,6 +32,7 @@ RULE_PREFIX = "rule:"
 RULE_CAP = 2.0  # a rule score above twice its threshold adds no more evidence
 # A topic none of whose phrases the rules saw needs this probability (see topics._vote).
 UNSEEN_THRESHOLD = 0.9
+OFF = 1.01  # a topic's threshold when cross-validation found the model adds nothing
 
 
 def ngrams(text: str) -> list[str]:
@@ -78,6 +79,10 @@ class TopicModel:
         }
         bias = dict(zip(topics, data["bias"], strict=True))
         return cls(weights, bias, dict(data["thresholds"]), bool(data.get("rules_as_features")))
+
+    def active(self) -> bool:
+        """Whether any topic's threshold lets the model vote."""
+        return any(t < OFF for t in self.thresholds.values())
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
         """Topic -> probability for one item's features."""

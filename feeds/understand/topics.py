@@ -480,17 +480,20 @@ class TopicClassifier:
         rules saw without accepting it, and add one they did not see at all only
         when it is nearly certain.
         """
+        if not model.active():
+            return  # cross-validation switched every topic off: nothing to compute
         thresholds = {tid: d.threshold for tid, d in self._defs.items()}
         feats = topic_model.text_features(*zones)
         if model.rules_as_features:
             rules = {tid: ev.score for tid, ev in evidence.items()}
             feats.update(topic_model.rule_features(rules, thresholds))
         for tid, prob in model.probabilities(feats).items():
-            if tid not in self._defs or tid in accepted or tid not in model.thresholds:
+            limit = model.thresholds.get(tid, topic_model.OFF)
+            if tid not in self._defs or tid in accepted or limit >= topic_model.OFF:
                 continue
             ev = evidence.get(tid)
             seen = ev is not None and ev.solid
-            if prob >= (model.thresholds[tid] if seen else topic_model.UNSEEN_THRESHOLD):
+            if prob >= (limit if seen else max(limit, topic_model.UNSEEN_THRESHOLD)):
                 # Ranked after the topics the rules are sure of.
                 accepted[tid] = prob * thresholds[tid] * 0.9
 

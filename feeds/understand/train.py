@@ -6,9 +6,10 @@
 Trains one logistic regression per topic (scikit-learn, training only) over the
 features of :mod:`feeds.understand.topic_model`, on ``devset.jsonl``,
 ``devset_extra.jsonl`` and ``corpus_train.jsonl`` when present.  Each topic's
-threshold is the one that maximizes the F1 of its out-of-fold probabilities
-(5-fold cross-validation), never below ``MIN_THRESHOLD``: the model adds topics
-the rules miss, so it must be sure.  The blind and held-out sets are refused:
+threshold is the one that maximizes the out-of-fold F1 of the rules+model vote
+as :meth:`TopicClassifier._vote <feeds.understand.topics.TopicClassifier._vote>`
+casts it (5-fold cross-validation), never below ``MIN_THRESHOLD``, or OFF when
+the model adds nothing the rules do not already get right.  The blind and held-out sets are refused:
 they measure the model and must stay unseen.
 """
 
@@ -30,6 +31,7 @@ TRAIN_FILES = ("devset.jsonl", "devset_extra.jsonl", "corpus_train.jsonl")
 UNSEEN = ("corpus_blind.jsonl", "heldout.jsonl")  # measured by the bench, never trained on
 MIN_POSITIVES = 3  # fewer labelled items than this: the topic stays with the rules alone
 MIN_THRESHOLD = 0.5
+OFF = topic_model.OFF
 MIN_DF = 3  # an n-gram seen in one item only is noise at this corpus size
 KEEP_WEIGHT = 0.005  # smaller weights are dropped from the shipped file
 C = 16.0
@@ -71,16 +73,23 @@ def item_features(
     return feats, {t.id for t in clf.classify(title, text)}, seen
 
 
-def best_threshold(y: list[int], probs: list[float]) -> tuple[float, float]:
-    """(threshold, F1) maximizing out-of-fold F1, thresholds from MIN_THRESHOLD up."""
-    best = (0.99, 0.0)
-    for step in range(int(MIN_THRESHOLD * 100), 100, 2):
+def best_threshold(
+    y: list[int], rules: list[int], probs: list[float], seen: list[bool]
+) -> tuple[float, float]:
+    """(threshold, F1) of the rules+model vote that maximizes out-of-fold F1.
+
+    Thresholds from MIN_THRESHOLD up, and OFF (the model adds nothing); on a tie
+    the higher threshold wins: the rules' precision is the baseline to keep.
+    """
+    best = (OFF, _f1(y, rules))
+    for step in range(98, int(MIN_THRESHOLD * 100) - 1, -2):
         t = step / 100
-        tp = sum(1 for yi, p in zip(y, probs, strict=True) if yi and p >= t)
-        fp = sum(1 for yi, p in zip(y, probs, strict=True) if not yi and p >= t)
-        fn = sum(1 for yi, p in zip(y, probs, strict=True) if yi and p < t)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best[1]:
+        both = [
+            int(r or p >= (t if s else max(t, topic_model.UNSEEN_THRESHOLD)))
+            for r, p, s in zip(rules, probs, seen, strict=True)
+        ]
+        f1 = _f1(y, both)
+        if f1 > best[1] + 1e-9:
             best = (t, f1)
     return best
 
@@ -115,18 +124,20 @@ def train(
         model = LogisticRegression(C=C, class_weight="balanced", solver="lbfgs", max_iter=2000)
         folds = StratifiedKFold(n_splits=min(FOLDS, sum(y)), shuffle=True, random_state=0)
         oof = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-        t, f1 = best_threshold(y, list(oof))
         rules = [int(tid in accepted) for _, accepted, _ in rows]
-        # As topics._vote combines them: rules, or the model where the rules saw the topic.
-        limits = [t if tid in seen else topic_model.UNSEEN_THRESHOLD for _, _, seen in rows]
-        both = [int(r or p >= lim) for r, p, lim in zip(rules, oof, limits, strict=True)]
+        seen = [tid in seen_topics for _, _, seen_topics in rows]
+        t, f1 = best_threshold(y, rules, list(oof), seen)
+        alone = [int(p >= 0.5) for p in oof]
         report.append(
-            f"{tid:<28} {sum(y):>3} positives  threshold {t:.2f}  out-of-fold F1 "
-            f"model {f1:.2f}  rules {_f1(y, rules):.2f}  rules+model {_f1(y, both):.2f}"
+            f"{tid:<28} {sum(y):>3} positives  out-of-fold F1: rules {_f1(y, rules):.2f}  "
+            f"model {_f1(y, alone):.2f}  rules+model {f1:.2f} "
+            + (f"(threshold {t:.2f})" if t < OFF else "(model off)")
         )
         model.fit(x, y)
         thresholds[tid] = t
         bias.append(round(float(model.intercept_[0]), 4))
+        if t >= OFF:
+            continue  # the vote never uses this topic's weights: do not ship them
         for name, w in zip(names, model.coef_[0], strict=True):
             if abs(w) >= KEEP_WEIGHT:
                 weights.setdefault(name, {})[str(ti)] = round(float(w), 3)

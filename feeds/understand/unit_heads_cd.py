@@ -99,7 +99,7 @@ class CdHeads(ParserBase):
                 return prov[2]
             place = self.place(kz.end(), max_tokens=4)
             if not place:
-                return kz.end()
+                return self.bare_zone(at, kz)
             written = f"Công đoàn Khu kinh tế {place[0]}"
             known = lx.NAMED_UNITS.get(exact_key(written)) or lx.NAMED_UNITS.get(
                 exact_key(f"Công đoàn KKT {place[0]}")
@@ -128,6 +128,26 @@ class CdHeads(ParserBase):
             self.add(at, Deferred(build))
             return prov[2] if prov else kcn.end()
         return None
+
+    def bare_zone(self, at: int, kz: re.Match[str]) -> int:
+        """ "Công đoàn Khu kinh tế (tỉnh)" without a name: the article's province's."""
+        if "các" in kz.group(0).casefold() or self.text[max(0, at - 4) : at].casefold() == "ban ":
+            return (
+                kz.end()
+            )  # "công đoàn các khu kinh tế": generic; "Ban Công đoàn KKT": a department
+        stop = kz.end()
+        if (lvl := lx.LEVEL.match(self.text, stop)) and lvl.lastgroup == "tinh":
+            stop = lvl.end()
+
+        def build(ctx: Context) -> list[Named]:
+            named = ctx.nearest(at, lambda f: f.kind == "economic_zone")
+            if named:  # the zone the article already named ("Công đoàn KKT Đông Nam")
+                return [named]
+            p = ctx.province("tinh")
+            return zone(f"Công đoàn Khu kinh tế {p}", p) if p else []
+
+        self.add(at, Deferred(build))
+        return stop
 
     def cd_sector(self, at: int, end: int) -> int | None:
         text = self.text
@@ -169,8 +189,10 @@ class CdHeads(ParserBase):
                 return self.parse_level_place(at, after, head="cd")
             if bare_tinh and bare_tinh.lastgroup == "tinh":
                 stop = bare_tinh.end()
-            elif not (nganh and capital):
-                return None if not nganh else stop  # "Công đoàn ngành xây dựng trụ sở"
+            elif nganh and not capital and sector in lx.VERB_SECTORS:
+                return stop  # "Công đoàn ngành xây dựng trụ sở"
+            elif not nganh and not (capital and sector in lx.PROVINCIAL_ONLY_SECTORS):
+                return None  # "Công đoàn Giáo dục" alone may be a district's
 
         def build(ctx: Context) -> list[Named]:
             p = explicit or ctx.province()

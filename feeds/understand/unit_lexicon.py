@@ -44,6 +44,14 @@ PROV_ALT = alternation(
 PROVINCE = re.compile(
     rf"{OSP}(?P<level>(?i:tỉnh|thành{SP}phố|tp)\.?{OSP})?(?P<prov>(?i:{PROV_ALT}))(?![\w'’])"
 )
+# Centrally-run cities named bare ("Tại Cần Thơ, ..."): what a bare "LĐLĐ TP" means.
+_CITY_NAMES = [
+    alias
+    for p in TABLES.data["provinces"]
+    if p["kind"] == "tp" and p.get("status", "current") == "current"
+    for alias in (p["name"], *p.get("aliases", ()))
+]
+CENTRAL_CITY = re.compile(rf"(?<!\w)(?P<prov>{alternation(_CITY_NAMES)})(?![\w'’])")
 # Strong province mentions anywhere in a text (level word or parentheses).
 PROVINCE_MENTION = re.compile(
     rf"(?:(?<![\w])(?i:tỉnh|thành{SP}phố|tp)\.?{OSP}|\({OSP})(?P<prov>(?i:{PROV_ALT}))(?![\w'’])"
@@ -62,6 +70,11 @@ NATIONAL_SECTOR = {
 SECTOR = re.compile(
     rf"{SP}(?P<nganh>(?i:ngành){SP})?(?P<sector>(?i:{alternation(SECTOR_WRITTEN)}))(?![\w&])"
 )
+# Sector names that are also verbs: lowercase after "ngành" they are not the union.
+VERB_SECTORS = {"Xây dựng"}
+# Sectors whose union existed only at the provincial level: "Công đoàn Viên chức"
+# alone is the province's (a bare "Công đoàn Giáo dục" may be a district's).
+PROVINCIAL_ONLY_SECTORS = {"Viên chức"}
 # The next sector of a coordinated list: "Công đoàn ngành Giáo dục, Y tế và Xây dựng tỉnh X".
 SECTOR_NEXT = re.compile(
     rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
@@ -281,7 +294,7 @@ ANCHOR = re.compile(
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 VN = re.compile(rf"{SP}(?:(?i:việt{SP}nam)|VN)(?!\w)")
 LEVEL = re.compile(
-    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện))"
+    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên))"
     rf"|(?P<quan>(?i:quận))|(?P<tx>(?i:thị{SP}xã)|(?i:tx)\.?)|(?P<xa>(?i:xã))"
     rf"|(?P<phuong>(?i:phường))|(?P<dk>(?i:đặc{SP}khu)))(?:(?<=\.)|(?!\w))"
 )

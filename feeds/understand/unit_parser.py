@@ -205,7 +205,7 @@ class Parser(CdHeads):
                 src = ctx.source
                 if src and lx.TABLES.provinces[src]["kind"] == "tp":
                     return [province_unit(src)]
-                return []
+                return maybe(ctx.central_city(), province_unit)
 
             self.add(at, Deferred(city))
         else:

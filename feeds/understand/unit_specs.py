@@ -98,6 +98,14 @@ class Context:
             return cands[0]
         return src or (cands[0] if cands else None)
 
+    def central_city(self) -> str | None:
+        """The one centrally-run city the text names, even without "TP" before it."""
+        found = {
+            lx.PROVINCE_ALIASES[exact_key(m.group("prov"))]
+            for m in lx.CENTRAL_CITY.finditer(self.text)
+        }
+        return found.pop() if len(found) == 1 else None
+
     def district_named(self, level: str) -> list[Named]:
         """The one known district of ``level`` the text names as a place, if only one."""
         places = set()
