@@ -281,7 +281,9 @@ ANCHOR = re.compile(
     r"(?=[LlTtCcBbỦủUuVvKk])(?<![\w\-/])(?:"
     rf"(?P<mttq>(?i:ban{SP}công{SP}tác{SP}công{SP}đoàn)(?={MTTQ}))"
     r"|"
-    rf"(?P<dept>(?i:{DEPT_ALT})){SP}(?:(?i:của|thuộc|trực{SP}thuộc){SP})?"
+    # "Ban Tuyên giáo LĐLĐ tỉnh X", "... của LĐLĐ", "..., Tổng LĐLĐ", "... - LĐLĐ", "... (LĐLĐ".
+    rf"(?P<dept>(?i:{DEPT_ALT}))(?:{OSP},{OSP}|{SP}[-–]{SP}|{SP}\({OSP}|{SP})"
+    rf"(?:(?i:của|thuộc|trực{SP}thuộc){SP})?"
     rf"(?=(?i:tổng{SP}|{LDLD}|công{SP}đoàn)|TLĐ|CĐ(?!\w))"
     rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐ)(?!\w)"
     rf"|(?P<ldld>(?i:{LDLD}))(?!\w)"
