@@ -1,12 +1,17 @@
-"""Lines written in capitals, recased so the unit grammar can read them.
+"""Lines written in capitals or without diacritics, rewritten so the unit grammar can read them.
 
 Titles and banners are often all capitals ("CỤM THI ĐUA LIÊN ĐOÀN LAO ĐỘNG
 HUYỆN (CỤM 2)", "CÔNG ĐOÀN PHƯỜNG DĨ AN"), where the grammar's main clue for
 where a name ends, the capital letter, is gone.  Such a line is lowercased,
 then the names the gazetteer knows (provinces, districts, wards, sectors) and
 the union abbreviations get their written form back.  Unknown words stay
-lowercase: better no unit than "Cụm thi đua Liên".  Lengths never change, so
-offsets into the text stay valid.
+lowercase: better no unit than "Cụm thi đua Liên".
+
+Lines typed without diacritics ("Lien doan Lao dong tinh Nghe An") get them
+back where the grammar needs them: unit heads, the level word after a head,
+and the gazetteer name after a level word ("tinh Nghe An" -> "tỉnh Nghệ An").
+Folding maps one letter to one letter (ệ -> e, đ -> d), so lengths never
+change either way and offsets into the text stay valid.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from functools import cache
 
 from feeds.understand.gazetteer import tables
+from feeds.vntext import fold
 
 # Abbreviations kept in capitals (they are heads and levels the grammar reads).
 _ABBREVIATIONS = {
@@ -67,10 +73,122 @@ def _recase_line(line: str) -> str:
     return "".join(chars)
 
 
-def recase(text: str) -> str:
-    """``text`` with its all-capitals lines recased; other lines untouched."""
-    if not any(_is_caps_line(line) for line in text.split("\n")):
-        return text
-    return "\n".join(
-        _recase_line(line) if _is_caps_line(line) else line for line in text.split("\n")
+# --- text without diacritics ---------------------------------------------------------
+
+_HEADS = [
+    "Tổng Liên đoàn Lao động", "Liên đoàn Lao động", "Tổng Liên đoàn", "Công đoàn",
+    "Khối thi đua", "Cụm thi đua", "LĐLĐ", "CĐ", "TLĐ",
+]  # fmt: skip
+# Level word after a head -> the class of names that may follow it.
+_LEVELS = {
+    "tỉnh": "province", "thành phố": "city", "tp": "city", "huyện": "district",
+    "quận": "district", "thị xã": "district", "xã": "commune", "phường": "commune",
+    "đặc khu": "commune", "ngành": "sector", "khu kinh tế": "province",
+}  # fmt: skip
+_MARKED = re.compile(r"[^\x00-\x7f\W\d_]")  # a letter outside ASCII: ă, ê, đ, ố...
+_NAME_WORD = re.compile(r"[^\W_][\w'’]*")
+_PROVINCE_LEVEL = re.compile(r"(?<!\w)(?:tinh|thanh pho)(?=[^\S\n])")
+_VIET_NAM = re.compile(r"(?<!\w)viet nam(?!\w)")
+
+
+def _folded(text: str) -> str:
+    return fold(text).casefold()
+
+
+@cache
+def _accent_tables() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, dict[str, str]]]:
+    """Head and level patterns (on folded text), and folded name -> name per class."""
+    tax = tables()
+    classes: dict[str, dict[str, str]] = {c: {} for c in set(_LEVELS.values())}
+    for p in tax.data["provinces"]:
+        for alias in (p["name"], *p.get("aliases", ())):
+            for names in classes.values():
+                names.setdefault(_folded(alias), alias)
+    for level, place in tax.district_province:
+        classes["district"].setdefault(_folded(place), place)
+        if level == "TP":
+            classes["city"].setdefault(_folded(place), place)
+    for city in tax.city_province:
+        classes["city"].setdefault(_folded(city), city)
+    for _level, place in tax.commune_province:
+        classes["commune"].setdefault(_folded(place), place)
+    for sector in tax.data["sectors"]:
+        for alias in (sector["name"], *sector.get("aliases", ())):
+            classes["sector"].setdefault(_folded(alias), alias)
+    heads = "|".join(re.escape(_folded(h)) for h in sorted(_HEADS, key=len, reverse=True))
+    levels = "|".join(re.escape(_folded(lv)) for lv in sorted(_LEVELS, key=len, reverse=True))
+    return (
+        re.compile(rf"(?<!\w)(?:{heads})(?!\w)"),
+        re.compile(rf"[^\S\n]+(?:cac[^\S\n]+)?({levels})(?!\w)"),
+        classes,
     )
+
+
+def _put(chars: list[str], start: int, written: str) -> None:
+    """Write ``written`` over the same-length span at ``start`` (else leave it)."""
+    if all(c.isspace() == w.isspace() for c, w in zip(chars[start:], written, strict=False)):
+        chars[start : start + len(written)] = written
+
+
+def _name_at(folded: str, pos: int, names: dict[str, str]) -> tuple[str, int] | None:
+    """The longest known name written right after ``pos``: (its spelling, start)."""
+    words = list(_NAME_WORD.finditer(folded, pos, pos + 60))
+    if not words or folded[pos : words[0].start()].strip():
+        return None
+    for k in range(min(len(words), 5), 0, -1):
+        span = folded[words[0].start() : words[k - 1].end()]
+        name = names.get(" ".join(span.split()))
+        if name and len(name) == len(span):
+            return name, words[0].start()
+    return None
+
+
+def _accent_line(line: str) -> str:
+    """Diacritics restored on unit heads, the level after each and the name after it."""
+    head_re, level_re, classes = _accent_tables()
+    folded = _folded(line)
+    chars = list(line)
+    for head in head_re.finditer(folded):
+        written = next(h for h in _HEADS if _folded(h) == head.group(0))
+        _put(chars, head.start(), written)
+        lvl = level_re.match(folded, head.end())
+        if not lvl:  # "Cong doan Dau khi Viet Nam": a sector right after the head
+            name = _name_at(folded, head.end(), classes["sector"])
+            if name:
+                _put(chars, name[1], name[0])
+            continue
+        level = next(lv for lv in _LEVELS if _folded(lv) == lvl.group(1))
+        if level != "tp":
+            _put(chars, lvl.start(1), level)
+        name = _name_at(folded, lvl.end(1), classes[_LEVELS[level]])
+        if name:
+            _put(chars, name[1], name[0])
+    # A province written anywhere with its level ("..., tinh Thai Binh"), and Việt Nam.
+    for m in _PROVINCE_LEVEL.finditer(folded):
+        name = _name_at(folded, m.end(), classes["province"])
+        if name:
+            _put(chars, m.start(), "tỉnh" if m.group(0) == "tinh" else "thành phố")
+            _put(chars, name[1], name[0])
+    for m in _VIET_NAM.finditer(folded):
+        _put(chars, m.start(), "Việt Nam" if line[m.start()].isupper() else "việt nam")
+    return "".join(chars)
+
+
+def _is_plain_line(line: str) -> bool:
+    """A line typed without diacritics (letters, none of them marked)."""
+    return not _MARKED.search(line) and any(c.isalpha() for c in line)
+
+
+def recase(text: str) -> str:
+    """``text`` with its all-capitals lines recased and its plain lines re-accented."""
+    lines = text.split("\n")
+    if not any(_is_caps_line(line) or _is_plain_line(line) for line in lines):
+        return text
+    out = []
+    for line in lines:
+        if _is_plain_line(line):
+            line = _accent_line(line)
+        if _is_caps_line(line):
+            line = _recase_line(line)
+        out.append(line)
+    return "\n".join(out)
