@@ -14,7 +14,9 @@ from feeds.understand.units import find_units, taxonomy
 
 def test_every_current_province_has_its_wards_and_communes() -> None:
     data = json.loads(DIVISIONS_FILE.read_text(encoding="utf-8"))
-    current = {p["name"] for p in tables().data["provinces"] if p.get("status", "current") == "current"}
+    current = {
+        p["name"] for p in tables().data["provinces"] if p.get("status", "current") == "current"
+    }
     # 34 provinces since 1/7/2025, 3,321 commune-level units between them.
     assert set(data["communes"]) == current and len(current) == 34
     assert sum(len(v) for by in data["communes"].values() for v in by.values()) == 3321
@@ -49,7 +51,7 @@ def test_level_prefixes_and_province_spellings() -> None:
     # Old-style tone placement in the package's names maps to ours.
     assert build_gazetteer.our_province("Tỉnh Hoà Bình", matcher) == "Hòa Bình"
     assert build_gazetteer.our_province("Thành phố Hồ Chí Minh", matcher) == "Hồ Chí Minh"
-    with pytest.raises(SystemExit, match="not in units.toml"):
+    with pytest.raises(SystemExit, match=r"not in units\.toml"):
         build_gazetteer.our_province("Tỉnh Atlantis", matcher)
 
 

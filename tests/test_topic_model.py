@@ -94,7 +94,9 @@ def test_a_topic_switched_off_never_votes() -> None:
 
 
 def test_operator_keywords_still_work_beside_the_model() -> None:
-    extra = {"an_sinh": {"name": "An sinh", "name_en": "Welfare", "keywords": ["bữa cơm nghĩa tình"]}}
+    extra = {
+        "an_sinh": {"name": "An sinh", "name_en": "Welfare", "keywords": ["bữa cơm nghĩa tình"]}
+    }
     clf = TopicClassifier(extra=extra)
     assert clf._model is default_model()
     ids = [t.id for t in clf.classify("Bữa cơm nghĩa tình cho công nhân", "Bữa cơm nghĩa tình.")]
