@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from feeds.understand import topic_model
-from feeds.understand.topics import TopicClassifier, _lead_and_body
+from feeds.understand.topic_evidence import lead_and_body
+from feeds.understand.topics import TopicClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -58,7 +59,7 @@ def item_features(
 ) -> tuple[dict, set[str], set[str]]:
     """(features, topics the rules accept, topics they saw) of one item, as classified."""
     title, text = item.get("title") or "", item.get("text") or ""
-    lead, body = _lead_and_body(text, None)
+    lead, body = lead_and_body(text, None)
     evidence = clf._evidence(title, lead, body)
     thresholds = {t.id: clf._defs[t.id].threshold for t in clf.catalog()}
     feats = {
