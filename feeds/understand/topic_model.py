@@ -18,7 +18,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -67,8 +67,9 @@ class TopicModel:
 
     weights: dict[str, dict[str, float]]  # feature -> topic -> weight
     bias: dict[str, float]
-    thresholds: dict[str, float]
+    thresholds: dict[str, float]  # probability to add a topic the rules did not accept
     rules_as_features: bool = False
+    keep: dict[str, float] = field(default_factory=dict)  # to keep one they accepted
 
     @classmethod
     def from_json(cls, data: Mapping) -> TopicModel:
@@ -78,11 +79,17 @@ class TopicModel:
             for feat, row in data["weights"].items()
         }
         bias = dict(zip(topics, data["bias"], strict=True))
-        return cls(weights, bias, dict(data["thresholds"]), bool(data.get("rules_as_features")))
+        return cls(
+            weights,
+            bias,
+            dict(data["thresholds"]),
+            bool(data.get("rules_as_features")),
+            dict(data.get("keep", {})),
+        )
 
     def active(self) -> bool:
-        """Whether any topic's threshold lets the model vote."""
-        return any(t < OFF for t in self.thresholds.values())
+        """Whether any topic's thresholds let the model vote."""
+        return any(t < OFF for t in self.thresholds.values()) or any(self.keep.values())
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
         """Topic -> probability for one item's features."""

@@ -175,12 +175,13 @@ class TopicClassifier:
         evidence: Mapping[str, Evidence],
         accepted: dict[str, float],
     ) -> None:
-        """Add the topics the learned model is sure of to those the rules accepted.
+        """Let the learned model overrule the rules where cross-validation says it helps.
 
-        The model reads every word but knows no guards ("Kỷ niệm chương" is an
-        award, not an anniversary): it may promote a topic whose phrases the
-        rules saw without accepting it, and add one they did not see at all only
-        when it is nearly certain.
+        Per topic, the model may add a topic the rules did not accept (its
+        probability reaches ``thresholds``) or drop one they accepted (its
+        probability stays under ``keep``).  It reads every word but knows no
+        guards ("Kỷ niệm chương" is an award, not an anniversary), so a topic
+        whose phrases the rules did not see at all needs a near-certain model.
         """
         if not model.active():
             return  # cross-validation switched every topic off: nothing to compute
@@ -190,12 +191,17 @@ class TopicClassifier:
             rules = {tid: ev.score for tid, ev in evidence.items()}
             feats.update(topic_model.rule_features(rules, thresholds))
         for tid, prob in model.probabilities(feats).items():
-            limit = model.thresholds.get(tid, topic_model.OFF)
-            if tid not in self._defs or tid in accepted or limit >= topic_model.OFF:
+            if tid not in self._defs:
                 continue
+            if tid in accepted:
+                if prob < model.keep.get(tid, 0.0):
+                    del accepted[tid]
+                continue
+            limit = model.thresholds.get(tid, topic_model.OFF)
             ev = evidence.get(tid)
-            seen = ev is not None and ev.solid
-            if prob >= (limit if seen else max(limit, topic_model.UNSEEN_THRESHOLD)):
+            if ev is None or not ev.solid:
+                limit = max(limit, topic_model.UNSEEN_THRESHOLD)
+            if prob >= limit:
                 # Ranked after the topics the rules are sure of.
                 accepted[tid] = prob * thresholds[tid] * 0.9
 

@@ -6,10 +6,11 @@
 Trains one logistic regression per topic (scikit-learn, training only) over the
 features of :mod:`feeds.understand.topic_model`, on ``devset.jsonl``,
 ``devset_extra.jsonl`` and ``corpus_train.jsonl`` when present.  Each topic's
-threshold is the one that maximizes the out-of-fold F1 of the rules+model vote
-as :meth:`TopicClassifier._vote <feeds.understand.topics.TopicClassifier._vote>`
-casts it (5-fold cross-validation), never below ``MIN_THRESHOLD``, or OFF when
-the model adds nothing the rules do not already get right.  The blind and held-out sets are refused:
+two thresholds (the probability to add a topic the rules missed, never below
+``MIN_THRESHOLD``; the probability a topic the rules accepted needs to stay)
+are those that maximize the out-of-fold F1 (5-fold cross-validation) of the
+vote as :meth:`TopicClassifier._vote <feeds.understand.topics.TopicClassifier._vote>`
+casts it; a topic where the model does not beat the rules is switched off.  The blind and held-out sets are refused:
 they measure the model and must stay unseen.
 """
 
@@ -33,6 +34,8 @@ UNSEEN = ("corpus_blind.jsonl", "heldout.jsonl")  # measured by the bench, never
 MIN_POSITIVES = 3  # fewer labelled items than this: the topic stays with the rules alone
 MIN_THRESHOLD = 0.5
 OFF = topic_model.OFF
+# Probabilities below which a topic the rules accepted may be dropped (0: never).
+KEEP_GRID = (0.0, 0.05, 0.1, 0.2, 0.3)
 MIN_DF = 3  # an n-gram seen in one item only is noise at this corpus size
 KEEP_WEIGHT = 0.005  # smaller weights are dropped from the shipped file
 C = 16.0
@@ -74,24 +77,32 @@ def item_features(
     return feats, {t.id for t in clf.classify(title, text)}, seen
 
 
-def best_threshold(
-    y: list[int], rules: list[int], probs: list[float], seen: list[bool]
-) -> tuple[float, float]:
-    """(threshold, F1) of the rules+model vote that maximizes out-of-fold F1.
+def vote(
+    rules: list[int], probs: list[float], seen: list[bool], keep: float, add: float
+) -> list[int]:
+    """The decisions :meth:`TopicClassifier._vote` makes with these thresholds."""
+    return [
+        int(p >= keep if r else p >= (add if s else max(add, topic_model.UNSEEN_THRESHOLD)))
+        for r, p, s in zip(rules, probs, seen, strict=True)
+    ]
 
-    Thresholds from MIN_THRESHOLD up, and OFF (the model adds nothing); on a tie
-    the higher threshold wins: the rules' precision is the baseline to keep.
+
+def best_vote(
+    y: list[int], rules: list[int], probs: list[float], seen: list[bool]
+) -> tuple[float, float, float]:
+    """(keep, add, F1): the thresholds of the rules+model vote that maximize out-of-fold F1.
+
+    ``keep``: the probability a topic the rules accepted needs to stay (0: always);
+    ``add``: the probability a topic they did not accept needs to be added (OFF:
+    never).  On a tie the rules alone win, then the more cautious thresholds.
     """
-    best = (OFF, _f1(y, rules))
-    for step in range(98, int(MIN_THRESHOLD * 100) - 1, -2):
-        t = step / 100
-        both = [
-            int(r or p >= (t if s else max(t, topic_model.UNSEEN_THRESHOLD)))
-            for r, p, s in zip(rules, probs, seen, strict=True)
-        ]
-        f1 = _f1(y, both)
-        if f1 > best[1] + 1e-9:
-            best = (t, f1)
+    best = (0.0, OFF, _f1(y, rules))
+    for keep in KEEP_GRID:
+        for step in [*range(98, int(MIN_THRESHOLD * 100) - 1, -2), None]:
+            add = OFF if step is None else step / 100
+            f1 = _f1(y, vote(rules, probs, seen, keep, add))
+            if f1 > best[2] + 1e-9:
+                best = (keep, add, f1)
     return best
 
 
@@ -115,7 +126,7 @@ def train(
     names = list(vec.get_feature_names_out())
     topics = [t.id for t in clf.catalog()]
     weights: dict[str, dict[str, float]] = {}
-    bias, thresholds, report = [], {}, []
+    bias, thresholds, keeps, report = [], {}, {}, []
     for ti, tid in enumerate(topics):
         y = [int(tid in item["topics"]) for item in items]
         if sum(y) < MIN_POSITIVES:
@@ -127,17 +138,20 @@ def train(
         oof = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
         rules = [int(tid in accepted) for _, accepted, _ in rows]
         seen = [tid in seen_topics for _, _, seen_topics in rows]
-        t, f1 = best_threshold(y, rules, list(oof), seen)
+        keep, add, f1 = best_vote(y, rules, list(oof), seen)
         alone = [int(p >= 0.5) for p in oof]
+        used = keep > 0 or add < OFF
         report.append(
             f"{tid:<28} {sum(y):>3} positives  out-of-fold F1: rules {_f1(y, rules):.2f}  "
             f"model {_f1(y, alone):.2f}  rules+model {f1:.2f} "
-            + (f"(threshold {t:.2f})" if t < OFF else "(model off)")
+            + (f"(keep >= {keep:.2f}, add >= {add:.2f})" if used else "(model off)")
         )
         model.fit(x, y)
-        thresholds[tid] = t
+        thresholds[tid] = add
+        if keep > 0:
+            keeps[tid] = keep
         bias.append(round(float(model.intercept_[0]), 4))
-        if t >= OFF:
+        if not used:
             continue  # the vote never uses this topic's weights: do not ship them
         for name, w in zip(names, model.coef_[0], strict=True):
             if abs(w) >= KEEP_WEIGHT:
@@ -149,6 +163,7 @@ def train(
         "topics": topics,
         "bias": bias,
         "thresholds": thresholds,
+        "keep": keeps,
         "weights": weights,
     }
     return data, report
