@@ -53,9 +53,11 @@ _FRAME = re.compile(
     re.IGNORECASE,
 )
 _OCCASION = re.compile(r"(?:nhân dịp|nhân kỷ niệm)(?!\w)", re.IGNORECASE)
-# ... of the union's own founding or tradition day, not a national holiday.
+# ... of the union's own founding or tradition day or Tháng Công nhân, not a national holiday.
 _FOUNDING = re.compile(
-    r"(?:thành lập|truyền thống)\s+(?:công đoàn|liên đoàn|tổng liên đoàn|lđlđ|cđ)", re.IGNORECASE
+    r"(?:thành lập|truyền thống)\s+(?:công đoàn|liên đoàn|tổng liên đoàn|lđlđ|cđ)"
+    r"|tháng\s+công\s+nhân",  # the union's own month of activities
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
 # "A; B; C" or "gồm: A, B, C, D": a list of activities.
