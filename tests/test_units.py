@@ -175,7 +175,11 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["LĐLĐ TP Cần Thơ", "Công đoàn ngành Giáo dục Bình Phước"]),
     ("Công đoàn KKT Đông Nam gửi văn bản; báo cáo gửi về Công đoàn Khu kinh tế trước 25/12.", NA,
      ["Công đoàn Khu kinh tế Đông Nam Nghệ An"]),
+    ("Ủy viên Ban Chấp hành Tổng Công đoàn Việt Nam (khóa IV) được bầu.", None, ["Tổng LĐLĐ Việt Nam"]),
+    ("Liên đoàn Lao động tỉnh tặng quà đoàn y, bác sỹ đi hỗ trợ tỉnh Bắc Giang.", "Hưng Yên",
+     ["LĐLĐ tỉnh Hưng Yên"]),
     # --- not units ---
+    ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),
     ("LĐLĐ tỉnh có Ban Công tác Công đoàn và Ban Công đoàn Khu Kinh tế tỉnh.", "Hà Tĩnh",
      ["LĐLĐ tỉnh Hà Tĩnh"]),
     ("Ban Nữ công Công đoàn Giáo dục và 200 chị em đoàn viên dự.", "Cần Thơ", []),

@@ -39,6 +39,8 @@ class CdHeads(ParserBase):
             before = text[max(0, at - 12) : at].split()
             if before and before[-1].casefold() in {"trường", "hệ", "bậc", "đẳng", "học"}:
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
+        if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
+            return end  # "các cấp Công đoàn tỉnh X": every level, not one unit
         if m.group("cd").casefold().startswith("ban"):
             qp = lx.QP.match(text, end)
             self.add(

@@ -285,7 +285,8 @@ ANCHOR = re.compile(
     rf"(?P<dept>(?i:{DEPT_ALT}))(?:{OSP},{OSP}|{SP}[-–]{SP}|{SP}\({OSP}|{SP})"
     rf"(?:(?i:của|thuộc|trực{SP}thuộc){SP})?"
     rf"(?=(?i:tổng{SP}|{LDLD}|công{SP}đoàn)|TLĐ|CĐ(?!\w))"
-    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐ)(?!\w)"
+    # "Tổng Công đoàn Việt Nam": the federation's name from 1961 to 1988.
+    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐ|Tổng{SP}(?i:công{SP}đoàn)(?={SP}(?i:việt{SP}nam)))(?!\w)"
     rf"|(?P<ldld>(?i:{LDLD}))(?!\w)"
     rf"|(?P<cd>(?i:công{SP}đoàn)|CĐ|(?i:ban{SP}công{SP}đoàn)(?={SP}(?i:quốc{SP}phòng)))(?!\w)"
     rf"|(?P<khoi>(?i:khối{SP}thi{SP}đua))(?!\w)"

@@ -92,7 +92,10 @@ class Context:
 
         cands = [p for p, _ in self.mentions().most_common() if ok(p)]
         src = self.source if ok(self.source) else None
-        if src and (src in cands or not cands):
+        # A provincial site's bare "LĐLĐ tỉnh" is its own, unless the text names
+        # another province's union ("hỗ trợ tỉnh Bắc Giang" is only a place).
+        unions = {f.province for _, f in self.fixed if f.province and ok(f.province)}
+        if src and (src in cands or not cands or not unions or src in unions):
             return src
         if len(cands) == 1:
             return cands[0]
