@@ -14,6 +14,12 @@ Nothing here touches the database: the caller passes ``is_new`` and stores the
 :class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
 back as ``outcome.error`` with a reason an operator can act on; one article
 page failing does not fail the source (its teaser is kept).
+
+Links are remote content: an entry is kept only with an http(s) link (a
+``javascript:`` or ``file:`` link drops that entry, not the source), and every
+URL fetched because of the source's content (item links, article pages, a
+discovered feed) is fetched with ``source_url`` so the fetcher checks where it
+leads (:mod:`feeds.fetch.address_guard`).
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.extract.article import ExtractionError, extract_article
+from feeds.fetch.address_guard import is_web_link
 from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
 from feeds.parse.feed_parser import NotAFeed, discover_feeds, looks_like_feed, parse_feed
 from feeds.parse.listing import ListingError, parse_listing
@@ -115,6 +123,8 @@ async def poll_source(
             url,
             etag=state.etag if use_validators else None,
             last_modified=state.last_modified if use_validators else None,
+            # a discovered feed URL came from the site, not from the operator
+            source_url=None if url == source.url else source.url,
         )
         if result.not_modified:
             outcome.not_modified = True
@@ -148,25 +158,46 @@ async def _parse(
     body, text = result.body, result.text or ""
     if kind == "auto":
         if looks_like_feed(body, result.content_type):
-            return _feed_entries(body, result.url, tz), "rss", result.url
+            return _feed_entries(result, source, tz), "rss", result.url
         for feed_url in discover_feeds(text, result.url)[:1]:
             try:
-                feed = await fetcher.fetch(feed_url)
-                return _feed_entries(feed.body, feed.url, tz), "rss", feed.url
+                feed = await fetcher.fetch(feed_url, source_url=source.url)
+                return _feed_entries(feed, source, tz), "rss", feed.url
             except (FetchError, NotAFeed) as exc:
                 log.info("source %s: discovered feed %s unusable (%s)", source.id, feed_url, exc)
         return _listing_entries(text, result.url, source, tz), "html", None
     if kind == "rss":
-        return _feed_entries(body, result.url, tz), "rss", None
+        return _feed_entries(result, source, tz), "rss", None
     return _listing_entries(text, result.url, source, tz), "html", None
 
 
-def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
-    feed = parse_feed(body, url, tz)
+def _web_link(source: SourceConfig, *candidates: str | None) -> str | None:
+    """The first http(s) link among ``candidates``; logs the ones refused."""
+    for link in candidates:
+        if is_web_link(link):
+            return link
+    refused = [c for c in candidates if c]
+    if refused:
+        scheme = urlsplit(refused[0].strip()).scheme or "no scheme"
+        log.warning(
+            "source %s: entry dropped, its link is not http(s) (%s): %.80r",
+            source.id,
+            scheme,
+            refused[0],
+        )
+    return None
+
+
+def _feed_entries(result: FetchResult, source: SourceConfig, tz: ZoneInfo) -> list[_Entry]:
+    # The fetcher's decoded text: a feed whose declared charset lies is read
+    # with the same Vietnamese detection as a page.
+    feed = parse_feed(result.text if result.text is not None else result.body, result.url, tz)
     entries = []
     for e in feed.entries:
-        link = e.url or (e.guid if e.guid and e.guid.startswith("http") else None)
-        if not link or not e.title:
+        if not e.title:
+            continue
+        link = _web_link(source, e.url, e.guid if e.guid and e.guid.startswith("http") else None)
+        if not link:
             continue
         entries.append(
             _Entry(
@@ -180,7 +211,7 @@ def _feed_entries(body: bytes, url: str, tz: ZoneInfo) -> list[_Entry]:
         )
     if feed.entries and not entries:
         raise NotAFeed(
-            f"malformed feed: none of its {len(feed.entries)} entries has a link and a title"
+            f"malformed feed: none of its {len(feed.entries)} entries has an http(s) link and a title"
         )
     return entries
 
@@ -199,6 +230,7 @@ def _listing_entries(html: str, url: str, source: SourceConfig, tz: ZoneInfo) ->
             full_text=None,
         )
         for e in listing
+        if _web_link(source, e.url)
     ]
 
 
@@ -223,7 +255,7 @@ async def _article(
 ) -> Candidate:
     fetched_at = datetime.now(UTC)
     try:
-        page = await fetcher.fetch(entry.url)
+        page = await fetcher.fetch(entry.url, source_url=source.url)
         article = extract_article(
             page.text or "", page.url, tz, source.article, fetched_at=fetched_at
         )

@@ -19,11 +19,26 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+PG_CONNECT_TIMEOUT = 10  # seconds; a firewalled host would otherwise hang `run` for minutes
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened (driver missing, server unreachable, file not
+    creatable); the message says what is wrong and what to do, in one line."""
+
+
+def safe_url(url: str) -> str:
+    """The URL as an operator may see it in a log: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show nothing of it
+        return "(unparsable URL)"
 
 
 def normalize_url(url: str) -> str:
@@ -58,7 +73,12 @@ class Database:
     """One database, opened from a URL; sessions for reading and for writing."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        self.url = normalize_url(url)
+        try:
+            self.url = normalize_url(url)
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise DatabaseUnavailable(
+                f"cannot create the folder of {safe_url(url)}: {exc.strerror}"
+            ) from None
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         backend = make_url(self.url).get_backend_name()
         if backend == "sqlite":
@@ -66,7 +86,11 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine = create_engine(self.url, **kwargs)
+            kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
+        try:
+            self.engine = create_engine(self.url, **kwargs)
+        except ImportError as exc:  # the dialect imports its driver here
+            raise DatabaseUnavailable(_missing_driver(self.url, exc)) from None
         self.is_sqlite = backend == "sqlite"
         if self.is_sqlite:
             _sqlite_hooks(self.engine)
@@ -88,6 +112,27 @@ class Database:
         """A session whose work is committed at the end, or rolled back on error."""
         with self._write() as session, session.begin():
             yield session
+
+    def check_connection(self) -> None:
+        """Connect once; :class:`DatabaseUnavailable` (one line) when that fails."""
+        try:
+            with self.engine.connect():
+                pass
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to {safe_url(self.url)}: {_first_line(exc.orig or exc)} "
+                "(check DATABASE_URL or [bot] database_url, and that the server is running)"
+            ) from None
+
+    def schema_revisions(self) -> tuple[set[str], set[str]]:
+        """(the database's Alembic revisions, the newest shipped); equal once migrated,
+        the first empty in a database no start has created yet.  Changes nothing."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, set(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (run at every start)."""
@@ -119,8 +164,28 @@ def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> 
         session.execute(insert_ignoring(session, model), rows)
 
 
+def _first_line(exc: BaseException) -> str:
+    """The driver's reason without its hints on further lines ("Is the server running…")."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _missing_driver(url: str, exc: ImportError) -> str:
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        return (
+            f"the PostgreSQL driver is not installed ({exc.name or exc}): "
+            "pip install 'congdoan-bot[postgres]' (or psycopg[binary]) to use "
+            f"{safe_url(url)}"
+        )
+    return f"no driver for {safe_url(url)}: {exc}"
+
+
 def open_database(url: str, *, upgrade: bool = True) -> Database:
+    """Open (and by default migrate) the database; :class:`DatabaseUnavailable`
+    when the driver is missing or the server cannot be reached."""
     db = Database(url)
+    db.check_connection()
     if upgrade:
         db.upgrade()
     return db

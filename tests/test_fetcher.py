@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ipaddress
 import logging
 import shutil
 import socket
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds.fetch.address_guard import AddressPolicy, address_class, is_web_link
 from feeds.fetch.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchError, looks_like_bot_challenge
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory
@@ -392,3 +394,95 @@ async def test_laodong_style_cookie_challenge_is_recognised(
 
     local_server.route("/rss/home.rss", RSS, content_type="application/rss+xml")
     assert not looks_like_bot_challenge(await fetcher.fetch(local_server.url("/rss/home.rss")))
+
+
+# -- where remote content may lead (issue 18.1) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("93.184.216.34", "public"),
+        ("2606:2800:220:1:248:1893:25c8:1946", "public"),
+        ("127.0.0.1", "loopback"),
+        ("127.8.9.10", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("169.254.169.254", "link-local"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 form of the metadata address
+        ("2002:a9fe:a9fe::1", "link-local"),  # 6to4 form
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.1.1", "private"),
+        ("100.64.0.1", "private"),
+        ("fd00::1", "private"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "reserved"),
+        ("240.0.0.1", "reserved"),
+        ("::", "reserved"),
+    ],
+)
+def test_address_classes(address: str, kind: str) -> None:
+    assert address_class(ipaddress.ip_address(address)) == kind
+
+
+def test_policy_follows_the_sources_own_classes_never_link_local() -> None:
+    loopback_source = AddressPolicy.for_source([ipaddress.ip_address("127.0.0.1")])
+    public_source = AddressPolicy.for_source([ipaddress.ip_address("93.184.216.34")])
+    metadata = ipaddress.ip_address("169.254.169.254")
+    assert loopback_source.refusal(ipaddress.ip_address("127.0.0.2"), "127.0.0.2") is None
+    assert public_source.refusal(ipaddress.ip_address("127.0.0.2"), "localhost") == (
+        "refused 127.0.0.2 (for localhost): a loopback address, "
+        "and the source's own host is not on one"
+    )
+    # a source *on* a link-local address still never leads there
+    on_metadata = AddressPolicy.for_source([metadata])
+    assert on_metadata.refusal(metadata, "169.254.169.254") == (
+        "refused 169.254.169.254: a link-local address (cloud metadata), never fetched"
+    )
+    assert AddressPolicy(trusted=True).refusal(metadata, "169.254.169.254") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://congdoannghean.vn/tin/1.html", True),
+        ("HTTP://127.0.0.1:8080/x", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("java\nscript:alert(1)", False),
+        ("data:text/html,x", False),
+        ("vbscript:msgbox", False),
+        ("file:///etc/passwd", False),
+        ("/relative/path", False),
+        ("http://", False),
+        ("", False),
+    ],
+)
+def test_only_http_links_are_web_links(url: str, ok: bool) -> None:
+    assert is_web_link(url) is ok
+
+
+async def test_redirect_from_the_operators_url_is_checked(local_server: LocalServer) -> None:
+    """The operator's URL is trusted; where its answer points is not."""
+    local_server.redirect("/rss", "http://10.0.0.7/rss", status=302)
+    async with Fetcher(per_host_delay=0, timeout=2.0) as f:
+        with pytest.raises(FetchError) as info:
+            await f.fetch(local_server.url("/rss"))
+    assert (info.value.kind, info.value.reason) == (
+        "blocked",
+        "refused 10.0.0.7: a private-network address, and the source's own host is not on one",
+    )
+
+
+async def test_deadline_bounds_a_dripping_answer(local_server: LocalServer) -> None:
+    local_server.route("/drip", b"x" * 100, drip=0.1)
+    async with Fetcher(per_host_delay=0, timeout=1.0, deadline=0.5) as f:
+        started = time.monotonic()
+        with pytest.raises(FetchError) as info:
+            await f.fetch(local_server.url("/drip"))
+    assert info.value.reason == "did not finish within 0.5 s"
+    assert time.monotonic() - started < 1.5

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.config import Config, ConfigError, load_config, resolve_config_path
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("congdoan-bot")
 
@@ -84,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("chat", metavar="CHAT")
     p.add_argument("text", metavar="TEXT")
 
+    p = sub.add_parser("doctor", help="check the installation: config, database, tokens, sources")
+    p.add_argument("--only", metavar="CHECKS", help="comma-separated: " + ",".join(DOCTOR_CHECKS))
+    p.add_argument("--json", action="store_true", help="print a JSON array of checks")
+
+    sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
+
+    p = sub.add_parser("backup", help="copy the SQLite database (PostgreSQL: print pg_dump)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="overwrite FILE")
+
     p = sub.add_parser("demo", help="offline demo on the bundled sample union site")
     p.add_argument("--no-chat", action="store_true", help="poll and print, without the chat")
     p.add_argument("--script", metavar="FILE", help="read chat lines from FILE instead of stdin")
@@ -91,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 DAEMONS = ("run", "worker")
+DOCTOR_CHECKS = ("config", "database", "telegram", "zalo", "sources", "disk", "clock")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,10 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.demo import run_demo
 
             return run_demo(args)
+        if args.command == "doctor":  # reports a wrong configuration as one of its checks
+            from bot.cli.doctor import cmd_doctor
+
+            return cmd_doctor(args)
         config = load_config(resolve_config_path(args.config))
         return HANDLERS[args.command](args, config)
     except ConfigError as exc:
         print(f"congdoan-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:  # driver missing, server down: expected, no traceback
+        print(f"congdoan-bot: database: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -231,6 +250,21 @@ def cmd_reanalyze(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
+    from storage.db import safe_url
+
+    db = _open_db(config)  # opening applies the migrations
+    current, _head = db.schema_revisions()
+    print(f"Database {safe_url(db.url)} at revision {', '.join(sorted(current))}.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    from bot.cli.backup import cmd_backup as backup
+
+    return backup(args, config)
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bot.cli.chat_commands import cmd_run as run
 
@@ -272,6 +306,8 @@ HANDLERS: dict[str, Handler] = {
     "sources": cmd_sources,
     "analyze": cmd_analyze,
     "reanalyze": cmd_reanalyze,
+    "migrate": cmd_migrate,
+    "backup": cmd_backup,
 }
 
 

@@ -13,6 +13,7 @@ from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
 from bot.commands.subscribe_resolver import KeywordFilter
 from bot.i18n import esc, fmt_date, fmt_day_with_weekday, fmt_time, t
+from feeds.fetch.address_guard import is_web_link
 from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key
 from storage import chats as store
@@ -105,5 +106,7 @@ def _event_line(event: store.UpcomingEvent, story: StoryView, lang: str) -> str:
     kind = t(lang, f"event_{event.kind}") if event.kind in _EVENT_KINDS else ""
     what = esc(event.what or story.title)
     line = f"{when} — {kind}: {what}" if kind else f"{when} — {what}"
-    link = f'<a href="{html.escape(story.url, quote=True)}">{esc(shorten(story.title, 90))}</a>'
+    title = esc(shorten(story.title, 90))
+    href = html.escape(story.url, quote=True) if is_web_link(story.url) else None
+    link = f'<a href="{href}">{title}</a>' if href else title
     return f"{line}\n   ↳ {link}"

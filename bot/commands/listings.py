@@ -12,6 +12,7 @@ from bot.commands.replies import block, pack, reply, shorten
 from bot.commands.subscribe_resolver import KeywordError, KeywordFilter, parse_keywords
 from bot.commands.subscriptions import keyword_error, keyword_message
 from bot.i18n import esc, fmt_datetime, t
+from feeds.fetch.address_guard import is_web_link
 from feeds.vntext import collapse_whitespace
 from storage import chats as store
 from storage.queries import StoryView, stories_by_id
@@ -134,7 +135,8 @@ class Listings:
         )
         if summary:
             lines.append(esc(summary))
-        lines.append(esc(story.url))
+        if is_web_link(story.url):
+            lines.append(esc(story.url))
         others = [link.source_name for link in story.links if link.url != story.url]
         if others:
             sites = ", ".join(dict.fromkeys(others))

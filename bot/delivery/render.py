@@ -7,7 +7,9 @@ the fallback when Telegram rejects our markup (≤ 2000 characters by default).
 
 Every string that comes from a feed is escaped (``html.escape(s, quote=False)``
 in text, ``quote=True`` in ``href``): titles such as ``<script>`` or ``"A & B"``
-are shown as written and can never break the markup.
+are shown as written and can never break the markup.  Only http(s) URLs
+become links or bare URLs (:func:`web_url`): a stored ``javascript:``,
+``data:`` or ``vbscript:`` link is dropped and the story shown without it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.inbound import html_to_plain as html_to_plain
 from bot.commands.inbound import utf16_len, visible_length, visible_text
 from bot.i18n import fmt_date, fmt_datetime, weekday
+from feeds.fetch.address_guard import is_web_link
 from storage.queries import EventView, StoryView
 
 TELEGRAM_MAX = 4096
@@ -126,8 +129,15 @@ def esc_attr(text: str) -> str:
     return htmllib.escape(text, quote=True)
 
 
+def web_url(url: str | None) -> str | None:
+    """``url`` when a chat may show it as a link (http or https), else None."""
+    return url.strip() if url and is_web_link(url) else None
+
+
 def link(url: str, text: str) -> str:
-    return f'<a href="{esc_attr(url)}">{esc(text)}</a>'
+    """An HTML link, or just the escaped text when ``url`` is not http(s)."""
+    href = web_url(url)
+    return f'<a href="{esc_attr(href)}">{esc(text)}</a>' if href else esc(text)
 
 
 # --- hashtags --------------------------------------------------------------------
@@ -214,7 +224,7 @@ def _other_links(story: StoryView) -> list[tuple[str, str]]:
     seen = {story.url}
     out = []
     for item in story.links:
-        if item.url not in seen:
+        if item.url not in seen and web_url(item.url):
             seen.add(item.url)
             out.append((item.source_name, item.url))
     return out
@@ -278,7 +288,8 @@ def render_story_plain(
         for event in events[:4]:
             what = f" — {w}" if (w := event_what(event, lang, 120)) else ""
             lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}{what}")
-    lines += ["", story.url]
+    if url := web_url(story.url):
+        lines += ["", url]
     others = _other_links(story)
     if others:
         lines.append(f"{_t(lang, 'also')}:")
@@ -359,7 +370,8 @@ def _digest_entry_plain(n: int, story: StoryView, lang: str, tz: ZoneInfo, today
     lines = [f"{n}. {story.title}", meta]
     for event in upcoming_events(story, today)[:2]:
         lines.append(f"⏰ {event_label(event.kind, lang)}: {fmt_event_when(event)}")
-    lines.append(story.url)
+    if url := web_url(story.url):
+        lines.append(url)
     return "\n".join(lines)
 
 
@@ -479,9 +491,9 @@ def render_reminder(
             day_line,
             "",
             f"{_t(lang, 'source')}: {story.title}",
-            story.url,
+            web_url(story.url) or "",
         ]
-    )
+    ).rstrip()
     return Rendered(
         split_message(html_text, TELEGRAM_MAX, html=True)[0],
         split_message(plain_text, PLAIN_MAX, html=False)[0],

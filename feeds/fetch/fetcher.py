@@ -8,6 +8,10 @@ body-size cap applied while streaming the *decompressed* body.  Conditional
 GET (ETag / Last-Modified) is supported.  Every failure becomes a
 :class:`FetchError` with a short operator-facing reason; httpx exceptions
 never leak.
+
+What remote content may make it reach (redirects, item links, article pages)
+is decided per hop by :mod:`feeds.fetch.address_guard`: pass ``source_url``
+for a URL that came from a source's content.
 """
 
 from __future__ import annotations
@@ -23,8 +27,17 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Literal
 
+import httpcore
 import httpx
 
+from feeds.fetch.address_guard import (
+    AddressPolicy,
+    BlockedAddress,
+    GuardedBackend,
+    Resolver,
+    resolve,
+    system_resolver,
+)
 from feeds.fetch.encoding import decode_html_or_xml
 
 __all__ = [
@@ -65,8 +78,17 @@ _BINARY_TYPES = frozenset(
 )
 
 FetchErrorKind = Literal[
-    "dns", "connection", "timeout", "tls", "http", "too_large", "redirects", "invalid_url"
+    "dns",
+    "connection",
+    "timeout",
+    "tls",
+    "http",
+    "too_large",
+    "redirects",
+    "invalid_url",
+    "blocked",
 ]
+_SOURCE_CLASSES_TTL = 300.0  # seconds a source host's address classes are remembered
 
 
 @dataclass(frozen=True)
@@ -238,8 +260,32 @@ class _HostGate:
             self._last_start = time.monotonic()
 
 
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with a connection pool that connects through the guard.
+
+    httpx takes no network backend argument, so the pool it builds is replaced
+    by an identical one that has ours (``_pool`` is what the parent class uses).
+    """
+
+    def __init__(self, backend: GuardedBackend, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
 class Fetcher:
-    """Async HTTP fetcher; use as ``async with Fetcher() as f: await f.fetch(url)``."""
+    """Async HTTP fetcher; use as ``async with Fetcher() as f: await f.fetch(url)``.
+
+    ``resolver`` and ``network_backend`` replace DNS and the socket layer (tests
+    simulate hosts with them); every connection still goes through the guard.
+    Requests go direct: proxy environment variables are ignored, since a proxy
+    would resolve names where the guard cannot check them.
+    """
 
     def __init__(
         self,
@@ -251,31 +297,34 @@ class Fetcher:
         max_concurrency: int = 16,
         per_host_concurrency: int = 2,
         per_host_delay: float = 1.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float | None = None,
+        resolver: Resolver = system_resolver,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.max_redirects = max_redirects
         # A drip-feeding server can keep each read under the read timeout
         # forever; the overall deadline bounds one hop regardless.
-        self.deadline = max(4 * timeout, 30.0)
+        self.deadline = deadline if deadline is not None else max(4 * timeout, 30.0)
         self._per_host_concurrency = per_host_concurrency
         self._per_host_delay = per_host_delay
         self._global = asyncio.Semaphore(max_concurrency)
         self._hosts: defaultdict[str, _HostGate] = defaultdict(
             lambda: _HostGate(self._per_host_concurrency, self._per_host_delay)
         )
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": user_agent,
-                "Accept": ACCEPT,
-                "Accept-Language": ACCEPT_LANGUAGE,
-            },
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,  # followed by hand: counted and host-gated
-            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=32),
-            transport=transport,
-        )
+        self._resolver = resolver
+        self._network_backend = network_backend
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": ACCEPT_LANGUAGE,
+        }
+        self._limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=32)
+        # One client (one connection pool) per policy: a pooled connection
+        # was checked under the policy of the pool it lives in.
+        self._clients: dict[AddressPolicy, httpx.AsyncClient] = {}
+        self._source_policies: dict[str, tuple[float, AddressPolicy]] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -284,18 +333,63 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def _client(self, policy: AddressPolicy) -> httpx.AsyncClient:
+        client = self._clients.get(policy)
+        if client is None:
+            backend = GuardedBackend(policy, self._resolver, self._network_backend)
+            client = self._clients[policy] = httpx.AsyncClient(
+                headers=self._headers,
+                timeout=httpx.Timeout(self.timeout),
+                follow_redirects=False,  # followed by hand: counted, host-gated, checked
+                transport=_GuardedTransport(backend, self._limits),
+                trust_env=False,
+            )
+        return client
+
+    async def _policy_for(self, source_url: str) -> AddressPolicy:
+        """The policy for what ``source_url``'s content leads to (cached a few minutes)."""
+        try:
+            parsed = httpx.URL(source_url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return AddressPolicy()
+        host = (parsed.host or "").lower()
+        cached = self._source_policies.get(host)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            async with asyncio.timeout(self.timeout):
+                addresses = await resolve(self._resolver, host, parsed.port or 443)
+        except (OSError, TimeoutError, ValueError):
+            addresses = []  # unknown source host: remote content gets public addresses only
+        policy = AddressPolicy.for_source(addresses)
+        self._source_policies[host] = (time.monotonic() + _SOURCE_CLASSES_TTL, policy)
+        return policy
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        source_url: str | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given).
 
-        Raises :class:`FetchError` for network failures, non-2xx/304 statuses,
-        oversized bodies and redirect loops.
+        ``source_url``: the operator-configured URL whose content led to ``url``
+        (an item link, an article page); every hop is then checked against
+        that source's address classes.  Without it ``url`` is the operator's
+        own and only the redirects it answers are checked.
+
+        Raises :class:`FetchError` for network failures, refused addresses,
+        non-2xx/304 statuses, oversized bodies and redirect loops.
         """
         started = time.monotonic()
         current = _validate_url(url)
+        policy = await self._policy_for(source_url) if source_url else AddressPolicy(trusted=True)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -303,7 +397,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         redirects = 0
         while True:
-            status, response, body = await self._hop(current, headers)
+            status, response, body = await self._hop(current, headers, policy)
             if status not in _REDIRECT_STATUSES:
                 break
             location = response.headers.get("location")
@@ -326,15 +420,18 @@ class Fetcher:
                     "invalid_url", f"invalid redirect target {location!r}", url=str(current)
                 ) from None
             current = _validate_url(str(target))
+            if policy.trusted:  # where a redirect leads is remote content
+                policy = await self._policy_for(source_url or url)
         return self._result(
             current, response, body, started, etag=etag, last_modified=last_modified
         )
 
     async def _hop(
-        self, url: httpx.URL, headers: dict[str, str]
+        self, url: httpx.URL, headers: dict[str, str], policy: AddressPolicy
     ) -> tuple[int, httpx.Response, bytes]:
         """One request/response, inside the host gate and the global cap."""
         gate = self._hosts[url.host.lower()]
+        client = self._client(policy)
         async with gate.slots:
             await gate.wait_turn()
             async with self._global:
@@ -343,12 +440,14 @@ class Fetcher:
                 status = 0
                 try:
                     async with asyncio.timeout(self.deadline):
-                        async with self._client.stream("GET", url, headers=headers) as response:
+                        async with client.stream("GET", url, headers=headers) as response:
                             status = response.status_code
                             if 200 <= status < 300:
                                 body = await self._read_capped(response, url)
                 except FetchError:
                     raise
+                except BlockedAddress as exc:
+                    raise FetchError("blocked", exc.reason, url=str(url)) from None
                 except TimeoutError:
                     raise FetchError(
                         "timeout", f"did not finish within {_seconds(self.deadline)}", url=str(url)

@@ -3,6 +3,11 @@
 Union and press sites often answer a feed URL with an HTML page (laodong.vn's
 JavaScript cookie challenge, error or login pages): that must surface as
 `NotAFeed` with a reason an operator can act on, never as "0 new items".
+
+Charsets are decided here, not by feedparser: bytes go through the same
+Vietnamese detection as pages (:mod:`feeds.fetch.encoding`: a windows-1258
+body declared UTF-8 is read as windows-1258), and feedparser gets UTF-8 with
+a prolog that says so.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import lxml.html
 
+from feeds.fetch.encoding import decode_html_or_xml
 from feeds.parse.dates import parse_any_datetime
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,8 @@ _BLOCK_TAGS = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_DECL_ENCODING = re.compile(r"""(\bencoding\s*=\s*)(["'])[^"']*\2""", re.IGNORECASE)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 
@@ -80,6 +88,21 @@ def _as_bytes(body: bytes | str) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else body
 
 
+def _as_text(body: bytes | str) -> str:
+    """The document as text: bytes decoded by the Vietnamese charset detection."""
+    return body if isinstance(body, str) else decode_html_or_xml(body, None)[0]
+
+
+def _as_utf8_xml(text: str) -> bytes:
+    """UTF-8 bytes whose XML prolog (if any) declares UTF-8, for feedparser."""
+    text = text.removeprefix("\ufeff")
+    decl = _XML_DECL.match(text)
+    if decl:
+        fixed = _DECL_ENCODING.sub(r"\1\2utf-8\2", decl.group(0))
+        text = fixed + text[decl.end() :]
+    return text.encode("utf-8")
+
+
 def _head(body: bytes) -> bytes:
     """Start of the document without BOM, XML declaration, comments or blanks."""
     head = body[:_HEAD_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -98,7 +121,7 @@ def looks_like_feed(body: bytes | str, content_type: str) -> bool:
     return any(kind in ctype for kind in ("rss", "atom", "rdf")) and not head.startswith(b"<!")
 
 
-def _html_reason(body: bytes) -> str | None:
+def _html_reason(body: bytes, text: str) -> str | None:
     """Describe an HTML body served where a feed was expected, else None."""
     head = _head(body)[:1024]
     root_feed = _FEED_ROOT.search(head)
@@ -113,13 +136,15 @@ def _html_reason(body: bytes) -> str | None:
         return f"got {what} (JavaScript cookie challenge)"
     if _PASSWORD_INPUT.search(body):
         return f"got {what} (login page)"
-    title = _html_title(body)
+    title = _html_title(text)
     return f"got {what} (title: {title!r})" if title else f"got {what}"
 
 
-def _html_title(body: bytes) -> str | None:
+def _html_title(text: str) -> str | None:
+    """The page's <title> (else <h1>), from the text decoded with its own charset."""
     try:
-        doc = lxml.html.document_fromstring(body)
+        # lxml refuses str input that still carries an XML encoding declaration
+        doc = lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1))
     except (ValueError, lxml.etree.ParserError):
         return None
     found = doc.findtext(".//title")
@@ -201,11 +226,16 @@ def _make_entry(entry: feedparser.FeedParserDict, base: str, tz: ZoneInfo) -> Fe
 
 
 def parse_feed(body: bytes | str, url: str, tz: ZoneInfo) -> ParsedFeed:
-    """Parse RSS 0.9x/1.0/2.0 or Atom; raise NotAFeed for HTML or unusable XML."""
-    raw = _as_bytes(body)
+    """Parse RSS 0.9x/1.0/2.0 or Atom; raise NotAFeed for HTML or unusable XML.
+
+    ``body``: the raw bytes, or text already decoded (the fetcher's ``text``,
+    which also weighed the HTTP charset); either way feedparser reads UTF-8.
+    """
+    text = _as_text(body)
+    raw = _as_utf8_xml(text)
     if not raw.strip():
         raise NotAFeed("empty response body")
-    reason = _html_reason(raw)
+    reason = _html_reason(raw, text)
     if reason:
         raise NotAFeed(reason)
     # BytesIO: a bytes/str argument could otherwise be taken as a URL or a path.
@@ -215,7 +245,10 @@ def parse_feed(body: bytes | str, url: str, tz: ZoneInfo) -> ParsedFeed:
         sanitize_html=False,
         resolve_relative_uris=False,
         # the body was sniffed above; without a type feedparser flags every feed as bozo
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        response_headers={
+            "content-location": url,
+            "content-type": "application/xml; charset=utf-8",
+        },
     )
     entries = parsed.get("entries") or []
     if parsed.get("bozo"):

@@ -44,6 +44,7 @@ class Route:
     delay: float = 0.0  # seconds to wait before answering (timeouts, concurrency)
     gzip: bool = False
     chunked: bool = False  # stream without Content-Length (Transfer-Encoding: chunked)
+    drip: float = 0.0  # seconds between two body bytes (a server that drips its answer)
 
 
 class LoggedRequest(NamedTuple):
@@ -111,7 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
             if route.gzip:
                 body = gzip_module.compress(body)
                 headers["Content-Encoding"] = "gzip"
-            self._send(route.status, body, headers, send_body, chunked=route.chunked)
+            self._send(
+                route.status, body, headers, send_body, chunked=route.chunked, drip=route.drip
+            )
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up early (body cap, timeout): expected in tests
 
@@ -123,6 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         send_body: bool,
         *,
         chunked: bool = False,
+        drip: float = 0.0,
     ) -> None:
         self.server.owner._log_status(self.path, status)
         self.send_response(status)
@@ -137,6 +141,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not send_body:
+            return
+        if drip:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(drip)
             return
         if not chunked:
             self.wfile.write(body)
