@@ -134,3 +134,22 @@ def test_retraining_writes_a_model_the_classifier_loads(tmp_path: Path) -> None:
     assert [t.id for t in clf.classify("Hội nghị tổng kết công tác công đoàn năm 2024", "")] == [
         "so_ket_tong_ket"
     ]
+
+
+def test_cross_validation_picks_the_vote_that_scores_best() -> None:
+    from feeds.understand.train import OFF, best_vote
+
+    y = [1, 1, 1, 0, 0, 0]
+    rules = [1, 0, 0, 1, 0, 0]  # one hit, two misses, one false alarm
+    seen = [True] * 6
+    # Out-of-fold probabilities that separate the classes: the model adds the two
+    # misses (>= 0.7) and drops the false alarm (< 0.05).
+    probs = [0.9, 0.8, 0.7, 0.01, 0.3, 0.2]
+    keep, add, f1 = best_vote(y, rules, probs, seen)
+    assert (keep, add, f1) == (0.05, 0.7, 1.0)
+    # A model no better than the rules is switched off: the rules win ties.
+    keep, add, f1 = best_vote(y, [1, 1, 1, 0, 0, 0], [0.5] * 6, seen)
+    assert (keep, add, f1) == (0.0, OFF, 1.0)
+    # A topic the rules did not see needs a near-certain model to be added.
+    keep, add, _ = best_vote([1, 0], [0, 0], [0.8, 0.1], [False, False])
+    assert add == OFF
