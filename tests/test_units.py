@@ -178,6 +178,8 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Ủy viên Ban Chấp hành Tổng Công đoàn Việt Nam (khóa IV) được bầu.", None, ["Tổng LĐLĐ Việt Nam"]),
     ("Liên đoàn Lao động tỉnh tặng quà đoàn y, bác sỹ đi hỗ trợ tỉnh Bắc Giang.", "Hưng Yên",
      ["LĐLĐ tỉnh Hưng Yên"]),
+    ("Lãnh đạo các ban LĐLĐ tỉnh, LĐLĐ huyện: Lâm Bình, Na Hang, Chiêm Hóa dự giải.", "Tuyên Quang",
+     ["LĐLĐ tỉnh Tuyên Quang", "LĐLĐ huyện Lâm Bình", "LĐLĐ huyện Na Hang", "LĐLĐ huyện Chiêm Hóa"]),
     # --- not units ---
     ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),
     ("LĐLĐ tỉnh có Ban Công tác Công đoàn và Ban Công đoàn Khu Kinh tế tỉnh.", "Hà Tĩnh",

@@ -312,6 +312,7 @@ CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
 CAC_PROVINCES = re.compile(
     rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){OSP}:?"
 )
+LIST_COLON = re.compile(rf"{OSP}:(?={SP}[^\W\d_])")  # a colon, then a list of names
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")
 EXPLICIT_PROVINCE = re.compile(

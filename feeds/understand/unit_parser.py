@@ -135,6 +135,8 @@ class Parser(CdHeads):
             return self.parse_city(at, after)
         if level in ("huyen", "quan", "tx"):
             word = {"huyen": "huyện", "quan": "quận", "tx": "thị xã"}[level]
+            if colon := lx.LIST_COLON.match(text, after):  # "LĐLĐ huyện: Lâm Bình, Na Hang"
+                after = colon.end()
             place = self.place(after, numbers=level == "quan")
             if not place:
                 return self.bare(at, after, word)
