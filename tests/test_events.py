@@ -187,7 +187,9 @@ def test_missing_published_takes_the_reports_own_day_from_its_dateline() -> None
     assert days("(ANTV) - Chiều 18/6, tại Hà Nội, Bộ Công an tổ chức hội nghị.", None) == []
     assert days("Ngày 24.12, LĐLĐ quận Ninh Kiều tổ chức trao Mái ấm Công đoàn.", None) == []
     # "Đến ngày 01/6/1997 ..." in a history is no dateline.
-    history = "Đến ngày 01/6/1997 đồng chí A được bầu làm Chủ tịch; Đại hội V diễn ra ngày 27/7/1998."
+    history = (
+        "Đến ngày 01/6/1997 đồng chí A được bầu làm Chủ tịch; Đại hội V diễn ra ngày 27/7/1998."
+    )
     assert days(history, None) == []
 
 
