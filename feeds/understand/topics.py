@@ -65,6 +65,9 @@ class _Definition:
     phrases: dict[str, float] = field(default_factory=dict)  # raw phrase -> weight
     guards: list[str] = field(default_factory=list)
     implies: list[str] = field(default_factory=list)
+    # Topics this one, named in the title, turns into recounted history: they then
+    # count only when the title names them too (a union's history lists its congresses).
+    eclipses: list[str] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
     lead_enough: bool = False  # a named programme: a solid phrase in the lead is the subject
 
@@ -159,6 +162,10 @@ class TopicClassifier:
         thresholds = {tid: d.threshold for tid, d in self._defs.items()}
         lead_enough = {tid for tid, d in self._defs.items() if d.lead_enough}
         accepted = select(evidence, thresholds, lead_enough)
+        for tid in [t for t in accepted if evidence[t].in_title]:
+            for other in self._defs[tid].eclipses:
+                if other in accepted and not evidence[other].in_title:
+                    del accepted[other]
         if self._model is not None:
             self._vote(self._model, (title or "", lead, body), evidence, accepted)
         for topic_id, score in list(accepted.items()):
@@ -326,6 +333,7 @@ def _load_builtin() -> dict[str, _Definition]:
             Topic(topic_id, spec["name"], spec["name_en"]),
             guards=list(spec.get("guards", [])),
             implies=list(spec.get("implies", [])),
+            eclipses=list(spec.get("eclipses", [])),
             threshold=float(spec.get("threshold", DEFAULT_THRESHOLD)),
             lead_enough=bool(spec.get("lead_enough", False)),
         )
