@@ -382,6 +382,21 @@ CASES: list[tuple[str, str, set[str]]] = [
         "Dịp này, 500 suất quà Tết được trao tận tay công nhân lao động.",
         {"cham_lo_doi_song", "mai_am_cong_doan"},
     ),
+    # --- a history recounts congresses; a block's name is a unit, not emulation ---
+    (
+        "Các kỳ Đại hội Công đoàn tỉnh Bình Thuận",
+        "Đại hội lần thứ I Công đoàn tỉnh diễn ra năm 1976, bầu Ban Chấp hành gồm 25 đồng chí.\n"
+        "Đại hội lần thứ II bầu đồng chí Lê Văn Tân làm Chủ tịch; đại biểu thảo luận nghị quyết.\n"
+        "Đại hội lần thứ III đã bầu Ban Chấp hành mới và đoàn đại biểu dự Đại hội cấp trên.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "Khối thi đua các hội, đoàn thể tỉnh thăm, chúc mừng Liên đoàn Lao động tỉnh",
+        "Nhân kỷ niệm 93 năm Ngày thành lập Công đoàn Việt Nam, Khối thi đua các hội, đoàn thể "
+        "tỉnh đến thăm, chúc mừng Liên đoàn Lao động tỉnh.\n"
+        "Đoàn ôn lại truyền thống vẻ vang của tổ chức Công đoàn Việt Nam.",
+        {"ky_niem_truyen_thong"},
+    ),
     # --- an occasion in the lead: the union's own day counts, a national one does not ---
     (
         "LĐLĐ huyện gặp mặt cán bộ công đoàn qua các thời kỳ",
