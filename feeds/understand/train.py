@@ -34,6 +34,9 @@ UNSEEN = ("corpus_blind.jsonl", "heldout.jsonl")  # measured by the bench, never
 MIN_POSITIVES = 3  # fewer labelled items than this: the topic stays with the rules alone
 MIN_THRESHOLD = 0.5
 OFF = topic_model.OFF
+# The vote must beat the rules' out-of-fold F1 by this much to be used for a topic:
+# choosing two thresholds on a few hundred items overfits smaller gains.
+MIN_GAIN = 0.04
 # Probabilities below which a topic the rules accepted may be dropped (0: never).
 KEEP_GRID = (0.0, 0.05, 0.1, 0.2, 0.3)
 MIN_DF = 3  # an n-gram seen in one item only is noise at this corpus size
@@ -103,6 +106,8 @@ def best_vote(
             f1 = _f1(y, vote(rules, probs, seen, keep, add))
             if f1 > best[2] + 1e-9:
                 best = (keep, add, f1)
+    if best[2] < _f1(y, rules) + MIN_GAIN:
+        return 0.0, OFF, _f1(y, rules)  # a gain this small is the search's own noise
     return best
 
 
