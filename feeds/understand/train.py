@@ -10,7 +10,8 @@ two thresholds (the probability to add a topic the rules missed, never below
 ``MIN_THRESHOLD``; the probability a topic the rules accepted needs to stay)
 are those that maximize the out-of-fold F1 (5-fold cross-validation) of the
 vote as :meth:`TopicClassifier._vote <feeds.understand.topics.TopicClassifier._vote>`
-casts it; a topic where the model does not beat the rules is switched off.  The blind and held-out sets are refused:
+casts it; a topic where the vote does not beat the rules by ``MIN_GAIN`` is
+switched off.  The blind and held-out sets are refused:
 they measure the model and must stay unseen.
 """
 
