@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeds.documents.collect import DocumentLimits
 from feeds.sources import ArticleHints, ListingSelectors, SourceConfig
 
 DEFAULT_CONFIG_PATH = "bot_config.toml"
@@ -67,6 +68,25 @@ class ZaloSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the bot's own web pages (calendar feeds), off unless ``listen`` is set."""
+
+    listen: str | None = None  # "127.0.0.1:8080": where `run` serves (behind a reverse proxy)
+    public_url: str | None = None  # "https://bot.example.vn": links sent in chat are built on it
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = (self.listen or "").rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
+
+    def url(self, path: str) -> str | None:
+        """The public address of ``path``, or None when the web part is off."""
+        if not (self.listen and self.public_url):
+            return None
+        return self.public_url.rstrip("/") + path
+
+
+@dataclass(frozen=True)
 class ScaleSettings:
     lease_seconds: float = 15.0  # a dead scheduler is replaced within this time
     run_sender: bool = True  # `run` also delivers; false: leave delivery to `worker`s
@@ -97,6 +117,8 @@ class Config:
     scale: ScaleSettings = field(default_factory=ScaleSettings)
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: tuple[SourceConfig, ...] = ()
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,6 +304,55 @@ def _section(
     return {key: _typed(table, key, kind, where, default) for key, (kind, default) in spec.items()}
 
 
+_LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+
+
+_SECTIONS = (
+    "bot", "fetch", "documents", "web", "telegram", "zalo", "delivery", "scale", "topics",
+    "sources",
+)  # fmt: skip
+
+
+def _web(data: Mapping[str, Any]) -> WebSettings:
+    """[web]: listen "host:port" and the public https URL in front of it."""
+    table = _section(data, "web", {"listen": (str, None), "public_url": (str, None)})
+    listen, public = table["listen"], table["public_url"]
+    if listen is not None:
+        match = _LISTEN.match(listen)
+        if not match or not 0 < int(match.group(2)) < 65536:
+            raise ConfigError(
+                f"[web]: 'listen' must be host:port, e.g. \"127.0.0.1:8080\", not {listen!r}"
+            )
+        if public is None:
+            raise ConfigError(
+                "[web]: 'public_url' is needed with 'listen' (the address officers open, "
+                'e.g. "https://bot.example.vn")'
+            )
+    if public is not None:
+        _url(public, "[web]", "public_url")
+    return WebSettings(listen=listen, public_url=public)
+
+
+def _documents(data: Mapping[str, Any]) -> DocumentLimits:
+    """[documents]: reading the PDF/Word/Excel files notices attach."""
+    default = DocumentLimits()
+    table = _section(
+        data,
+        "documents",
+        {
+            "enabled": (bool, default.enabled),
+            "max_bytes": (int, default.max_bytes),
+            "per_item": (int, default.per_item),
+            "ocr": (bool, default.ocr),
+            "ocr_max_pages": (int, default.ocr_max_pages),
+            "ocr_seconds": ((int, float), default.ocr_seconds),
+        },
+    )
+    for key in ("max_bytes", "per_item", "ocr_max_pages", "ocr_seconds"):
+        _positive(table[key], "[documents]", key)
+    return DocumentLimits(**table)
+
+
 def _topics(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     table = _typed(data, "topics", dict, "bot_config.toml", {})
     topics: dict[str, dict[str, Any]] = {}
@@ -312,9 +383,33 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     _check_keys(
         data,
-        {"bot", "fetch", "telegram", "zalo", "delivery", "scale", "topics", "sources"},
+        set(_SECTIONS),
         str(path),
     )
+    # Checked in this order, so the first wrong setting of the file is the one named.
+    bot = _bot(data, env)
+    fetch, telegram, zalo = _fetch(data), _telegram(data, env), _zalo(data, env)
+    scale, delivery, sources = _scale(data), _delivery(data), _sources(data)
+    return Config(
+        path=path,
+        timezone=bot["timezone"],
+        database_url=bot["database_url"],
+        language=bot["language"],
+        operators=tuple(bot["operators"]),
+        fetch=FetchSettings(**fetch),
+        telegram=TelegramSettings(**telegram),
+        zalo=ZaloSettings(**zalo),
+        delivery=DeliverySettings(**delivery),
+        scale=ScaleSettings(**scale),
+        topics=_topics(data),
+        sources=sources,
+        documents=_documents(data),
+        web=_web(data),
+    )
+
+
+def _bot(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[bot]; ``DATABASE_URL`` overrides its database URL."""
     bot = _section(
         data,
         "bot",
@@ -335,10 +430,15 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(f'[bot]: \'language\' must be "vi" or "en", not {bot["language"]!r}')
     if not all(isinstance(o, int) and not isinstance(o, bool) for o in bot["operators"]):
         raise ConfigError("[bot]: 'operators' must be a list of Telegram user ids (integers)")
-    database_url = env.get("DATABASE_URL") or bot["database_url"]
-    if "://" not in database_url:
-        raise ConfigError(f"[bot]: 'database_url' must be a database URL, not {database_url!r}")
+    bot["database_url"] = env.get("DATABASE_URL") or bot["database_url"]
+    if "://" not in bot["database_url"]:
+        raise ConfigError(
+            f"[bot]: 'database_url' must be a database URL, not {bot['database_url']!r}"
+        )
+    return bot
 
+
+def _fetch(data: Mapping[str, Any]) -> dict[str, Any]:
     fetch = _section(
         data,
         "fetch",
@@ -355,7 +455,11 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     )
     for key in ("timeout", "max_body_bytes", "max_concurrency", "per_host_concurrency"):
         _positive(fetch[key], "[fetch]", key)
+    return fetch
 
+
+def _telegram(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[telegram]; the webhook secret only from the environment."""
     if isinstance(data.get("telegram"), dict) and "webhook_secret" in data["telegram"]:
         raise ConfigError(
             "[telegram]: 'webhook_secret' does not belong in the file (it would be read by "
@@ -385,7 +489,11 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     telegram["webhook_secret"] = env.get("TELEGRAM_WEBHOOK_SECRET") or None
     if telegram["mode"] == "webhook":
         _telegram_webhook(telegram)
+    return telegram
 
+
+def _zalo(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """[zalo]; the webhook secret only from the environment."""
     zalo = _section(
         data,
         "zalo",
@@ -413,15 +521,22 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     zalo["operators"] = tuple(str(o) for o in zalo["operators"])
     zalo["webhook_secret"] = env.get("ZALO_WEBHOOK_SECRET") or None
     if zalo["mode"] == "webhook":
-        if not zalo["webhook_url"]:
-            raise ConfigError("[zalo]: mode \"webhook\" needs 'webhook_url'")
-        secret = zalo["webhook_secret"] or ""
-        if not 8 <= len(secret) <= 256:
-            raise ConfigError(
-                '[zalo]: mode "webhook" needs the environment variable ZALO_WEBHOOK_SECRET '
-                "(8 to 256 characters; Zalo sends it back with every update)"
-            )
+        _zalo_webhook(zalo)
+    return zalo
 
+
+def _zalo_webhook(zalo: Mapping[str, Any]) -> None:
+    if not zalo["webhook_url"]:
+        raise ConfigError("[zalo]: mode \"webhook\" needs 'webhook_url'")
+    secret = zalo["webhook_secret"] or ""
+    if not 8 <= len(secret) <= 256:
+        raise ConfigError(
+            '[zalo]: mode "webhook" needs the environment variable ZALO_WEBHOOK_SECRET '
+            "(8 to 256 characters; Zalo sends it back with every update)"
+        )
+
+
+def _scale(data: Mapping[str, Any]) -> dict[str, Any]:
     scale = _section(
         data, "scale", {"lease_seconds": ((int, float), 15.0), "run_sender": (bool, True)}
     )
@@ -429,7 +544,10 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         raise ConfigError(
             f"[scale]: 'lease_seconds' must be from 2 to 600 seconds, not {scale['lease_seconds']!r}"
         )
+    return scale
 
+
+def _delivery(data: Mapping[str, Any]) -> dict[str, Any]:
     delivery = _section(
         data,
         "delivery",
@@ -452,7 +570,10 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
             "[delivery]: 'global_rate' must be above 0 and at most 30 (Telegram's limit)"
         )
     delivery["remind_days"] = tuple(delivery["remind_days"])
+    return delivery
 
+
+def _sources(data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
     raw_sources = _typed(data, "sources", list, "bot_config.toml", [])
     sources = tuple(_source(t, i) for i, t in enumerate(raw_sources))
     seen: set[str] = set()
@@ -460,21 +581,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         if source.id in seen:
             raise ConfigError(f"[[sources]]: id '{source.id}' is used twice")
         seen.add(source.id)
-
-    return Config(
-        path=path,
-        timezone=bot["timezone"],
-        database_url=database_url,
-        language=bot["language"],
-        operators=tuple(bot["operators"]),
-        fetch=FetchSettings(**fetch),
-        telegram=TelegramSettings(**telegram),
-        zalo=ZaloSettings(**zalo),
-        delivery=DeliverySettings(**delivery),
-        scale=ScaleSettings(**scale),
-        topics=_topics(data),
-        sources=sources,
-    )
+    return sources
 
 
 def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:

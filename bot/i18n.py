@@ -1,10 +1,29 @@
-"""Every string a chat user reads, in formal Vietnamese and in English.
+"""Every string a chat user reads, in formal Vietnamese and in English: one catalogue.
 
-Vietnamese is the default and uses the register union officers write in
-("đồng chí", "Vui lòng…", "Xin lỗi, …").  Strings are Telegram HTML; the
-plain-text version is derived from it (:func:`bot.commands.inbound.html_to_plain`).
-:func:`t` escapes every argument, so a title from a feed can never inject
-markup; pass :class:`Html` for a fragment that is already safe HTML.
+Command replies, pushes, digests, reminders, Zalo's numbered choices and the
+demo console all take their words from here.  Vietnamese is the default and
+uses the register union officers write in ("đồng chí", "Vui lòng…", "Xin lỗi,
+…"); English is second.  Strings are Telegram HTML; :func:`plain` gives the
+text for channels without markup.  :func:`t` escapes every argument, so a
+title from a feed can never inject markup; pass :class:`Html` for a fragment
+that is already safe HTML.  :func:`esc` is the project's one HTML escape.
+
+Two kinds of related keys:
+
+* ``key_one``: the form used when the argument ``n`` is 1 (English plurals;
+  the Vietnamese entry repeats the general form, since both tables keep the
+  same keys and fields).
+* ``key.variant``: the wording for a channel that lacks a capability
+  (:class:`bot.commands.inbound.ChannelCaps`): ``.typed`` where choices are
+  typed numbers instead of buttons, ``.no_roles`` where the chat API does not
+  say who administers a group.  Callers pass the channel's ``variants``; a key
+  without that variant keeps its general wording.
+
+Why a Python table rather than gettext ``.po`` files: two languages written by
+the developers themselves, strings that are HTML with named fields, and a test
+that checks both tables have the same keys, fields and valid HTML; a ``.po``
+toolchain (extraction, compiled ``.mo``) would add a build step and no
+translator is in the loop.  If one joins, these dicts convert one to one.
 
 Dates are written dd/mm/yyyy and times HH:MM in the bot's time zone
 (Asia/Ho_Chi_Minh), never through a locale (CLDR "vi" would give 5/1/26).
@@ -13,18 +32,21 @@ Dates are written dd/mm/yyyy and times HH:MM in the bot's time zone
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("vi", "en")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 class Html(str):
     """A string that is already safe Telegram HTML (not escaped again by :func:`t`)."""
 
 
-def esc(text: str) -> Html:
-    """Escape a feed-provided or user-typed string for Telegram HTML."""
+def esc(text: str | None) -> Html:
+    """Escape a feed-provided or user-typed string for Telegram HTML text (not attributes)."""
     return Html(html.escape(text or "", quote=False))
 
 
@@ -35,12 +57,28 @@ def pick_language(language_code: str | None, default: str = "vi") -> str:
     return "vi" if language_code.lower().startswith("vi") else "en"
 
 
-def t(lang: str, key: str, **kwargs: object) -> Html:
-    """The message ``key`` in ``lang`` with its arguments escaped and filled in."""
-    table = STRINGS.get(lang) or STRINGS["vi"]
-    template = table.get(key) or STRINGS["vi"][key]
+def t(lang: str, key: str, *, variants: Sequence[str] = (), **kwargs: object) -> Html:
+    """The message ``key`` in ``lang`` with its arguments escaped and filled in.
+
+    ``variants`` (a channel's, most specific first) pick ``key.variant`` where the
+    catalogue has one; an ``n`` of 1 picks ``key_one`` where it exists."""
+    key = next((f"{key}.{v}" for v in variants if f"{key}.{v}" in _VI), key)
+    if kwargs.get("n") == 1 and f"{key}_one" in _VI:
+        key = f"{key}_one"
+    table = STRINGS.get(lang) or _VI
+    template = table.get(key) or _VI[key]
     safe = {k: v if isinstance(v, Html) else esc(str(v)) for k, v in kwargs.items()}
     return Html(template.format(**safe))
+
+
+def plain(lang: str, key: str, *, variants: Sequence[str] = (), **kwargs: object) -> str:
+    """The same message as plain text: tags dropped, entities decoded."""
+    return strip_markup(t(lang, key, variants=variants, **kwargs))
+
+
+def strip_markup(text: str) -> str:
+    """What the reader sees of Telegram HTML: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
 
 
 # --- dates and times --------------------------------------------------------------
@@ -100,6 +138,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "latest": ("tinmoi",),
     "search": ("timkiem",),
     "events": ("sukien",),
+    "calendar": ("lich",),
     "digest": ("bantin",),
     "remind": ("nhacviec",),
     "quiet": ("gioyenlang",),
@@ -120,6 +159,7 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("tinmoi", "latest", "Tin mới nhất", "Latest news"),
     ("timkiem", "search", "Tìm tin đã đăng", "Search stored news"),
     ("sukien", "events", "Sự kiện, hạn chót 30 ngày tới", "Events and deadlines, next 30 days"),
+    ("lich", "calendar", "Lịch hạn chót trên điện thoại", "Deadlines in your phone's calendar"),
     ("bantin", "digest", "Bản tin tổng hợp hằng ngày", "Daily digest time"),
     ("nhacviec", "remind", "Nhắc việc trước hạn chót", "Deadline reminders"),
     ("gioyenlang", "quiet", "Giờ yên lặng", "Quiet hours"),
@@ -224,7 +264,9 @@ _VI: dict[str, str] = {
         "Ví dụ: <code>/dangky đại hội -chi bộ</code>"
     ),
     "mysubs_header": "Đồng chí đang theo dõi {n} mục:",
+    "mysubs_header_one": "Đồng chí đang theo dõi {n} mục:",
     "mysubs_header_group": "Nhóm đang theo dõi {n} mục:",
+    "mysubs_header_group_one": "Nhóm đang theo dõi {n} mục:",
     "mysubs_hint": "Bấm ❌ để hủy theo dõi một mục.",
     "mysubs_empty": (
         "Đồng chí chưa theo dõi đơn vị, chủ đề hay từ khóa nào. "
@@ -251,6 +293,7 @@ _VI: dict[str, str] = {
         "hoặc <code>/timkiem mai am -dien chau</code>"
     ),
     "search_header": "🔎 {n} tin có «{q}» (mới nhất trước):",
+    "search_header_one": "🔎 {n} tin có «{q}» (mới nhất trước):",
     "search_none": (
         "Không tìm thấy tin nào có «{q}». Đồng chí có thể thử từ khóa khác, "
         "ngắn hơn, hoặc gõ không dấu."
@@ -266,6 +309,37 @@ _VI: dict[str, str] = {
     "event_end": "Kết thúc",
     "event_effective": "Có hiệu lực",
     "event_event": "",
+    "calendar_link": (
+        "📅 <b>Lịch công đoàn của {scope}</b>\n"
+        "Các hạn chót, sự kiện từ tin đồng chí theo dõi và lịch công đoàn "
+        "(8/3, 1/5, Tháng Công nhân, 28/7, 20/10, Tết), có nhắc việc theo /nhacviec:\n"
+        "{url}\n\n"
+        "• Google Lịch (máy tính): Lịch khác → + → Từ URL → dán liên kết.\n"
+        "• iPhone: Cài đặt → Lịch → Tài khoản → Thêm tài khoản → Khác → "
+        "Thêm lịch đã đăng ký → dán liên kết.\n"
+        "• Điện thoại Android: thêm trên Google Lịch ở máy tính, lịch sẽ tự hiện trên điện thoại.\n"
+        "Liên kết này là riêng của {scope}, xin đồng chí không chia sẻ. "
+        "Gõ <code>/lich moi</code> để đổi liên kết (liên kết cũ sẽ ngừng hoạt động)."
+    ),
+    "calendar_scope_private": "đồng chí",
+    "calendar_scope_group": "nhóm",
+    "calendar_renewed": "Đã đổi liên kết lịch. Liên kết cũ không còn dùng được.",
+    "calendar_off": (
+        "Xin lỗi, tính năng lịch chưa được bật cho bot này. "
+        "Đồng chí vui lòng liên hệ quản trị viên của bot."
+    ),
+    "calendar_usage": "Gõ <code>/lich</code> để nhận liên kết lịch, <code>/lich moi</code> để đổi liên kết.",
+    "add_to_calendar": "📅 Thêm vào lịch",
+    "cal_name": "Lịch công đoàn – {chat}",
+    "cal_name_private": "cá nhân",
+    "cal_news": "Tin: {title}",
+    "cal_source": "Nguồn: {source}",
+    "cal_union_day": "Ngày trong lịch công đoàn",
+    "cal_deadline": "Hạn chót",
+    "cal_start": "Bắt đầu",
+    "cal_end": "Kết thúc",
+    "cal_effective": "Có hiệu lực",
+    "cal_event": "",
     "digest_on": "Đã bật bản tin tổng hợp hằng ngày lúc <b>{time}</b>.",
     "digest_off": "Đã tắt bản tin tổng hợp hằng ngày. Tin mới sẽ được gửi ngay khi đăng.",
     "digest_status_on": "Bản tin tổng hợp hằng ngày đang bật, lúc <b>{time}</b>.",
@@ -326,6 +400,7 @@ _VI: dict[str, str] = {
         "<code>/tinmoi 10 phát triển đoàn viên</code>\n"
         "/timkiem &lt;từ khóa&gt; — tìm trong các tin đã lưu\n"
         "/sukien — sự kiện, hạn chót trong 30 ngày tới\n"
+        "/lich — đưa các hạn chót vào lịch điện thoại\n"
         "/bantin HH:MM | off — bản tin tổng hợp hằng ngày\n"
         "/nhacviec 3,1,0 | off — nhắc việc trước hạn chót\n"
         "/gioyenlang 21:00-06:30 | off — giờ yên lặng\n"
@@ -376,6 +451,63 @@ _VI: dict[str, str] = {
     "historical": " (trước 01/07/2025)",
     "story_more_links": "Cũng đăng trên: {sites}",
     "part_continued": "(tiếp theo)",
+    # Channels without buttons: choices are numbers the user types (Zalo, the console).
+    "start_pick.typed": (
+        "Vui lòng chọn đơn vị và chủ đề cần theo dõi bên dưới (gõ lại số đó để bỏ chọn), "
+        "hoặc gõ /dangky &lt;tên đơn vị, chủ đề hay từ khóa&gt;. Gõ /huongdan để xem hướng dẫn."
+    ),
+    "mysubs_hint.typed": "Gõ số thứ tự bên dưới để hủy theo dõi một mục.",
+    "button_expired.typed": "Lựa chọn này đã hết hạn. Vui lòng gõ lại lệnh.",
+    # Channels whose API does not say who administers a group (Zalo).
+    "not_admin.no_roles": (
+        "Xin lỗi, Zalo không cho bot biết ai là quản trị viên nhóm, nên chỉ người vận hành "
+        "bot (được khai báo trong cấu hình) mới có thể thay đổi đăng ký của nhóm."
+    ),
+    "choose_1": "Gõ {n} để chọn.",
+    "choose_2": "Gõ 1 hoặc 2 để chọn.",
+    "choose_few": "Gõ {first} hoặc {last} để chọn.",
+    "choose_many": "Gõ một số từ 1 đến {n} để chọn.",
+    "choose_number": "Gõ số để chọn.",
+    "choice_expired": "Các lựa chọn trước đã hết hạn. Vui lòng gõ lại lệnh.",
+    "choice_range": "Vui lòng gõ một số từ 1 đến {n}.",
+    "not_text": (
+        "Xin lỗi, bot chỉ đọc được tin nhắn dạng chữ. Vui lòng gõ lệnh, "
+        "ví dụ «tin mới», «đăng ký phát triển đoàn viên» hoặc «hướng dẫn»."
+    ),
+    "typed_help_hint": "Gõ «hướng dẫn» để xem các lệnh.",
+    # What the delivery sends: pushes, digests, reminders (bot.delivery.render).
+    "push_also": "Cũng đăng trên",
+    "push_attached": "Văn bản đính kèm",
+    "push_pages": "{n} trang",
+    "push_pages_one": "{n} trang",
+    "event_kind_deadline": "Hạn cuối",
+    "event_kind_event": "Diễn ra",
+    "event_kind_start": "Bắt đầu",
+    "event_kind_end": "Kết thúc",
+    "event_kind_effective": "Có hiệu lực từ",
+    "digest_title": "Bản tin công đoàn ngày {day}",
+    "digest_count": "{n} tin mới theo nội dung đồng chí đăng ký.",
+    "digest_count_one": "{n} tin mới theo nội dung đồng chí đăng ký.",
+    "digest_other": "Tin khác",
+    "remind_today": "Nhắc việc: hôm nay",
+    "remind_days_left": "Nhắc việc: còn {n} ngày",
+    "remind_days_left_one": "Nhắc việc: còn {n} ngày",
+    "remind_at": "lúc",
+    "remind_source": "Nguồn",
+    "cap_notice": (
+        "ℹ️ Đồng chí đã nhận đủ {count} tin hôm nay; các tin tiếp theo sẽ có "
+        "trong bản tin tổng hợp lúc {time}."
+    ),
+    # Told to the operators (bot.channels.zalo.transport).
+    "zalo_paused": (
+        "⚠️ Kênh Zalo tạm dừng gửi tin đến {until}: {reason}. "
+        "Tin nhắn vẫn được giữ trong hàng đợi và sẽ được gửi sau."
+    ),
+    "zalo_quota_level": "⚠️ Kênh Zalo đã dùng {used}/{quota} tin nhắn của tháng này (mức {pct}%).",
+    "zalo_quota_spent": "đã dùng hết {quota} tin nhắn của tháng",
+    # The demo's console (bot.channels.console).
+    "console_push": "🔔 Tin gửi đến đồng chí",
+    "console_push_silent": "🔔 Tin gửi đến đồng chí (im lặng)",
 }
 
 _EN: dict[str, str] = {
@@ -451,7 +583,9 @@ _EN: dict[str, str] = {
         "Example: <code>/subscribe đại hội -chi bộ</code>"
     ),
     "mysubs_header": "You follow {n} items:",
+    "mysubs_header_one": "You follow {n} item:",
     "mysubs_header_group": "This group follows {n} items:",
+    "mysubs_header_group_one": "This group follows {n} item:",
     "mysubs_hint": "Press ❌ to stop following an item.",
     "mysubs_empty": (
         "You follow nothing yet. Type /start to pick, or /subscribe &lt;unit, topic, keywords&gt;."
@@ -474,6 +608,7 @@ _EN: dict[str, str] = {
         "Please type what to search for. Example: <code>/search phát triển đoàn viên</code>"
     ),
     "search_header": "🔎 {n} stories with «{q}» (newest first):",
+    "search_header_one": "🔎 {n} story with «{q}»:",
     "search_none": ("No stories with «{q}». Try other or fewer words, or type without accents."),
     "events_header": "🗓 Events and deadlines from {start} to {end}",
     "events_scope_followed": "(from what you follow)",
@@ -486,6 +621,34 @@ _EN: dict[str, str] = {
     "event_end": "Ends",
     "event_effective": "In force",
     "event_event": "",
+    "calendar_link": (
+        "📅 <b>Union calendar for {scope}</b>\n"
+        "Deadlines and events from the news you follow and the union calendar "
+        "(8/3, 1/5, Workers' Month, 28/7, 20/10, Tết), with /remind alarms:\n"
+        "{url}\n\n"
+        "• Google Calendar (computer): Other calendars → + → From URL → paste the link.\n"
+        "• iPhone: Settings → Calendar → Accounts → Add Account → Other → "
+        "Add Subscribed Calendar → paste the link.\n"
+        "• Android phones: add it in Google Calendar on a computer; it then shows on the phone.\n"
+        "This link is private to {scope}: please do not share it. "
+        "Send <code>/calendar new</code> to replace it (the old link stops working)."
+    ),
+    "calendar_scope_private": "you",
+    "calendar_scope_group": "this group",
+    "calendar_renewed": "Calendar link replaced. The old link no longer works.",
+    "calendar_off": "Sorry, the calendar is not enabled for this bot. Please ask the bot's operator.",
+    "calendar_usage": "Send <code>/calendar</code> for the link, <code>/calendar new</code> to replace it.",
+    "add_to_calendar": "📅 Add to calendar",
+    "cal_name": "Union calendar – {chat}",
+    "cal_name_private": "personal",
+    "cal_news": "News: {title}",
+    "cal_source": "Source: {source}",
+    "cal_union_day": "A day of the union calendar",
+    "cal_deadline": "Deadline",
+    "cal_start": "Starts",
+    "cal_end": "Ends",
+    "cal_effective": "In force",
+    "cal_event": "",
     "digest_on": "Daily digest on, at <b>{time}</b>.",
     "digest_off": "Daily digest off. News will be sent as soon as it is out.",
     "digest_status_on": "The daily digest is on, at <b>{time}</b>.",
@@ -541,6 +704,7 @@ _EN: dict[str, str] = {
         "<code>/latest 10 member recruitment</code>\n"
         "/search &lt;keywords&gt; — search stored news\n"
         "/events — events and deadlines in the next 30 days\n"
+        "/calendar — deadlines in your phone's calendar\n"
         "/digest HH:MM | off — daily digest\n"
         "/remind 3,1,0 | off — deadline reminders\n"
         "/quiet 21:00-06:30 | off — quiet hours\n"
@@ -589,25 +753,58 @@ _EN: dict[str, str] = {
     "historical": " (before 01/07/2025)",
     "story_more_links": "Also on: {sites}",
     "part_continued": "(continued)",
+    "start_pick.typed": (
+        "Pick the units and topics to follow below (type the number again to unselect), "
+        "or type /subscribe &lt;unit, topic or keywords&gt;. Type /help for help."
+    ),
+    "mysubs_hint.typed": "Type an item's number below to stop following it.",
+    "button_expired.typed": "This choice has expired. Please type the command again.",
+    "not_admin.no_roles": (
+        "Sorry, Zalo does not tell the bot who the group admins are, so only the bot's "
+        "operators (listed in its configuration) can change what the group follows."
+    ),
+    "choose_1": "Type {n} to choose.",
+    "choose_2": "Type 1 or 2 to choose.",
+    "choose_few": "Type {first} or {last} to choose.",
+    "choose_many": "Type a number from 1 to {n} to choose.",
+    "choose_number": "Type a number to choose.",
+    "choice_expired": "The earlier choices have expired. Please type the command again.",
+    "choice_range": "Please type a number from 1 to {n}.",
+    "not_text": (
+        "Sorry, the bot only reads text messages. Please type a command, "
+        "for example “latest”, “subscribe union membership” or “help”."
+    ),
+    "typed_help_hint": "Type “help” to see the commands.",
+    "push_also": "Also published by",
+    "push_attached": "Attached document",
+    "push_pages": "{n} pages",
+    "push_pages_one": "{n} page",
+    "event_kind_deadline": "Deadline",
+    "event_kind_event": "Takes place",
+    "event_kind_start": "Starts",
+    "event_kind_end": "Ends",
+    "event_kind_effective": "Takes effect",
+    "digest_title": "Union news digest, {day}",
+    "digest_count": "{n} new stories matching your subscriptions.",
+    "digest_count_one": "{n} new story matching your subscriptions.",
+    "digest_other": "Other news",
+    "remind_today": "Reminder: today",
+    "remind_days_left": "Reminder: {n} days left",
+    "remind_days_left_one": "Reminder: {n} day left",
+    "remind_at": "at",
+    "remind_source": "Source",
+    "cap_notice": (
+        "ℹ️ You have received {count} stories today; further stories will be in "
+        "the digest at {time}."
+    ),
+    "zalo_paused": (
+        "⚠️ Zalo sending is paused until {until}: {reason}. "
+        "Messages stay in the queue and will be sent later."
+    ),
+    "zalo_quota_level": "⚠️ Zalo has used {used}/{quota} of this month's messages ({pct}%).",
+    "zalo_quota_spent": "all {quota} messages of the month are used",
+    "console_push": "🔔 A message for you",
+    "console_push_silent": "🔔 A message for you (silent)",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"vi": _VI, "en": _EN}
-
-
-# Telegram wording about pressing buttons, said the way of channels where a choice
-# is a number the user types (Zalo, the demo's console).
-_TYPED_CHOICES = {
-    "Bấm ❌ để hủy theo dõi một mục.": "Gõ số thứ tự bên dưới để hủy theo dõi một mục.",
-    "(bấm lần nữa để bỏ chọn)": "(gõ lại số đó để bỏ chọn)",
-    "Nút này đã hết hạn.": "Lựa chọn này đã hết hạn.",
-    "Press ❌ to stop following an item.": "Type an item's number below to stop following it.",
-    "(press again to unselect)": "(type the number again to unselect)",
-    "This button has expired.": "This choice has expired.",
-}
-
-
-def as_typed_choices(text: str) -> str:
-    """``text`` with button wording ("bấm", "press") rewritten for typed numbers."""
-    for old, new in _TYPED_CHOICES.items():
-        text = text.replace(old, new)
-    return text

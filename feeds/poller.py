@@ -1,5 +1,8 @@
 """Poll one source: fetch, parse, and extract the text of what is new.
 
+(A round over every due source is :mod:`bot.runtime.ingest_round`; the chat
+channels' long polling for user messages is unrelated.)
+
 The flow for one source, miniflux-style:
 
 1. fetch the feed or listing page with the stored validators (an unchanged
@@ -8,7 +11,9 @@ The flow for one source, miniflux-style:
    ``kind = "auto"`` by sniffing, then ``<link rel="alternate">`` discovery, then
    the listing heuristics;
 3. ask the store which entries it already knows (``is_new``) and fetch the
-   article page of each *new* entry whose feed gives only a teaser, once.
+   article page of each *new* entry whose feed gives only a teaser, once;
+4. read the documents that page attaches (:mod:`feeds.documents`): a notice's
+   deadlines are often only there.
 
 Nothing here touches the database: the caller passes ``is_new`` and stores the
 :class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
@@ -32,6 +37,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from feeds.documents.collect import Document, DocumentLimits, KnownDocument, collect_documents
+from feeds.documents.find import DocumentLink, find_documents, kind_of_url
 from feeds.extract.article import ExtractionError, extract_article
 from feeds.fetch.address_guard import is_web_link
 from feeds.fetch.fetcher import Fetcher, FetchError, FetchResult
@@ -77,6 +84,12 @@ class Candidate:
     credit: str | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     text_error: str | None = None  # why only the teaser is kept, if so
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def full_text(self) -> str:
+        """The page's text and its documents' text: what is analyzed and searched."""
+        return "\n\n".join([self.text, *(d.text for d in self.documents if d.text)]).strip()
 
 
 @dataclass
@@ -113,8 +126,14 @@ async def poll_source(
     tz: ZoneInfo,
     is_new: IsNew,
     use_validators: bool = True,
+    documents: DocumentLimits | None = None,
+    known_document: KnownDocument | None = None,
 ) -> PollOutcome:
-    """Poll ``source`` once; never raises for a site's fault."""
+    """Poll ``source`` once; never raises for a site's fault.
+
+    ``documents``: read the documents article pages attach (None: do not);
+    ``known_document`` tells which were read before (see :mod:`feeds.documents.collect`).
+    """
     outcome = PollOutcome(source_id=source.id, state=state)
     kind = source.kind if source.kind != "auto" else (state.detected_kind or "auto")
     url = state.feed_url if (source.kind == "auto" and state.feed_url) else source.url
@@ -147,8 +166,34 @@ async def poll_source(
     outcome.entries_seen = len(entries)
     fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
     new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
-    outcome.candidates = await _complete(fetcher, source, new_entries, tz)
+    reader = (
+        _DocumentReader(documents, known_document, source.url)
+        if documents and documents.enabled
+        else None
+    )
+    outcome.candidates = await _complete(fetcher, source, new_entries, tz, reader)
     return outcome
+
+
+@dataclass(frozen=True)
+class _DocumentReader:
+    limits: DocumentLimits
+    known: KnownDocument | None
+    source_url: str  # documents are remote content: checked against the source's addresses
+
+    async def read(self, fetcher: Fetcher, html: str, page_url: str) -> list[Document]:
+        """The documents an article page attaches."""
+        links = find_documents(html, page_url, limit=self.limits.per_item)
+        return await collect_documents(
+            fetcher, links, self.limits, self.known, source_url=self.source_url
+        )
+
+    async def read_entry(self, fetcher: Fetcher, entry: _Entry, kind: str) -> list[Document]:
+        """An entry that links a document itself (a notice listed as its PDF)."""
+        link = DocumentLink(entry.url, kind, entry.title)
+        return await collect_documents(
+            fetcher, [link], self.limits, self.known, source_url=self.source_url
+        )
 
 
 async def _parse(
@@ -235,11 +280,15 @@ def _listing_entries(html: str, url: str, source: SourceConfig, tz: ZoneInfo) ->
 
 
 async def _complete(
-    fetcher: Fetcher, source: SourceConfig, entries: list[_Entry], tz: ZoneInfo
+    fetcher: Fetcher,
+    source: SourceConfig,
+    entries: list[_Entry],
+    tz: ZoneInfo,
+    reader: _DocumentReader | None = None,
 ) -> list[Candidate]:
     """Fetch the article page of each teaser-only entry (bounded), in page order."""
     need_page = [e for e in entries if e.full_text is None][:MAX_ARTICLES_PER_POLL]
-    pages = await asyncio.gather(*(_article(fetcher, source, e, tz) for e in need_page))
+    pages = await asyncio.gather(*(_article(fetcher, source, e, tz, reader) for e in need_page))
     by_url = {e.url: page for e, page in zip(need_page, pages, strict=True)}
     candidates = []
     for e in entries:
@@ -251,9 +300,25 @@ async def _complete(
 
 
 async def _article(
-    fetcher: Fetcher, source: SourceConfig, entry: _Entry, tz: ZoneInfo
+    fetcher: Fetcher,
+    source: SourceConfig,
+    entry: _Entry,
+    tz: ZoneInfo,
+    reader: _DocumentReader | None = None,
 ) -> Candidate:
     fetched_at = datetime.now(UTC)
+    document_kind = kind_of_url(entry.url)
+    if reader is not None and document_kind is not None:
+        return Candidate(
+            url=entry.url,
+            guid=entry.guid,
+            title=entry.title,
+            published=entry.published,
+            description=entry.teaser,
+            text=entry.teaser or "",
+            fetched_at=fetched_at,
+            documents=await reader.read_entry(fetcher, entry, document_kind),
+        )
     try:
         page = await fetcher.fetch(entry.url, source_url=source.url)
         article = extract_article(
@@ -281,4 +346,5 @@ async def _article(
         text=article.text,
         credit=getattr(article, "credit", None),
         fetched_at=fetched_at,
+        documents=await reader.read(fetcher, page.text or "", page.url) if reader else [],
     )

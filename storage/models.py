@@ -164,6 +164,9 @@ class Item(Base):
 
     source: Mapped[Source] = relationship(back_populates="items")
     story: Mapped[Story] = relationship(back_populates="items")
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.position", cascade="all, delete-orphan"
+    )
 
 
 class SeenKey(Base):
@@ -219,7 +222,42 @@ class StoryEvent(Base):
     story: Mapped[Story] = relationship(back_populates="events")
 
 
+class Attachment(Base):
+    """A document an item's page attached (PDF, Word, Excel), with what was read.
+
+    Kept even when unreadable (``error``), so the story shows the link and the
+    operator sees why; ``text`` joins the story's text for analysis and search.
+    A URL read once is reused, not downloaded again (``etag``/``last_modified``
+    make a later check a conditional GET)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("item_id", "url"),
+        Index("ix_attachments_url", "url"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order on the page
+    url: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str | None] = mapped_column(String(8))  # pdf | docx | doc | xlsx
+    size: Mapped[int | None] = mapped_column(Integer)  # bytes downloaded
+    pages: Mapped[int | None] = mapped_column(Integer)
+    chars: Mapped[int] = mapped_column(Integer, default=0)
+    method: Mapped[str | None] = mapped_column(String(16))  # text | ocr | text+ocr
+    error: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # --- chat side: who follows what, and what is owed to them -------------------
+
+
+DEFAULT_REMIND_DAYS = "3,1,0"  # days before a deadline a new chat is reminded
 
 
 class Chat(Base):
@@ -240,7 +278,7 @@ class Chat(Base):
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # delivery failures in a row
     digest_time: Mapped[dt.time | None] = mapped_column(Time)  # None: digest off
-    remind_days: Mapped[str] = mapped_column(String(32), default="3,1,0")  # "" = reminders off
+    remind_days: Mapped[str] = mapped_column(String(32), default=DEFAULT_REMIND_DAYS)  # "": off
     quiet_start: Mapped[dt.time | None] = mapped_column(Time)
     quiet_end: Mapped[dt.time | None] = mapped_column(Time)
     # Nothing discovered before this moment is pushed to the chat: /latest is for the past.
@@ -253,6 +291,21 @@ class Chat(Base):
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="chat", cascade="all, delete-orphan", order_by="Subscription.id"
     )
+
+
+class CalendarLink(Base):
+    """A chat's secret calendar address (``/lich``): ``{public_url}/cal/<secret>.ics``.
+
+    One row per chat; ``/lich moi`` replaces the secret, so the old address stops
+    working at once.  The secret is the only credential: it is long and random."""
+
+    __tablename__ = "calendar_links"
+
+    secret: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_pk: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Subscription(Base):

@@ -30,11 +30,12 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from storage.db import Database, insert_ignore
+from storage.db import Database, insert_ignore, rowcount
 from storage.models import Chat, Outbox
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
@@ -139,14 +140,14 @@ def exists(session: Session, dedup_key: str) -> bool:
     return session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Outbox.status == PENDING, Outbox.not_before <= now),
         and_(Outbox.status == SENDING, Outbox.lease_until < now),
     )
 
 
-def _pace_ok(now: datetime):  # type: ignore[no-untyped-def]
+def _pace_ok(now: datetime) -> ColumnElement[bool]:
     """The chat's own spacing allows a message now (``Chat.next_send_at``)."""
     return or_(Chat.next_send_at.is_(None), Chat.next_send_at <= now)
 
@@ -173,91 +174,120 @@ def claim(
     ``channels``: only chats of these channels (None: all)."""
     if limit <= 0:
         return []
-    lease = now + timedelta(seconds=lease_seconds)
     with db.write() as s:
-        in_flight = select(Outbox.chat_pk).where(
-            Outbox.status == SENDING, Outbox.lease_until >= now
-        )
         fetch = limit if db.is_sqlite else limit * OVERFETCH
-        candidates = (
-            select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(in_flight))
-            .where(Chat.channel.in_(list(channels)) if channels is not None else true())
-            .group_by(Outbox.chat_pk)
-            .order_by("first")
-            .limit(fetch + len(exclude_chats))
-        )
-        chat_pks = [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
-        if not chat_pks:
-            return []
-        if not db.is_sqlite:
-            # Lock the chats, not the rows: a second claimer skips a chat being
-            # claimed and so can never take a later row of it out of order.  The
-            # pace is checked again on the locked rows: a send may have just been
-            # marked (PostgreSQL re-evaluates the condition on the latest version).
-            locked = set(
-                s.scalars(
-                    select(Chat.id)
-                    .where(Chat.id.in_(chat_pks), _pace_ok(now))
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            busy = set(s.scalars(in_flight.where(Outbox.chat_pk.in_(locked)))) if locked else set()
-            chat_pks = [pk for pk in chat_pks if pk in locked and pk not in busy][:limit]
-            if not chat_pks:
-                return []
-        rows = s.execute(
-            select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
-            .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
-            .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
-        ).all()
-        chosen: dict[int, int] = {}
-        for row_id, chat_pk, status, not_before, lease_until in rows:
-            if chat_pk in chosen:
-                continue
-            # The chat's head row decides: if it is not due, nothing of the chat is.
-            due = (status == PENDING and not_before <= now) or (
-                status == SENDING and lease_until is not None and lease_until < now
-            )
-            chosen[chat_pk] = row_id if due else -1
-        ids = [i for i in chosen.values() if i > 0]
+        chat_pks = _candidate_chats(s, now, fetch, exclude_chats, channels)
+        if chat_pks and not db.is_sqlite:
+            chat_pks = _lock_chats(s, chat_pks, now)[:limit]
+        ids = _head_rows(s, chat_pks, now) if chat_pks else []
         if not ids:
             return []
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(ids))
-            .values(
-                status=SENDING,
-                lease_until=lease,
-                claimed_by=worker_id,
-                attempts=Outbox.attempts + 1,
-            )
+        _mark_claimed(s, ids, worker_id, now + timedelta(seconds=lease_seconds))
+        return _claimed(s, ids)
+
+
+def _in_flight(now: datetime) -> Select[Any]:
+    """Chats with a row out on an unexpired lease."""
+    return select(Outbox.chat_pk).where(Outbox.status == SENDING, Outbox.lease_until >= now)
+
+
+def _candidate_chats(
+    s: Session,
+    now: datetime,
+    fetch: int,
+    exclude_chats: Collection[int],
+    channels: Collection[str] | None,
+) -> list[int]:
+    """Up to ``fetch`` chats with a due row, nothing in flight and their pace
+    allowing a send, those waiting longest (lowest first row id) first."""
+    candidates = (
+        select(Outbox.chat_pk, func.min(Outbox.id).label("first"))
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(_due(now), _pace_ok(now), Outbox.chat_pk.not_in(_in_flight(now)))
+        .where(Chat.channel.in_(list(channels)) if channels is not None else true())
+        .group_by(Outbox.chat_pk)
+        .order_by("first")
+        .limit(fetch + len(exclude_chats))
+    )
+    return [pk for pk, _ in s.execute(candidates) if pk not in exclude_chats][:fetch]
+
+
+def _lock_chats(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
+    """PostgreSQL: the candidates this claimer could lock, still free, in order.
+
+    Lock the chats, not the rows: a second claimer skips a chat being claimed and
+    so can never take a later row of it out of order.  The pace is checked again
+    on the locked rows: a send may have just been marked (PostgreSQL re-evaluates
+    the condition on the latest version)."""
+    locked = set(
+        s.scalars(
+            select(Chat.id)
+            .where(Chat.id.in_(chat_pks), _pace_ok(now))
+            .with_for_update(skip_locked=True)
         )
-        result = s.execute(
-            select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(Outbox.id.in_(ids))
-            .order_by(Outbox.id)
-        ).all()
-        return [
-            OutboxMessage(
-                id=o.id,
-                chat_pk=o.chat_pk,
-                channel=channel,
-                chat_id=chat_id,
-                chat_kind=kind,
-                dedup_key=o.dedup_key,
-                kind=o.kind,
-                part=o.part,
-                text=o.text,
-                parse_mode=o.parse_mode,
-                buttons=o.buttons,
-                silent=o.silent,
-                attempts=o.attempts,
-            )
-            for o, channel, chat_id, kind in result
-        ]
+    )
+    in_flight = _in_flight(now).where(Outbox.chat_pk.in_(locked))
+    busy = set(s.scalars(in_flight)) if locked else set()
+    return [pk for pk in chat_pks if pk in locked and pk not in busy]
+
+
+def _head_rows(s: Session, chat_pks: list[int], now: datetime) -> list[int]:
+    """Each chat's head row (by ``not_before``, then id), when it is due."""
+    rows = s.execute(
+        select(Outbox.id, Outbox.chat_pk, Outbox.status, Outbox.not_before, Outbox.lease_until)
+        .where(Outbox.chat_pk.in_(chat_pks), Outbox.status.in_((PENDING, SENDING)))
+        .order_by(Outbox.chat_pk, Outbox.not_before, Outbox.id)
+    ).all()
+    chosen: dict[int, int] = {}
+    for row_id, chat_pk, status, not_before, lease_until in rows:
+        if chat_pk in chosen:
+            continue
+        # The chat's head row decides: if it is not due, nothing of the chat is.
+        due = (status == PENDING and not_before <= now) or (
+            status == SENDING and lease_until is not None and lease_until < now
+        )
+        chosen[chat_pk] = row_id if due else -1
+    return [i for i in chosen.values() if i > 0]
+
+
+def _mark_claimed(s: Session, ids: list[int], worker_id: str, lease: datetime) -> None:
+    s.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids))
+        .values(
+            status=SENDING,
+            lease_until=lease,
+            claimed_by=worker_id,
+            attempts=Outbox.attempts + 1,
+        )
+    )
+
+
+def _claimed(s: Session, ids: list[int]) -> list[OutboxMessage]:
+    result = s.execute(
+        select(Outbox, Chat.channel, Chat.chat_id, Chat.kind)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Outbox.id.in_(ids))
+        .order_by(Outbox.id)
+    ).all()
+    return [
+        OutboxMessage(
+            id=o.id,
+            chat_pk=o.chat_pk,
+            channel=channel,
+            chat_id=chat_id,
+            chat_kind=kind,
+            dedup_key=o.dedup_key,
+            kind=o.kind,
+            part=o.part,
+            text=o.text,
+            parse_mode=o.parse_mode,
+            buttons=o.buttons,
+            silent=o.silent,
+            attempts=o.attempts,
+        )
+        for o, channel, chat_id, kind in result
+    ]
 
 
 def mark_sent(
@@ -377,25 +407,6 @@ def record_failure(db: Database, chat_pk: int) -> int:
         )
 
 
-def deactivate_chat(db: Database, chat_pk: int, reason: str) -> int:
-    """The chat is gone (blocked, kicked, deleted): inactive, its queue dead.
-
-    Subscriptions stay, so an officer who comes back keeps them.  Returns the
-    rows given up."""
-    with db.write() as s:
-        s.execute(
-            update(Chat).where(Chat.id == chat_pk).values(active=False, inactive_reason=reason)
-        )
-        return (
-            s.execute(
-                update(Outbox)
-                .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
-                .values(status=DEAD, lease_until=None, error=f"chat inactive: {reason}"[:500])
-            ).rowcount
-            or 0
-        )
-
-
 def stats(db: Database) -> dict[str, int]:
     """Rows per status (all four keys present), for health checks and tests."""
     with db.read() as s:
@@ -409,56 +420,104 @@ def next_due(db: Database) -> datetime | None:
         return s.scalar(select(func.min(Outbox.not_before)).where(Outbox.status == PENDING))
 
 
-def migrate_chat(db: Database, chat_pk: int, new_chat_id: str) -> int:
-    """A group became a supergroup: its id changes.  Returns the chat row to use now.
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What ``congdoan-bot status`` shows of the queue, read in one session."""
 
-    Usually the chat row just takes the new id.  If the supergroup is already
-    known (someone used the bot there first), the old chat's subscriptions,
-    deliveries and queue move to it and the old row is retired."""
-    from storage.models import Delivery, Subscription
+    counts: dict[str, int]  # rows per status, all four present
+    due: int  # pending and due now
+    oldest_pending: datetime | None  # when the oldest pending row was queued
+    sent_last_minute: int
+    sent_last_hour: int
 
+
+def queue_snapshot(session: Session, now: datetime) -> QueueSnapshot:
+    counts = dict(
+        session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    )
+    due = session.scalar(
+        select(func.count()).where(Outbox.status == PENDING, Outbox.not_before <= now)
+    )
+    oldest = session.scalar(select(func.min(Outbox.created_at)).where(Outbox.status == PENDING))
+    return QueueSnapshot(
+        counts={status: int(counts.get(status, 0)) for status in (PENDING, SENDING, SENT, DEAD)},
+        due=int(due or 0),
+        oldest_pending=oldest,
+        sent_last_minute=_sent_since(session, now - timedelta(seconds=60)),
+        sent_last_hour=_sent_since(session, now - timedelta(seconds=3600)),
+    )
+
+
+def _sent_since(session: Session, since: datetime) -> int:
+    query = select(func.count()).where(Outbox.status == SENT, Outbox.sent_at > since)
+    return int(session.scalar(query) or 0)
+
+
+def sent_to_channel_since(session: Session, channel: str, since: datetime) -> int:
+    """Rows sent to the channel's chats since ``since`` (Zalo's monthly count)."""
+    query = (
+        select(func.count())
+        .select_from(Outbox)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Chat.channel == channel, Outbox.status == SENT, Outbox.sent_at >= since)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def postpone_channel(db: Database, channel: str, until: datetime) -> int:
+    """Nothing pending for the channel's chats goes out before ``until`` (their order
+    is kept); returns the rows moved."""
     with db.write() as s:
-        chat = s.get(Chat, chat_pk)
-        if chat is None:
-            return chat_pk
-        other = s.scalar(
-            select(Chat).where(
-                Chat.channel == chat.channel, Chat.chat_id == new_chat_id, Chat.id != chat_pk
-            )
-        )
-        if other is None:
-            chat.chat_id = new_chat_id
-            chat.kind = "supergroup"
-            return chat_pk
-        have = set(
-            s.execute(
-                select(Subscription.kind, Subscription.value).where(
-                    Subscription.chat_pk == other.id
-                )
-            ).all()
-        )
-        for sub in s.scalars(select(Subscription).where(Subscription.chat_pk == chat_pk)):
-            if (sub.kind, sub.value) not in have:
-                sub.chat_pk = other.id
-        delivered = set(s.scalars(select(Delivery.story_id).where(Delivery.chat_pk == other.id)))
-        for delivery in s.scalars(select(Delivery).where(Delivery.chat_pk == chat_pk)):
-            if delivery.story_id not in delivered:
-                s.add(
-                    Delivery(
-                        chat_pk=other.id,
-                        story_id=delivery.story_id,
-                        mode=delivery.mode,
-                        created_at=delivery.created_at,
-                        digest_sent_at=delivery.digest_sent_at,
-                    )
-                )
-        s.execute(
+        result = s.execute(
             update(Outbox)
-            .where(Outbox.chat_pk == chat_pk, Outbox.status.in_((PENDING, SENDING)))
-            .values(chat_pk=other.id)
+            .where(
+                Outbox.chat_pk.in_(select(Chat.id).where(Chat.channel == channel)),
+                Outbox.status == PENDING,
+                Outbox.not_before < until,
+            )
+            .values(not_before=until)
         )
-        other.active = True
-        other.inactive_reason = None
-        chat.active = False
-        chat.inactive_reason = f"migrated to {new_chat_id}"
-        return other.id
+        return rowcount(result)
+
+
+@dataclass(frozen=True)
+class SplitMessage:
+    """A message being sent (its part 0 claimed) and its later parts still pending."""
+
+    head: Outbox
+    rest: list[Outbox]
+
+
+def sending_message(session: Session, channel: str, chat_id: str) -> SplitMessage | None:
+    """The chat's claimed part 0 (the message now on its way) and its pending later
+    parts; None when what is being sent to the chat is not a message's first part."""
+    head = session.scalar(
+        select(Outbox)
+        .join(Chat, Chat.id == Outbox.chat_pk)
+        .where(Chat.channel == channel, Chat.chat_id == chat_id, Outbox.status == SENDING)
+        .order_by(Outbox.id)
+        .limit(1)
+    )
+    if head is None or head.part != 0:
+        return None
+    rest = session.scalars(
+        select(Outbox)
+        .where(
+            Outbox.chat_pk == head.chat_pk,
+            Outbox.dedup_key.like(f"{head.dedup_key}#p%"),
+            Outbox.status == PENDING,
+        )
+        .order_by(Outbox.part)
+    )
+    return SplitMessage(head, list(rest))
+
+
+def rewrite_parts(session: Session, message: SplitMessage, texts: Sequence[str]) -> None:
+    """Give the message these texts (fewer parts than it had): part 0 and the first
+    later parts take them in order, the later parts left over are deleted."""
+    message.head.text = texts[0]
+    for row, text in zip(message.rest, texts[1:], strict=False):
+        row.text = text
+    extra = [row.id for row in message.rest[len(texts) - 1 :]]
+    if extra:
+        session.execute(delete(Outbox).where(Outbox.id.in_(extra)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.db import Database
@@ -30,6 +31,29 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A document the story's page attached, as officers and tools see it."""
+
+    url: str
+    label: str
+    kind: str | None
+    pages: int | None
+    chars: int
+    method: str | None
+    error: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "url": self.url,
+            "type": self.kind,
+            "pages": self.pages,
+            "chars": self.chars,
+            "method": self.method,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
 class StoryView:
     """One story as users see it: first item's title and text, every site's link."""
 
@@ -48,6 +72,7 @@ class StoryView:
     topics: tuple[str, ...]
     events: tuple[EventView, ...]
     baseline: bool
+    attachments: tuple[AttachmentView, ...] = ()
 
     def to_json(self, tz: ZoneInfo) -> dict[str, object]:
         """The `items --json` / `poll --json` shape (keep these names: other checks read them)."""
@@ -59,12 +84,23 @@ class StoryView:
             "published": self.published.astimezone(tz).isoformat() if self.published else None,
             "text": self.text,
             "links": [{"source": link.source_id, "url": link.url} for link in self.links],
+            "attachments": [a.to_json() for a in self.attachments],
+            "events": [
+                {
+                    "date": e.date.isoformat(),
+                    "time": e.time.strftime("%H:%M") if e.time else None,
+                    "what": e.what,
+                    "kind": e.kind,
+                }
+                for e in self.events
+            ],
         }
 
 
-def _story_query():  # type: ignore[no-untyped-def]
+def _story_query() -> Select[Any]:
     return select(Story).options(
         selectinload(Story.items).selectinload(Item.source),
+        selectinload(Story.items).selectinload(Item.attachments),
         selectinload(Story.units),
         selectinload(Story.topics),
         selectinload(Story.events),
@@ -91,7 +127,19 @@ def _view(story: Story) -> StoryView:
         topics=tuple(t.topic_id for t in sorted(story.topics, key=lambda t: t.rank)),
         events=tuple(EventView(e.date, e.time, e.kind, e.what) for e in story.events),
         baseline=story.baseline,
+        attachments=_attachments(items),
     )
+
+
+def _attachments(items: Sequence[Item]) -> tuple[AttachmentView, ...]:
+    """Every site's documents, each URL once, in item then page order."""
+    seen: dict[str, AttachmentView] = {}
+    for item in items:
+        for a in item.attachments:
+            seen.setdefault(
+                a.url, AttachmentView(a.url, a.label, a.kind, a.pages, a.chars, a.method, a.error)
+            )
+    return tuple(seen.values())
 
 
 def stories_by_id(session: Session, ids: Sequence[int]) -> list[StoryView]:

@@ -1,8 +1,9 @@
 """One global pace per bot token, shared by every sending process through the database.
 
-Telegram meters ~30 messages/s per *token*, so N senders with their own
-in-process buckets would get N times the budget (``../shared/docs/scale.md``
-§1).  Here the budget is one row per token, used as a virtual schedule
+Telegram meters ~30 messages/s per *token* (Bot FAQ, "not more than 30
+messages per second or so"), so N senders with their own in-process buckets
+(python-telegram-bot's AIORateLimiter keeps its state per process) would get N
+times the budget.  Here the budget is one row per token, used as a virtual schedule
 (GCRA, the "theoretical arrival time" form of a token bucket one message
 deep): ``tat`` is the earliest moment the next message may go out.  Taking
 ``n`` slots is a single atomic statement::
@@ -27,7 +28,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Float, func, literal, select, update
+from sqlalchemy import ColumnElement, Float, SQLColumnExpression, func, literal, select, update
 
 from storage.db import Database, insert_ignore
 from storage.models import RateBucket
@@ -58,10 +59,12 @@ class SharedRate:
         self._created = False
 
     @staticmethod
-    def _now(at: float | None = None):  # type: ignore[no-untyped-def]
+    def _now(at: float | None = None) -> ColumnElement[float]:
         return literal(time.time() if at is None else at, Float)
 
-    def _greatest(self, a, b):  # type: ignore[no-untyped-def]
+    def _greatest(
+        self, a: SQLColumnExpression[float], b: SQLColumnExpression[float]
+    ) -> ColumnElement[float]:
         # SQLite's two-argument max() is the scalar one, PostgreSQL's is GREATEST.
         return func.max(a, b) if self.db.is_sqlite else func.greatest(a, b)
 
@@ -85,6 +88,8 @@ class SharedRate:
                 .values(tat=self._greatest(RateBucket.tat, now) + n * self.step)
                 .returning(RateBucket.tat)
             )
+        if tat is None:  # _ensure() created it; only a hand-deleted row gets here
+            raise LookupError(f"rate bucket {self.name!r} is missing")
         return Slots(float(tat) - n * self.step, self.step, n)
 
     def pause(self, seconds: float) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -15,6 +14,7 @@ import pytest
 from feeds.understand.analyze import Analysis, analyze, analyze_jsonl_line, analyze_to_dict
 from feeds.understand.summary import summarize
 from feeds.understand.topics import TopicClassifier, default_classifier
+from tests.support import devset_scoring as scoring
 
 SEED_004 = Path(__file__).parent / "data" / "seeds" / "004_e9a1169cca8c1316.txt"
 TITLE_004 = "Công đoàn Nghệ An phấn đấu hoàn thành cao nhất các mục tiêu, nhiệm vụ"
@@ -181,17 +181,8 @@ def test_extra_set_follows_the_devset_contract() -> None:
 
 def test_extra_set_meets_the_targets_through_the_bench() -> None:
     """The bench's own scoring on the extra set: the project's targets hold."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_understanding", Path(__file__).parents[1] / "bench" / "understanding.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
-    items = bench.load_devset(EXTRA)
-    result = bench.score(items, [bench.run_item(analyze_to_dict, item) for item in items])
+    items = scoring.load_devset(EXTRA)
+    result = scoring.score(items, [scoring.run_item(analyze_to_dict, item) for item in items])
     assert result["errors"] == 0
     assert result["units"]["f1"] >= 0.85
     assert result["topics"]["f1"] >= 0.85

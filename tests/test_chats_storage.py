@@ -209,3 +209,39 @@ def test_stats_count_what_operators_watch(db: Database) -> None:
     assert stats.subscriptions == {"unit": 0, "topic": 1, "keyword": 1}
     assert stats.outbox == {"pending": 1, "sending": 0, "sent": 2, "dead": 1}
     assert stats.pushes_today == 1
+
+
+def test_merging_into_a_known_supergroup_keeps_the_groups_settings_and_history(
+    db: Database,
+) -> None:
+    with db.write() as s:
+        stories = [Story(title=f"Tin {n}", url=f"http://x/{n}") for n in (1, 2)]
+        s.add_all(stories)
+        old = chats.get_or_create_chat(s, "telegram", "-600", kind="group")
+        chats.set_digest(s, old, time(7))
+        chats.set_quiet(s, old, time(21), time(6, 30))
+        chats.set_remind_days(s, old, [1])
+        new = chats.get_or_create_chat(s, "telegram", "-100600", kind="supergroup")
+        s.flush()
+        for story in stories:
+            s.add(Delivery(chat_pk=old.id, story_id=story.id, mode="digest"))
+        s.add(Delivery(chat_pk=new.id, story_id=stories[1].id, mode="push"))
+        new_pk, story_ids = new.id, [st.id for st in stories]
+    with db.write() as s:
+        moved = chats.migrate_chat(s, "telegram", "-600", "-100600")
+        assert moved is not None and moved.id == new_pk
+    with db.read() as s:
+        chat = s.get(Chat, new_pk)
+        assert chat is not None
+        assert (chat.digest_time, chat.quiet_start, chat.quiet_end, chat.remind_days) == (
+            time(7),
+            time(21),
+            time(6, 30),
+            "1",
+        )
+        owed = s.execute(
+            select(Delivery.story_id, Delivery.mode).where(Delivery.chat_pk == new_pk)
+        ).all()
+        # Each story once: the supergroup's own push of story 2 stays as it was.
+        assert sorted(owed) == [(story_ids[0], "digest"), (story_ids[1], "push")]
+    assert (count(db, Chat), count(db, Delivery)) == (1, 2)

@@ -47,7 +47,13 @@ def test_poll_once_json_then_items_json(capsys, config_file: Path, site: SampleS
         assert source["error"] is None and source["new"] > 0 and source["unchanged"] is False
     assert result["new_items"], "the first poll lists what it stored"
     story = result["new_items"][0]
-    assert set(story) == {"id", "title", "url", "source", "published", "text", "links"}
+    assert set(story) == {
+        "id", "title", "url", "source", "published", "text", "links", "attachments", "events",
+    }  # fmt: skip
+    assert all(
+        set(e) == {"date", "time", "what", "kind"} for s in result["new_items"] for e in s["events"]
+    )
+    assert any(s["events"] for s in result["new_items"]), "the sample notices announce deadlines"
     assert story["published"] is None or story["published"].endswith("+07:00")
 
     code, out, _ = run(capsys, "--config", str(config_file), "poll", "--once", "--json")

@@ -705,7 +705,8 @@ async def test_command_menus(tg: FakeTelegram, sqlite_db: Database) -> None:
     assert vi == default
     assert {"command": "dangky", "description": "Đăng ký nhận tin"} in vi
     assert {"command": "subscribe", "description": "Follow a unit, topic or keywords"} in en
-    assert len(vi) == len(en) == 13
+    assert {"command": "lich", "description": "Lịch hạn chót trên điện thoại"} in vi
+    assert len(vi) == len(en) == 14
 
 
 # --------------------------------------------------------------------------- strings

@@ -16,8 +16,7 @@ from bot.delivery.routing import route_new_stories
 from bot.delivery.sender import OutboxSender
 from storage.db import Database
 from storage.models import Delivery
-from tests.support.fake_telegram import FakeTelegram
-from tests.test_matching import (
+from tests.support.factories import (
     NGHE_AN,
     NOW,
     add_chat,
@@ -26,6 +25,7 @@ from tests.test_matching import (
     outbox_rows,
     subscribe,
 )
+from tests.support.fake_telegram import FakeTelegram
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFIG = make_config(digest_time="07:00", reminder_time="07:30", private_chat_interval=0.05)

@@ -22,7 +22,7 @@ from bot.delivery.routing import route_new_stories
 from storage import digests as store
 from storage.db import Database
 from storage.models import Chat, Delivery, Outbox
-from tests.test_matching import NOW, add_chat, add_story, make_config, outbox_rows, subscribe
+from tests.support.factories import NOW, add_chat, add_story, make_config, outbox_rows, subscribe
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFIG = make_config(digest_time="07:00")

@@ -32,8 +32,8 @@ from bot.delivery.routing import route_new_stories
 from storage import outbox
 from storage.db import Database, open_database
 from storage.models import Chat, Outbox, Subscription
+from tests.support.factories import NGHE_AN, add_story
 from tests.support.fake_telegram import standalone
-from tests.test_matching import NGHE_AN, add_story
 
 pytestmark = pytest.mark.postgres
 

@@ -22,7 +22,7 @@ from storage.leader import (
     forget,
     purge_dead,
 )
-from tests.test_matching import make_config
+from tests.support.factories import make_config
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 

@@ -1,8 +1,4 @@
-"""Matching and routing: who gets a new story, once, as a push or in the digest.
-
-The helpers at the top (stories, chats, subscriptions written to a real
-database) are shared by the other delivery test files.
-"""
+"""Matching and routing: who gets a new story, once, as a push or in the digest."""
 
 from __future__ import annotations
 
@@ -11,174 +7,29 @@ import random
 import time as systime
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 
-import bench.matching as bench
-from bot.config import Config, DeliverySettings
 from bot.delivery.routing import SubscriptionIndex, quiet_until, route_new_stories, split_phrases
 from feeds.vntext import key_for_query, query_matches
 from storage.db import Database
-from storage.models import (
-    Chat,
-    Delivery,
-    Item,
-    Outbox,
-    Source,
-    Story,
-    StoryEvent,
-    StoryTopic,
-    StoryUnit,
-    Subscription,
-)
+from storage.models import Chat, Subscription
 from storage.queries import StoryView, get_stories
-
-TZ_NAME = "Asia/Ho_Chi_Minh"
-# A fixed moment in the past: 20/11/2026 09:00 in Vietnam.
-NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-
-
-def make_config(**delivery: object) -> Config:
-    return Config(path=Path("bot_config.toml"), delivery=replace(DeliverySettings(), **delivery))
-
-
-_ids = iter(range(1, 10**9))
-
-
-def add_story(
-    db: Database,
-    title: str,
-    *,
-    text: str = "",
-    units: tuple[tuple[str, str], ...] = (),
-    ancestors: tuple[str, ...] = (),
-    topics: tuple[str, ...] = (),
-    events: tuple[tuple[date, str, str], ...] = (),
-    links: tuple[tuple[str, str, str], ...] = (),
-    first_seen: datetime = NOW,
-    published: datetime | None = None,
-    baseline: bool = False,
-    summary: str | None = None,
-) -> int:
-    """A story as the ingest stores it: source(s), items, units (direct and
-    ancestors), topics and events.  ``links``: (source id, source name, url)."""
-    n = next(_ids)
-    links = links or (("cdna", "Công đoàn Nghệ An", f"https://congdoannghean.vn/tin-{n}.html"),)
-    with db.write() as s:
-        for source_id, name, url in links:
-            if s.get(Source, source_id) is None:
-                s.add(Source(id=source_id, name=name, url=url.split("/tin")[0], kind="auto"))
-        s.flush()
-        story = Story(
-            title=title,
-            url=links[0][2],
-            published_at=published or first_seen - timedelta(minutes=30),
-            first_seen_at=first_seen,
-            baseline=baseline,
-            summary=summary,
-        )
-        s.add(story)
-        s.flush()
-        for i, (source_id, _name, url) in enumerate(links):
-            s.add(
-                Item(
-                    source_id=source_id,
-                    key=f"{n}-{i}",
-                    story_id=story.id,
-                    url=url,
-                    canonical_url=url,
-                    title=title,
-                    text=text if i == 0 else None,
-                    published_at=story.published_at,
-                )
-            )
-        for uid, name in units:
-            s.add(StoryUnit(story_id=story.id, unit_id=uid, name=name, direct=True))
-        for uid in ancestors:
-            s.add(StoryUnit(story_id=story.id, unit_id=uid, name=uid, direct=False))
-        for rank, tid in enumerate(topics):
-            s.add(StoryTopic(story_id=story.id, topic_id=tid, rank=rank))
-        for day, kind, what in events:
-            s.add(StoryEvent(story_id=story.id, date=day, kind=kind, what=what))
-        return story.id
-
-
-def add_chat(
-    db: Database,
-    chat_id: str,
-    *,
-    channel: str = "telegram",
-    kind: str | None = None,
-    language: str = "vi",
-    digest_time: time | None = None,
-    remind_days: str = "3,1,0",
-    quiet: tuple[time, time] | None = None,
-    since: datetime = NOW - timedelta(days=30),
-) -> int:
-    with db.write() as s:
-        chat = Chat(
-            channel=channel,
-            chat_id=chat_id,
-            kind=kind or ("group" if chat_id.startswith("-") else "private"),
-            language=language,
-            digest_time=digest_time,
-            remind_days=remind_days,
-            quiet_start=quiet[0] if quiet else None,
-            quiet_end=quiet[1] if quiet else None,
-            since=since,
-        )
-        s.add(chat)
-        s.flush()
-        return chat.id
-
-
-def subscribe(
-    db: Database,
-    chat_pk: int,
-    kind: str,
-    value: str,
-    *,
-    label: str | None = None,
-    include_children: bool = True,
-    exclude: str = "",
-) -> None:
-    with db.write() as s:
-        s.add(
-            Subscription(
-                chat_pk=chat_pk,
-                kind=kind,
-                value=value,
-                label=label or value,
-                include_children=include_children,
-                exclude=exclude,
-            )
-        )
-
-
-def outbox_rows(db: Database, chat_pk: int | None = None) -> list[Row[Any]]:
-    """Outbox rows (Core rows: attribute access, no session needed), in id order."""
-    table = Outbox.__table__
-    with db.read() as s:
-        query = select(table).order_by(table.c.id)
-        if chat_pk is not None:
-            query = query.where(table.c.chat_pk == chat_pk)
-        return list(s.execute(query))
-
-
-def deliveries(db: Database, chat_pk: int) -> dict[int, str]:
-    with db.read() as s:
-        rows = s.execute(
-            select(Delivery.story_id, Delivery.mode).where(Delivery.chat_pk == chat_pk)
-        )
-        return dict(rows.all())
-
-
-NGHE_AN = ("ldld-tinh-nghe-an", "LĐLĐ tỉnh Nghệ An")
-DIEN_CHAU = ("cong-doan-xa-dien-chau-nghe-an", "Công đoàn xã Diễn Châu (Nghệ An)")
-
+from tests.support import matching_workload as workload
+from tests.support.factories import (
+    DIEN_CHAU,
+    NGHE_AN,
+    NOW,
+    TZ_NAME,
+    add_chat,
+    add_story,
+    deliveries,
+    make_config,
+    outbox_rows,
+    subscribe,
+)
 
 # --- unit, topic and keyword subscriptions ---------------------------------------------
 
@@ -452,22 +303,22 @@ def test_keyword_index_agrees_with_query_matches() -> None:
 
 
 def test_100k_subscriptions_load_and_match_fast() -> None:
-    """The bench workload (bench/matching.py), 200 of its 1,000 stories, against
+    """The bench workload (tests/support/matching_workload.py), 200 of its 1,000 stories, against
     the naive per-subscription loop timed in the same run (the machine is shared:
     a ratio holds where seconds do not)."""
-    docs = bench.corpus_words()
-    rows = bench.subscription_rows(100_000, docs)
+    docs = workload.corpus_words()
+    rows = workload.subscription_rows(100_000, docs)
     started = systime.perf_counter()
     index = SubscriptionIndex.from_rows(rows)
     build = systime.perf_counter() - started
-    stories = bench.stories(200, docs)
+    stories = workload.stories(200, docs)
     elapsed = float("inf")
     for _ in range(3):  # the best of three: another process may take the CPU a while
         started = systime.perf_counter()
-        matches = [index.match(s, bench.ancestors(s)) for s in stories]
+        matches = [index.match(s, workload.ancestors(s)) for s in stories]
         elapsed = min(elapsed, systime.perf_counter() - started)
     started = systime.perf_counter()
-    naive = bench.naive_chats(rows, stories[:5])
+    naive = workload.naive_chats(rows, stories[:5])
     naive_per_story = (systime.perf_counter() - started) / 5
     assert [m.chats for m in matches[:5]] == naive
     assert len(index) == 100_000 and sum(map(len, matches)) > 500_000

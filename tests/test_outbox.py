@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from storage import outbox
+from storage import chats, outbox
 from storage.db import Database
 from storage.models import Chat, Subscription
 from storage.outbox import NewMessage
-from tests.test_matching import NOW, add_chat, outbox_rows, subscribe
+from tests.support.factories import NOW, add_chat, outbox_rows, subscribe
 
 
 def _queue(db: Database, chat_pk: int, key: str, *texts: str, at=NOW) -> int:  # type: ignore[no-untyped-def]
@@ -87,7 +87,8 @@ def test_deactivate_kills_the_queue_but_keeps_subscriptions(db: Database) -> Non
     subscribe(db, chat, "topic", "nu_cong")
     _queue(db, chat, "k1", "a")
     _queue(db, chat, "k2", "b")
-    assert outbox.deactivate_chat(db, chat, "Forbidden: bot was blocked by the user") == 2
+    with db.write() as s:  # one behaviour for the sender's 403 and the chat front's "kicked"
+        assert chats.mark_inactive(s, chat, "Forbidden: bot was blocked by the user") == 2
     assert {r.status for r in outbox_rows(db, chat)} == {"dead"}
     with db.read() as s:
         row = s.get(Chat, chat)
@@ -95,9 +96,15 @@ def test_deactivate_kills_the_queue_but_keeps_subscriptions(db: Database) -> Non
         assert s.scalar(select(Subscription.value).where(Subscription.chat_pk == chat))
 
 
+def _migrate(db: Database, old_id: str, new_id: str) -> int | None:
+    with db.write() as s:
+        chat = chats.migrate_chat(s, "telegram", old_id, new_id)
+        return chat.id if chat is not None else None
+
+
 def test_migrate_chat_takes_the_new_id_or_merges(db: Database) -> None:
     group = add_chat(db, "-3001", kind="group")
-    assert outbox.migrate_chat(db, group, "-1003001") == group
+    assert _migrate(db, "-3001", "-1003001") == group
     with db.read() as s:
         row = s.get(Chat, group)
         assert row is not None and (row.chat_id, row.kind) == ("-1003001", "supergroup")
@@ -108,12 +115,40 @@ def test_migrate_chat_takes_the_new_id_or_merges(db: Database) -> None:
     subscribe(db, old, "topic", "atvsld")
     subscribe(db, known, "topic", "nu_cong")
     _queue(db, old, "k-old", "tin")
-    assert outbox.migrate_chat(db, old, "-1003002") == known
+    assert _migrate(db, "-3002", "-1003002") == known
     with db.read() as s:
         values = set(s.scalars(select(Subscription.value).where(Subscription.chat_pk == known)))
         assert values == {"nu_cong", "atvsld"}
-        assert not s.get(Chat, old).active  # type: ignore[union-attr]
+        assert s.get(Chat, old) is None  # the old id is dead at Telegram: its row goes
     assert [r.text for r in outbox_rows(db, known)] == ["tin"]
+
+
+def test_merging_a_migrated_group_owes_each_message_once(db: Database) -> None:
+    """The supergroup had the same push and reminder queued as the old group: each is
+    sent once; what only the old group had (sent, in flight, queued) moves with it."""
+    old = add_chat(db, "-3003", kind="group")
+    known = add_chat(db, "-1003003", kind="supergroup")
+    _queue(db, old, f"push:6:{old}", "tin 6")
+    _queue(db, old, f"push:8:{old}", "tin 8")
+    _queue(db, old, f"push:7:{old}", "tin 7 (nhóm cũ)", "tin 7 (nhóm cũ, phần 2)")
+    _queue(db, old, f"remind:3:1:{old}", "nhắc (nhóm cũ)")
+    _queue(db, old, f"push:9:{old}", "tin 9")
+    _queue(db, known, f"push:7:{known}", "tin 7")
+    _queue(db, known, f"remind:3:1:{known}", "nhắc")
+    claimed = {m.text: m for m in outbox.claim(db, "w", 10, 60, NOW)}
+    outbox.mark_sent(db, claimed["tin 6"].id, "1", NOW)
+    outbox.mark_sent(db, claimed["tin 7"].id, "2", NOW)
+    in_flight = {m.text for m in outbox.claim(db, "w", 10, 60, NOW + timedelta(seconds=5))}
+    assert in_flight == {"tin 8", "nhắc"}
+    assert _migrate(db, "-3003", "-1003003") == known
+    assert [(r.text, r.status) for r in outbox_rows(db, known)] == [
+        ("tin 6", "sent"),
+        ("tin 8", "sending"),
+        ("tin 9", "pending"),
+        ("tin 7", "sent"),
+        ("nhắc", "sending"),
+    ]
+    assert outbox_rows(db, old) == []
 
 
 def test_concurrent_claimers_never_share_a_chat(db: Database) -> None:

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from storage.db import Database, open_database
 from storage.leader import current_holder
 from storage.models import Delivery, Outbox, ProcessBeat
+from tests.support.factories import add_chat, add_story
 from tests.support.fake_telegram import standalone
-from tests.test_matching import add_chat, add_story
 
 ROOT = Path(__file__).parents[1]
 LEASE = 4.0  # [scale] lease_seconds for these tests

@@ -25,9 +25,9 @@ from bot.delivery.routing import route_new_stories
 from storage.db import open_database
 from storage.leader import current_holder
 from storage.models import Subscription
+from tests.support.factories import add_chat, add_story, subscribe
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_zalo import FakeZalo
-from tests.test_matching import add_chat, add_story, subscribe
 
 ROOT = Path(__file__).parents[1]
 TOPIC = "phat_trien_doan_vien"

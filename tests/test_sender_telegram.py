@@ -18,8 +18,7 @@ from storage import outbox
 from storage.db import Database
 from storage.models import Chat, Subscription
 from storage.outbox import NewMessage
-from tests.support.fake_telegram import FakeTelegram
-from tests.test_matching import (
+from tests.support.factories import (
     NGHE_AN,
     NOW,
     add_chat,
@@ -28,6 +27,7 @@ from tests.test_matching import (
     outbox_rows,
     subscribe,
 )
+from tests.support.fake_telegram import FakeTelegram
 
 CONFIG = make_config()
 # For tests about something else than pacing: 20 messages a second to one chat.

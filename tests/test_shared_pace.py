@@ -23,7 +23,7 @@ from bot.delivery.sender import OutboxSender
 from storage import outbox
 from storage.db import Database
 from storage.outbox import NewMessage
-from tests.test_matching import NOW, add_chat, make_config
+from tests.support.factories import NOW, add_chat, make_config
 
 RATE = 25.0
 CONFIG = make_config(global_rate=RATE)

@@ -25,7 +25,7 @@ from storage import channel_usage
 from storage.db import Database
 from storage.leader import RoleLease, beat
 from storage.models import Outbox, Source
-from tests.test_matching import add_chat
+from tests.support.factories import add_chat
 
 ROOT = Path(__file__).parents[1]
 

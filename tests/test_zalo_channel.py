@@ -19,20 +19,28 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.channels.zalo.channel import ChoiceMemory, SeenIds, ZaloChannel, render_replies
+from bot.channels.telegram.app import make_render
+from bot.channels.zalo.channel import (
+    ZALO_CAPS,
+    ChoiceMemory,
+    SeenIds,
+    ZaloChannel,
+    render_replies,
+)
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.text_commands import to_command, typed_choice
 from bot.channels.zalo.transport import ZaloGate, ZaloTransport, compact_digest
 from bot.commands import CommandRouter
-from bot.commands.inbound import Button, Reply
+from bot.commands.inbound import TELEGRAM_CAPS, Button, ChannelCaps, Inbound, Reply
 from bot.config import Config, ZaloSettings
 from bot.delivery.digest import enqueue_digest
 from bot.delivery.routing import route_new_stories
 from bot.delivery.sender import OutboxSender
+from bot.i18n import STRINGS
 from storage.db import Database
-from storage.models import Chat, Outbox, Subscription
+from storage.models import Chat, Outbox, Story, Subscription
+from tests.support.factories import add_chat, add_story, make_config, subscribe
 from tests.support.fake_zalo import FakeZalo, post_webhook
-from tests.test_matching import add_chat, add_story, make_config, subscribe
 
 TOPIC = "phat_trien_doan_vien"
 
@@ -329,6 +337,83 @@ async def test_plain_text_offers_search_and_a_hint(zalo: FakeZalo, sqlite_db: Da
         zalo.push_text("u3", "2")  # subscribe what was typed
         got = await zalo.wait_for_messages("u3", 3)
         assert "Đồng chí đã đăng ký theo dõi" in got[2].text
+
+
+async def test_group_refusal_is_worded_for_zalo_whatever_the_telegram_wording(
+    zalo: FakeZalo, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zalo's refusal is its own catalogue entry, picked from the message's capabilities:
+    rewording Telegram's refusal (markup and all) changes Telegram's answer only."""
+    reworded = "Xin lỗi, chỉ <b>quản trị viên</b> nhóm mới đổi được đăng ký &amp; cài đặt."
+    monkeypatch.setitem(STRINGS["vi"], "not_admin", reworded)
+    async with Bot(zalo, sqlite_db, zalo_config(zalo)) as bot:
+        zalo.push_text("g7", "dang ky phat trien doan vien", chat_type="GROUP", user_id="u8")
+        [refused] = await zalo.wait_for_messages("g7", 1)
+        assert refused.text.startswith("Xin lỗi, Zalo không cho bot biết ai là quản trị viên")
+        assert "chỉ quản trị viên nhóm mới đổi" not in refused.text
+        telegram = _inbound("/dangky phát triển đoàn viên", TELEGRAM_CAPS, chat_kind="group")
+        [answer] = await bot.router.handle(telegram)
+        assert answer.html == reworded
+        assert answer.plain == "Xin lỗi, chỉ quản trị viên nhóm mới đổi được đăng ký & cài đặt."
+    with sqlite_db.read() as s:
+        assert s.scalars(select(Subscription)).all() == []
+
+
+def _inbound(text: str, caps: ChannelCaps, *, chat_kind: str = "private") -> Inbound:
+    channel = "zalo" if caps is ZALO_CAPS else "telegram"
+    chat = "-100" if chat_kind == "group" else "77"
+    return Inbound(channel, chat, "77", text, "1", datetime.now(UTC), chat_kind, caps=caps)
+
+
+@pytest.mark.parametrize(
+    ("caps", "start", "mysubs"),
+    [
+        (TELEGRAM_CAPS, "(bấm lần nữa để bỏ chọn)", "Bấm ❌ để hủy theo dõi một mục."),
+        (ZALO_CAPS, "(gõ lại số đó để bỏ chọn)", "Gõ số thứ tự bên dưới để hủy theo dõi một mục."),
+    ],
+)
+async def test_choices_are_worded_for_the_channel(
+    sqlite_db: Database, caps: ChannelCaps, start: str, mysubs: str
+) -> None:
+    """Buttons are pressed on Telegram and numbers typed on Zalo: the router says which."""
+    router = CommandRouter(sqlite_db, make_config())
+    [menu] = await router.handle(_inbound("/start", caps))
+    assert start in menu.plain
+    await router.handle(_inbound("/dangky phát triển đoàn viên", caps))
+    [listing] = await router.handle(_inbound("/dasdangky", caps))
+    assert listing.plain.endswith(mysubs)
+    assert len(listing.buttons) == 1  # the choice itself: a button or, on Zalo, number 1
+
+
+async def test_latest_is_packed_for_zalo_without_cutting_a_story(
+    zalo: FakeZalo, sqlite_db: Database
+) -> None:
+    """The router packs /tinmoi to Zalo's 2,000 characters itself, between stories: each
+    story's title, summary and link arrive in one message."""
+    now = datetime.now(UTC)
+    titles = [f"Tin số {n}: LĐLĐ tỉnh Nghệ An tổng kết thi đua năm 2026" for n in range(10)]
+    for n, title in enumerate(titles):
+        add_story(
+            sqlite_db,
+            title,
+            summary="Hội nghị đánh giá kết quả công tác công đoàn và phong trào CNVCLĐ. " * 8,
+            first_seen=now - timedelta(minutes=n),
+        )
+    config = zalo_config(zalo)
+    async with Bot(zalo, sqlite_db, config) as bot:
+        # As `run` wires it: stories rendered by the delivery's renderer (several paragraphs).
+        bot.channel.router = CommandRouter(sqlite_db, config, render_story=make_render(config))
+        zalo.push_text("u9", "tin moi 10")
+        await zalo.wait_for_messages("u9", 3)
+        await asyncio.sleep(0.3)
+        texts = [m.text for m in zalo.sent("u9")]
+    assert all(len(text) <= 2000 for text in texts)
+    assert texts[0].startswith("📰 10 tin mới nhất:")
+    with sqlite_db.read() as s:
+        urls = dict(s.execute(select(Story.title, Story.url)).all())
+    for title in titles:
+        [message] = [text for text in texts if title in text]
+        assert urls[title] in message and "Hội nghị đánh giá" in message
 
 
 async def test_digest_is_split_under_2000_characters(zalo: FakeZalo, sqlite_db: Database) -> None:

@@ -26,7 +26,7 @@ from bot.config import Config, ZaloSettings
 from storage import channel_usage, outbox
 from storage.db import MIGRATIONS, Database
 from storage.models import ChannelUsage, Outbox
-from tests.test_matching import add_chat, make_config
+from tests.support.factories import add_chat, make_config
 
 NOV = date(2026, 11, 1)
 

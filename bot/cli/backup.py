@@ -17,18 +17,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from bot.config import Config
+from storage.db import backend_name, libpq_url, sqlite_file
 
 
 def pg_dump_command(url: str, target: str) -> str:
     """The pg_dump line for a PostgreSQL URL (libpq form, password left out)."""
-    parsed = make_url(url).set(drivername="postgresql", password=None)
-    return (
-        f"pg_dump --format=custom --no-owner --file={target} "
-        f"'{parsed.render_as_string(hide_password=False)}'"
-    )
+    return f"pg_dump --format=custom --no-owner --file={target} '{libpq_url(url)}'"
 
 
 def backup_sqlite(source: Path, target: Path) -> None:
@@ -50,9 +45,8 @@ def backup_sqlite(source: Path, target: Path) -> None:
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     from storage.db import Database, safe_url
 
-    url = make_url(config.database_url)
     target = Path(args.file)
-    if url.get_backend_name() == "postgresql":
+    if backend_name(config.database_url) == "postgresql":
         print("# PostgreSQL: back up with pg_dump (password from PGPASSWORD or ~/.pgpass):")
         print(pg_dump_command(config.database_url, str(target)))
         print(
@@ -60,11 +54,11 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
             + str(target)
         )
         return 0
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    source = sqlite_file(config.database_url)
+    if source is None:
         print(f"congdoan-bot: backup: cannot back up {safe_url(config.database_url)}",
               file=sys.stderr)  # fmt: skip
         return 2
-    source = Path(url.database).expanduser()
     if not source.exists():
         print(
             f"congdoan-bot: backup: {source} does not exist (nothing to back up)", file=sys.stderr

@@ -9,11 +9,9 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from bot.config import Config
+from storage import chats as store_chats
 from storage.db import Database, open_database
-from storage.models import Chat
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
@@ -59,7 +57,7 @@ def _until_signal(main):  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    """Hold the scheduler (chat, polling, digests, reminders, delivery) or stand by."""
+    """Hold the scheduler (chat, ingest rounds, digests, reminders, delivery) or stand by."""
     from bot.runtime.roles import process_id, run_roles
 
     tokens = _channel_tokens()
@@ -98,10 +96,8 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     db = open_database(config.database_url)
     now = datetime.now(UTC)
     with db.read() as s:
-        query = select(Chat.id).where(Chat.active.is_(True), Chat.channel == "telegram")
-        if args.chat is not None:
-            query = query.where(Chat.chat_id == str(args.chat))
-        chats = list(s.scalars(query))
+        only = str(args.chat) if args.chat is not None else None
+        chats = store_chats.active_chat_pks(s, "telegram", chat_id=only)
     if args.chat is not None and not chats:
         print(f"congdoan-bot: no active Telegram chat {args.chat}", file=sys.stderr)
         return 1

@@ -149,13 +149,12 @@ async def _publish_and_poll(config: Config, db: Database, site: SampleSite) -> N
 
 
 async def _digest_now(config: Config, db: Database) -> None:
-    from sqlalchemy import select
-
     from bot.delivery.digest import enqueue_digest
-    from storage.models import Chat
+    from storage.chats import find_chat
 
     with db.read() as s:
-        pk = s.scalar(select(Chat.id).where(Chat.channel == CHANNEL, Chat.chat_id == CHAT_ID))
+        chat = find_chat(s, CHANNEL, CHAT_ID)
+        pk = chat.id if chat is not None else None
     now = datetime.now(UTC)
     queued = enqueue_digest(db, pk, now.astimezone(config.tz).date(), config, now=now) if pk else 0
     if not queued:

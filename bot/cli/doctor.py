@@ -26,7 +26,6 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy.engine import make_url
 
 from bot.cli.main import DOCTOR_CHECKS as CHECKS
 from bot.config import Config, ConfigError, load_config, resolve_config_path
@@ -95,21 +94,14 @@ def check_config(path: Path) -> tuple[Check, Config | None]:
 # --- database --------------------------------------------------------------------
 
 
-def _sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser()
-
-
 def check_database(config: Config) -> Check:
     """Driver installed, server reachable, schema at the newest migration."""
-    from storage.db import Database, DatabaseUnavailable, safe_url
+    from storage.db import Database, DatabaseUnavailable, safe_url, sqlite_file
 
     url = config.database_url
     shown = safe_url(url)
-    sqlite_file = _sqlite_file(url)
-    if sqlite_file is not None and not sqlite_file.exists():
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
         return _fail(
             "database",
             f"Cơ sở dữ liệu {shown} chưa được tạo",
@@ -159,7 +151,9 @@ def check_database(config: Config) -> Check:
 
 
 def check_disk(config: Config) -> Check:
-    sqlite_file = _sqlite_file(config.database_url)
+    from storage.db import sqlite_file as db_sqlite_file
+
+    sqlite_file = db_sqlite_file(config.database_url)
     if sqlite_file is None:
         return _skip(
             "disk",

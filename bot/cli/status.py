@@ -16,13 +16,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from bot.channels.zalo.transport import used_this_month
 from bot.config import Config
-from storage import leader
+from storage import chats, leader, outbox
 from storage.db import Database
-from storage.models import Chat, Outbox
 from storage.queries import SourceHealth, source_health
 
 
@@ -64,32 +61,21 @@ class Status:
 def collect_status(db: Database, config: Config, now: datetime | None = None) -> Status:
     now = now or datetime.now(UTC)
     with db.read() as s:
-        counts = dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
-        due = s.scalar(
-            select(func.count()).where(Outbox.status == "pending", Outbox.not_before <= now)
-        )
-        oldest = s.scalar(select(func.min(Outbox.created_at)).where(Outbox.status == "pending"))
-
-        def sent_since(seconds: int) -> int:
-            since = now - timedelta(seconds=seconds)
-            query = select(func.count()).where(Outbox.status == "sent", Outbox.sent_at > since)
-            return int(s.scalar(query) or 0)
-
-        minute, hour = sent_since(60), sent_since(3600)
-        has_zalo = s.scalar(select(Chat.id).where(Chat.channel == "zalo").limit(1)) is not None
+        queue = outbox.queue_snapshot(s, now)
+        has_zalo = chats.has_channel(s, "zalo")
     window = timedelta(seconds=2 * config.scale.lease_seconds)
     processes = [
         ProcessStatus(**asdict(b), alive=now - b.last_seen <= window) for b in leader.beats(db)
     ]
     return Status(
         now=now,
-        pending=int(counts.get("pending", 0)),
-        due=int(due or 0),
-        sending=int(counts.get("sending", 0)),
-        dead=int(counts.get("dead", 0)),
-        sent_last_minute=minute,
-        sent_last_hour=hour,
-        oldest_pending=oldest,
+        pending=queue.counts[outbox.PENDING],
+        due=queue.due,
+        sending=queue.counts[outbox.SENDING],
+        dead=queue.counts[outbox.DEAD],
+        sent_last_minute=queue.sent_last_minute,
+        sent_last_hour=queue.sent_last_hour,
+        oldest_pending=queue.oldest_pending,
         processes=processes,
         scheduler=leader.current_holder(db, now=now),
         failing_sources=[h for h in source_health(db) if not h.healthy],

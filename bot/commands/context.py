@@ -6,16 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import CallbackTokens
 from bot.commands.inbound import Inbound
 from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolver
 from bot.config import Config
-from bot.i18n import t
+from bot.i18n import Html, t
 from feeds.understand.topics import TopicClassifier
 from storage import chats as store
-from storage.db import Database
+from storage.db import Database, Session
 from storage.models import Chat, Subscription
 from storage.queries import StoryView
 
@@ -32,6 +30,10 @@ class Request:
     now: datetime
     admin: bool  # may change this chat's subscriptions and settings
     operator: bool
+
+    def t(self, key: str, **kwargs: object) -> Html:
+        """The message ``key`` in the chat's language, worded for the sender's channel."""
+        return t(self.lang, key, variants=self.msg.caps.variants, **kwargs)
 
 
 class Core:

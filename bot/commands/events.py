@@ -6,17 +6,17 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
-
 from bot.commands.context import Core, Request
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
 from bot.commands.subscribe_resolver import KeywordFilter
 from bot.i18n import esc, fmt_date, fmt_day_with_weekday, fmt_time, t
+from bot.web.links import story_calendar_path
 from feeds.fetch.address_guard import is_web_link
 from feeds.understand.union_calendar import calendar_events
 from feeds.vntext import exact_key
 from storage import chats as store
+from storage.db import Session
 from storage.models import Subscription
 from storage.queries import StoryView, stories_by_id
 
@@ -39,7 +39,7 @@ class Events:
         with self.core.db.read() as session:
             chat = self.core.find_chat(session, ctx)
             subs = store.list_subscriptions(session, chat) if chat else []
-            news = _followed_events(session, subs, today, end)
+            news = followed_events(session, subs, today, end)
         calendar = calendar_events(today, end)
         header = t(lang, "events_header", start=fmt_date(today), end=fmt_date(end))
         scope = t(lang, "events_scope_followed" if subs else "events_scope_all")
@@ -48,13 +48,14 @@ class Events:
         blocks: list[tuple[str, str]] = []
         if news:
             blocks.append(block(t(lang, "events_from_news")))
-            blocks += [block(_event_line(ev, story, lang)) for ev, story in news]
+            base = self.core.config.web.url("")
+            blocks += [block(_event_line(ev, story, lang, base)) for ev, story in news]
         if calendar:
             blocks.append(block(t(lang, "events_calendar")))
             for day in calendar:
                 name = day.name_en if lang == "en" else day.name
                 blocks.append(block(f"<b>{fmt_day_with_weekday(day.date, lang)}</b> — {esc(name)}"))
-        return pack(f"{header} {scope}", blocks, separator="\n")
+        return pack(f"{header} {scope}", blocks, separator="\n", caps=ctx.msg.caps)
 
 
 def story_matches(view: StoryView, units: list[tuple[str, bool]], subs: list[Subscription]) -> bool:
@@ -74,11 +75,17 @@ def story_matches(view: StoryView, units: list[tuple[str, bool]], subs: list[Sub
     return False
 
 
-def _followed_events(
-    session: Session, subs: list[Subscription], start: date, end: date
+def followed_events(
+    session: Session,
+    subs: list[Subscription],
+    start: date,
+    end: date,
+    *,
+    limit: int = EVENTS_MAX,
 ) -> list[tuple[store.UpcomingEvent, StoryView]]:
-    """Events between `start` and `end` in stories matching `subs`, each deadline once."""
-    events = store.upcoming_events(session, start, end)
+    """Events between `start` and `end` in stories matching `subs` (all stories when
+    the chat follows nothing), each deadline once; /events and the calendar feed."""
+    events = store.events_between(session, start, end)
     story_ids = list(dict.fromkeys(e.story_id for e in events))[:300]
     views = {v.id: v for v in stories_by_id(session, story_ids)}
     units = store.story_unit_ids(session, list(views)) if subs else {}
@@ -93,13 +100,16 @@ def _followed_events(
             continue
         seen.add(key)
         kept.append((event, view))
-        if len(kept) >= EVENTS_MAX:
+        if len(kept) >= limit:
             break
     return kept
 
 
-def _event_line(event: store.UpcomingEvent, story: StoryView, lang: str) -> str:
-    """The day, the kind and what happens, then a link to the story."""
+def _event_line(
+    event: store.UpcomingEvent, story: StoryView, lang: str, calendar_base: str | None
+) -> str:
+    """The day, the kind and what happens, then a link to the story (and to add it
+    to a calendar, when the bot's web part is on)."""
     when = f"<b>{fmt_day_with_weekday(event.date, lang)}</b>"
     if event.time is not None:
         when += f", {fmt_time(event.time)}"
@@ -109,4 +119,7 @@ def _event_line(event: store.UpcomingEvent, story: StoryView, lang: str) -> str:
     title = esc(shorten(story.title, 90))
     href = html.escape(story.url, quote=True) if is_web_link(story.url) else None
     link = f'<a href="{href}">{title}</a>' if href else title
+    if calendar_base:
+        ics = html.escape(story_calendar_path(calendar_base, story.id), quote=True)
+        link += f' · <a href="{ics}">{t(lang, "add_to_calendar")}</a>'
     return f"{line}\n   ↳ {link}"

@@ -1,9 +1,12 @@
 """Channel-neutral shapes of a conversation: what a user sent, what the bot answers.
 
-Channel adapters (Telegram now, Zalo next) turn their updates into
+Channel adapters (Telegram, Zalo, the demo console) turn their updates into
 :class:`Inbound` and send each :class:`Reply`; the command router never sees a
-channel's API.  A reply carries two renderings: Telegram HTML and plain text
-(Zalo has no markup and no buttons).
+channel's API.  Each message carries its channel's :class:`ChannelCaps`, so
+the router words its replies for that channel in the first place (typed
+numbers where there are no buttons, who may change a group where the API does
+not say).  A reply carries two renderings: Telegram HTML and plain text (Zalo
+has no markup and no buttons).
 """
 
 from __future__ import annotations
@@ -12,6 +15,27 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.i18n import strip_markup
+
+
+@dataclass(frozen=True)
+class ChannelCaps:
+    """What a chat channel can show and tell; the defaults are Telegram's."""
+
+    buttons: bool = True  # inline buttons; False: numbered choices the user types
+    markup: bool = True  # Telegram HTML; False: plain text only
+    group_admins_known: bool = True  # the API says who administers a group
+    max_length: int = 4096  # characters per message
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The catalogue variants (:func:`bot.i18n.t`) this channel's wording needs."""
+        missing = (("typed", self.buttons), ("no_roles", self.group_admins_known))
+        return tuple(name for name, has in missing if not has)
+
+
+TELEGRAM_CAPS = ChannelCaps()
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,7 @@ class Inbound:
     chat_title: str | None = None
     language_code: str | None = None
     user_name: str | None = None
+    caps: ChannelCaps = TELEGRAM_CAPS
 
     @property
     def is_group(self) -> bool:
@@ -69,17 +94,12 @@ class Reply:
         """A reply whose plain version is derived from the HTML."""
         return cls(text, html_to_plain(text), buttons or [], edit_message_id)
 
-    def plain_with_choices(self) -> str:
-        """The plain text with buttons listed as numbered choices (channels without buttons)."""
-        labels = [b.text for row in self.buttons for b in row]
-        if not labels:
-            return self.plain
-        choices = "\n".join(f"{i}. {label}" for i, label in enumerate(labels, 1))
-        return f"{self.plain}\n\n{choices}"
+    def text_for(self, caps: ChannelCaps) -> str:
+        """The rendering this channel shows: HTML where it has markup, else plain text."""
+        return self.html if caps.markup else self.plain
 
 
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.DOTALL)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 def html_to_plain(text: str) -> str:
@@ -87,10 +107,10 @@ def html_to_plain(text: str) -> str:
 
     def link(match: re.Match[str]) -> str:
         url, label = html.unescape(match.group(1)), match.group(2)
-        plain_label = html.unescape(_TAG.sub("", label))
+        plain_label = strip_markup(label)
         return plain_label if plain_label == url else f"{label} ({html.escape(url, quote=False)})"
 
-    return html.unescape(_TAG.sub("", _LINK.sub(link, text)))
+    return strip_markup(_LINK.sub(link, text))
 
 
 def utf16_len(text: str) -> int:
@@ -100,9 +120,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def visible_text(text: str) -> str:
-    """What the reader sees of Telegram HTML: tags dropped, entities decoded."""
-    return html.unescape(_TAG.sub("", text))
+visible_text = strip_markup  # what the reader sees of Telegram HTML
 
 
 def visible_length(text: str, *, markup: bool = True) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
 from bot.commands.context import Core, Request, candidate_label
 from bot.commands.inbound import Reply
 from bot.commands.replies import block, pack, reply, shorten
@@ -15,6 +13,7 @@ from bot.i18n import esc, fmt_datetime, t
 from feeds.fetch.address_guard import is_web_link
 from feeds.vntext import collapse_whitespace
 from storage import chats as store
+from storage.db import Session
 from storage.queries import StoryView, stories_by_id
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
@@ -46,14 +45,14 @@ class Listings:
                 stories = stories_by_id(session, ids)
                 if not stories:
                     return [reply(t(lang, "latest_empty"))]
-                return self._story_list(t(lang, "latest_header", n=len(stories)), stories, lang)
+                return self._story_list(t(lang, "latest_header", n=len(stories)), stories, ctx)
             label, ids = self._filtered_ids(session, query, count, lang)
             if ids is None:
                 return [reply(keyword_error(lang, self.core.resolver.resolve(query)))]
             stories = stories_by_id(session, ids)
             if not stories:
                 return [reply(t(lang, "latest_none_filter", q=query))]
-            return self._story_list(t(lang, "latest_header_filter", label=label), stories, lang)
+            return self._story_list(t(lang, "latest_header_filter", label=label), stories, ctx)
 
     def search(self, ctx: Request) -> list[Reply]:
         """/search <keywords>."""
@@ -73,9 +72,7 @@ class Listings:
             stories = stories_by_id(session, self._scan(session, flt, SEARCH_MAX))
         if not stories:
             return [reply(t(lang, "search_none", q=flt.label))]
-        return self._story_list(
-            t(lang, "search_header", n=len(stories), q=flt.label), stories, lang
-        )
+        return self._story_list(t(lang, "search_header", n=len(stories), q=flt.label), stories, ctx)
 
     def _filtered_ids(
         self, session: Session, query: str, limit: int, lang: str
@@ -115,10 +112,10 @@ class Listings:
             offset += page
         return found
 
-    def _story_list(self, header: str, stories: list[StoryView], lang: str) -> list[Reply]:
-        """Numbered story blocks under a header, in as few messages as fit."""
-        blocks = [self._story_block(s, lang, i) for i, s in enumerate(stories, 1)]
-        return pack(header, blocks)
+    def _story_list(self, header: str, stories: list[StoryView], ctx: Request) -> list[Reply]:
+        """Numbered story blocks under a header, in as few messages as fit the channel."""
+        blocks = [self._story_block(s, ctx.lang, i) for i, s in enumerate(stories, 1)]
+        return pack(header, blocks, caps=ctx.msg.caps)
 
     def _story_block(self, story: StoryView, lang: str, index: int) -> tuple[str, str]:
         """One story, by the channel's renderer when it has one."""

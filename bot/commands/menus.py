@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import number
 from bot.commands.context import Core, Request
 from bot.commands.inbound import Button, Reply
@@ -15,6 +13,7 @@ from bot.commands.subscriptions import Subscriptions
 from bot.i18n import t
 from feeds.understand.units import NATIONAL_ID, province_for_url, taxonomy
 from storage import chats as store
+from storage.db import Session
 from storage.models import Chat
 
 TOPICS_PER_PAGE = 8
@@ -34,7 +33,7 @@ class Menus:
         payload = ctx.args.split()[0] if ctx.args else ""
         with self.core.db.write() as session:
             if payload and not ctx.admin:
-                notes.append(t(ctx.lang, "not_admin"))
+                notes.append(ctx.t("not_admin"))
             elif payload:
                 cand = self._deep_link(payload)
                 if cand is None:
@@ -69,7 +68,7 @@ class Menus:
                 else self.core.resolver.topic_candidate(value)
             )
         if cand is None:
-            return [reply(t(ctx.lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         with self.core.db.write() as session:
             chat = self.core.chat(session, ctx)
             existing = store.find_subscription(session, chat, cand.kind, cand.value)
@@ -103,7 +102,7 @@ class Menus:
         else:
             greeting = t(ctx.lang, "greeting", name=msg.user_name or "")
         pick = "start_pick" if ctx.admin else "start_pick_group_member"
-        parts = [greeting, *notes, t(ctx.lang, "intro"), t(ctx.lang, pick)]
+        parts = [greeting, *notes, t(ctx.lang, "intro"), ctx.t(pick)]
         return "\n\n".join(parts)
 
     def _start_menu(

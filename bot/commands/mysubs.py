@@ -30,7 +30,7 @@ class FollowedList:
         if not ctx.args:
             return self.mysubs(ctx)
         if not ctx.admin:
-            return [reply(t(ctx.lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         with self.core.db.write() as session:
             chat = self.core.find_chat(session, ctx)
             subs = store.list_subscriptions(session, chat) if chat else []
@@ -86,7 +86,7 @@ class FollowedList:
             kind = t(lang, f"kind_{sub.kind}")
             line = f"{i}. {kind}: <b>{esc(self.core.label(sub, lang))}</b>"
             lines.append(f"{line} ({detail})" if detail else line)
-        lines.append(t(lang, "mysubs_hint"))
+        lines.append(ctx.t("mysubs_hint"))
         return reply("\n".join(lines), self._remove_buttons(subs, lang), edit=edit)
 
     def _find_typed(self, subs: list[Subscription], typed: str, lang: str) -> Subscription | None:

@@ -70,4 +70,5 @@ class Operators:
                         )
                     )
                 )
-        return pack(t(lang, "sources_header", n=len(health)), blocks, separator="\n")
+        header = t(lang, "sources_header", n=len(health))
+        return pack(header, blocks, separator="\n", caps=ctx.msg.caps)

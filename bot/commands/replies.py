@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.inbound import Button, Reply, visible_length
+from bot.commands.inbound import TELEGRAM_CAPS, Button, ChannelCaps, Reply, visible_length
 from bot.i18n import esc
 
 MESSAGE_LIMIT = 4000  # visible UTF-16 units per message; Telegram allows 4096
@@ -34,18 +34,31 @@ def block(text: str) -> tuple[str, str]:
     return text, Reply.from_html(text).plain
 
 
-def pack(header: str, blocks: list[tuple[str, str]], *, separator: str = "\n\n") -> list[Reply]:
-    """Header then blocks, in as few messages as fit :data:`MESSAGE_LIMIT`, split between
+def pack(
+    header: str,
+    blocks: list[tuple[str, str]],
+    *,
+    separator: str = "\n\n",
+    caps: ChannelCaps = TELEGRAM_CAPS,
+) -> list[Reply]:
+    """Header then blocks, in as few messages as fit the channel (:data:`MESSAGE_LIMIT`
+    on Telegram, ``caps.max_length`` of the text it shows elsewhere), split between
     blocks only (a story is never cut in two)."""
+    limit = min(MESSAGE_LIMIT, caps.max_length)
+
+    def measure(html_text: str, plain_text: str) -> int:
+        return visible_length(html_text if caps.markup else plain_text, markup=caps.markup)
+
     replies: list[Reply] = []
     html_parts, plain_parts = [header], [Reply.from_html(header).plain]
-    size = visible_length(header)
+    size = measure(header, plain_parts[0])
     for block_html, block_plain in blocks:
-        block_size = visible_length(block_html)
-        if block_size > MESSAGE_LIMIT:  # a renderer gave an oversize block: cut its text
-            block_plain = shorten(block_plain, MESSAGE_LIMIT - 10)
-            block_html, block_size = esc(block_plain), len(block_plain)
-        if html_parts and size + len(separator) + block_size > MESSAGE_LIMIT:
+        block_size = measure(block_html, block_plain)
+        if block_size > limit:  # a renderer gave an oversize block: cut its text
+            block_plain = shorten(block_plain, limit - 10)
+            block_html = esc(block_plain)
+            block_size = measure(block_html, block_plain)
+        if html_parts and size + len(separator) + block_size > limit:
             replies.append(Reply(separator.join(html_parts), separator.join(plain_parts)))
             html_parts, plain_parts, size = [], [], 0
         html_parts.append(block_html)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.commands.calendar import CalendarCommand
 from bot.commands.callback_data import number
 from bot.commands.context import Core, RenderStory, Request
 from bot.commands.events import Events
@@ -95,6 +96,7 @@ class CommandRouter:
             "latest": listings.latest,
             "search": listings.search,
             "events": events.command,
+            "calendar": CalendarCommand(core).command,
             "digest": settings.digest,
             "remind": settings.remind,
             "quiet": settings.quiet,
@@ -234,11 +236,11 @@ class CommandRouter:
         if op == "q":
             query = self._tokens.lookup(rest)
             if not query:
-                return [reply(t(lang, "button_expired"))]
+                return [reply(ctx.t("button_expired"))]
             return self._listings.search_for(ctx, query)
         if not ctx.admin:
-            return [reply(t(lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         handler = self._buttons.get(op)
         if handler is None:
-            return [reply(t(lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         return handler(ctx, rest)

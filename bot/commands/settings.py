@@ -39,7 +39,7 @@ class Settings:
             )
             return [reply(f"{status}\n{t(lang, 'digest_usage')}")]
         if not ctx.admin:
-            return [reply(t(lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         value = ctx.args.strip()
         if value.casefold() in _OFF:
             at = None
@@ -69,7 +69,7 @@ class Settings:
             )
             return [reply(f"{status}\n{t(lang, 'remind_usage')}")]
         if not ctx.admin:
-            return [reply(t(lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         value = ctx.args.strip()
         days = [] if value.casefold() in _OFF else parse_days(value)
         if days is None:
@@ -95,7 +95,7 @@ class Settings:
             )
             return [reply(f"{status}\n{t(lang, 'quiet_usage')}")]
         if not ctx.admin:
-            return [reply(t(lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         value = ctx.args.strip()
         if value.casefold() in _OFF:
             with self.core.db.write() as session:
@@ -121,7 +121,7 @@ class Settings:
         if wanted is None:
             return [reply(t(ctx.lang, "bad_lang", value=ctx.args))]
         if not ctx.admin:
-            return [reply(t(ctx.lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         with self.core.db.write() as session:
             store.set_language(session, self.core.chat(session, ctx), wanted)
         return [reply(t(wanted, "lang_set"))]
@@ -129,7 +129,7 @@ class Settings:
     def stop(self, ctx: Request) -> list[Reply]:
         """/stop: ask before forgetting the chat."""
         if not ctx.admin:
-            return [reply(t(ctx.lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         buttons = [
             [
                 Button(t(ctx.lang, "btn_stop_yes"), data="stop:y"),

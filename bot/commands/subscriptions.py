@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.commands.callback_data import keywords_from_payload, keywords_payload, number
 from bot.commands.context import Core, Request, candidate_label
 from bot.commands.inbound import Button, Reply
@@ -18,6 +16,7 @@ from bot.commands.replies import plain, reply
 from bot.commands.subscribe_resolver import Candidate, KeywordFilter, Resolution
 from bot.i18n import Html, t
 from storage import chats as store
+from storage.db import Session
 from storage.models import Chat
 
 _KW_LIMITS: dict[str, Any] = {"kw_too_many": 10, "kw_too_long": 100}
@@ -44,7 +43,7 @@ class Subscriptions:
         if not ctx.args:
             return [reply(t(ctx.lang, "sub_usage"))]
         if not ctx.admin:
-            return [reply(t(ctx.lang, "not_admin"))]
+            return [reply(ctx.t("not_admin"))]
         resolution = self.core.resolver.resolve(ctx.args)
         with self.core.db.write() as session:
             return self.apply_resolution(session, ctx, resolution)
@@ -126,7 +125,7 @@ class Subscriptions:
         code, _, raw = rest.partition(":")
         value = self.core.tokens.untoken(raw)
         if not value:
-            return [reply(t(ctx.lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         what: Candidate | KeywordFilter | None
         if code == "k":
             what = keywords_from_payload(value)
@@ -135,7 +134,7 @@ class Subscriptions:
         else:
             what = self.core.resolver.topic_candidate(value)
         if what is None:
-            return [reply(t(ctx.lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         with self.core.db.write() as session:
             added = self.add(session, self.core.chat(session, ctx), ctx.lang, what)
         return [Reply(added.html, added.plain, added.buttons, ctx.msg.message_id)]
@@ -145,7 +144,7 @@ class Subscriptions:
         sub_s, _, token = rest.partition(":")
         payload = self.core.tokens.lookup(token)
         if payload is None:
-            return [reply(t(ctx.lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         with self.core.db.write() as session:
             chat = self.core.chat(session, ctx)
             store.remove_subscription(session, chat, number(sub_s))
@@ -156,6 +155,6 @@ class Subscriptions:
         """Button ``a:<tok>`` under a plain message: subscribe to what was typed."""
         query = self.core.tokens.lookup(rest)
         if query is None:
-            return [reply(t(ctx.lang, "button_expired"))]
+            return [reply(ctx.t("button_expired"))]
         with self.core.db.write() as session:
             return self.apply_resolution(session, ctx, self.core.resolver.resolve(query))

@@ -20,13 +20,11 @@ from collections.abc import Collection
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.config import Config
 from bot.delivery.render import render_digest
 from bot.delivery.routing import outbox_parts, parse_clock, quiet_until
 from storage import digests as store
-from storage.db import Database
+from storage.db import Database, Session
 from storage.outbox import NewMessage
 from storage.queries import StoryView, stories_by_id
 

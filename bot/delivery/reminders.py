@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.config import Config
 from bot.delivery.render import render_reminder
 from bot.delivery.routing import outbox_parts, parse_clock, quiet_until
-from storage import outbox
+from storage import chats as store_chats
+from storage import deliveries, outbox
 from storage.db import Database
-from storage.models import Chat, Delivery, StoryEvent
+from storage.deliveries import reminder_key
 from storage.queries import EventView, stories_by_id
 
 log = logging.getLogger(__name__)
@@ -39,10 +38,6 @@ def parse_days(value: str) -> list[int]:
     return sorted(set(days), reverse=True)
 
 
-def reminder_key(event_id: int, days: int, chat_pk: int) -> str:
-    return f"remind:{event_id}:{days}:{chat_pk}"
-
-
 def enqueue_due_reminders(db: Database, config: Config, *, now: datetime) -> int:
     """Queue every reminder whose moment has come today; returns outbox rows created.
 
@@ -56,46 +51,26 @@ def enqueue_due_reminders(db: Database, config: Config, *, now: datetime) -> int
     if now < send_at:
         return 0
     with db.read() as s:
-        rows = s.execute(
-            select(
-                StoryEvent.id,
-                StoryEvent.story_id,
-                StoryEvent.date,
-                StoryEvent.time,
-                StoryEvent.kind,
-                StoryEvent.what,
-                Chat.id,
-                Chat.remind_days,
-                Delivery.created_at,
-            )
-            .join(Delivery, Delivery.story_id == StoryEvent.story_id)
-            .join(Chat, Chat.id == Delivery.chat_pk)
-            .where(
-                Chat.active.is_(True),
-                Chat.remind_days != "",
-                StoryEvent.date >= today,
-                StoryEvent.date <= today + timedelta(days=MAX_REMIND_DAYS),
-            )
-            .order_by(StoryEvent.date, StoryEvent.id, Chat.id)
-        ).all()
+        rows = deliveries.delivered_events_between(
+            s, today, today + timedelta(days=MAX_REMIND_DAYS)
+        )
     wanted = []
-    for event_id, story_id, day, clock, kind, what, chat_pk, remind, delivered_at in rows:
-        n = (day - today).days
-        if n not in parse_days(remind):
+    for row in rows:
+        n = (row.date - today).days
+        if n not in parse_days(row.remind_days):
             continue
-        if delivered_at is not None and delivered_at >= send_at:
+        if row.delivered_at is not None and row.delivered_at >= send_at:
             continue  # the story itself arrived after this reminder's moment
-        if clock is not None and datetime.combine(day, clock, tz) <= local_now:
+        if row.time is not None and datetime.combine(row.date, row.time, tz) <= local_now:
             continue  # it has already begun
-        wanted.append((EventView(day, clock, kind, what), event_id, story_id, chat_pk, n))
+        event = EventView(row.date, row.time, row.kind, row.what)
+        wanted.append((event, row.event_id, row.story_id, row.chat_pk, n))
     if not wanted:
         return 0
     created = 0
     with db.write() as s:
         stories = {st.id: st for st in stories_by_id(s, sorted({w[2] for w in wanted}))}
-        chats = {
-            c.id: c for c in s.scalars(select(Chat).where(Chat.id.in_({w[3] for w in wanted})))
-        }
+        chats = store_chats.chats_by_pk(s, {w[3] for w in wanted})
         for event, event_id, story_id, chat_pk, n in wanted:
             key = reminder_key(event_id, n, chat_pk)
             story, chat = stories.get(story_id), chats.get(chat_pk)

@@ -14,16 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from bot.config import Config
 from bot.delivery.render import Rendered, render_cap_notice, render_push, upcoming_events
 from bot.delivery.subscription_index import Matches, SubscriptionIndex, split_phrases
 from feeds.understand.units import taxonomy
-from storage import outbox
-from storage.db import Database
-from storage.models import Chat, Delivery, StoryUnit
+from storage import deliveries, outbox
+from storage.db import Database, Session
+from storage.deliveries import RoutingChat
 from storage.queries import StoryView, stories_by_id
 
 __all__ = [
@@ -92,24 +89,9 @@ class RouteResult:
     already: int = 0  # pairs delivered before (a story routed twice)
 
 
-@dataclass(frozen=True)
-class _ChatInfo:
-    pk: int
-    channel: str
-    language: str
-    digest_time: time | None
-    quiet_start: time | None
-    quiet_end: time | None
-
-
 def _unit_ancestors(session: Session, stories: Sequence[StoryView]) -> dict[int, set[str]]:
     """Every unit id of each story: the stored ancestor rows plus the taxonomy's."""
-    ids = [s.id for s in stories]
-    out: dict[int, set[str]] = {i: set() for i in ids}
-    for story_id, unit_id in session.execute(
-        select(StoryUnit.story_id, StoryUnit.unit_id).where(StoryUnit.story_id.in_(ids))
-    ):
-        out[story_id].add(unit_id)
+    out = deliveries.stored_unit_ids(session, [s.id for s in stories])
     tax = taxonomy()
     for story in stories:
         for uid, _name in story.units:
@@ -117,6 +99,27 @@ def _unit_ancestors(session: Session, stories: Sequence[StoryView]) -> dict[int,
             if unit is not None:
                 out[story.id].update(unit.ancestors)
     return out
+
+
+Owed = tuple[StoryView, int, list[str]]  # (story, chat_pk, matched labels)
+
+
+def _match(db: Database, story_ids: list[int]) -> tuple[list[StoryView], list[Owed]]:
+    """The new (non-baseline) stories, oldest first, and the chats each one matches."""
+    with db.read() as session:
+        stories = [s for s in stories_by_id(session, story_ids) if not s.baseline]
+        if not stories:
+            return [], []
+        index = SubscriptionIndex.load(session)
+        ancestors = _unit_ancestors(session, stories)
+    # Oldest first, so a chat's pushes arrive in publication order.
+    stories.sort(key=lambda s: (s.published or s.first_seen, s.id))
+    owed = [
+        (story, chat_pk, labels)
+        for story in stories
+        for chat_pk, labels in index.match(story, ancestors[story.id]).items()
+    ]
+    return stories, owed
 
 
 def route_new_stories(
@@ -131,105 +134,15 @@ def route_new_stories(
     * in quiet hours a push waits, silent, for their end.
     Safe to call twice for the same stories: nothing is owed twice."""
     now = now or datetime.now(UTC)
-    tz = config.tz
     result = RouteResult()
-    with db.read() as session:
-        stories = [s for s in stories_by_id(session, story_ids) if not s.baseline]
-        if not stories:
-            return result
-        index = SubscriptionIndex.load(session)
-        ancestors = _unit_ancestors(session, stories)
+    stories, owed = _match(db, story_ids)
     result.stories = len(stories)
-    # Oldest first, so a chat's pushes arrive in publication order.
-    stories.sort(key=lambda s: (s.published or s.first_seen, s.id))
-    owed: list[tuple[StoryView, int, list[str]]] = []
-    for story in stories:
-        for chat_pk, labels in index.match(story, ancestors[story.id]).items():
-            owed.append((story, chat_pk, labels))
     if not owed:
         return result
-
-    today = now.astimezone(tz).date()
-    chat_pks = sorted({pk for _s, pk, _l in owed})
-    default_digest = parse_clock(config.delivery.digest_time)
-    cap = config.delivery.push_cap_per_day
-    rendered_cache: dict[tuple[int, str, tuple[str, ...]], list[Rendered]] = {}
     with db.write() as s:
-        chats = {
-            row.pk: row
-            for row in (
-                _ChatInfo(*r)
-                for r in s.execute(
-                    select(
-                        Chat.id,
-                        Chat.channel,
-                        Chat.language,
-                        Chat.digest_time,
-                        Chat.quiet_start,
-                        Chat.quiet_end,
-                    ).where(Chat.id.in_(chat_pks), Chat.active.is_(True))
-                )
-            )
-        }
-        delivered = set(
-            s.execute(
-                select(Delivery.chat_pk, Delivery.story_id).where(
-                    Delivery.chat_pk.in_(chat_pks),
-                    Delivery.story_id.in_([st.id for st in stories]),
-                )
-            ).all()
-        )
-        pushed_today: dict[int, int] = dict(
-            s.execute(
-                select(Delivery.chat_pk, func.count())
-                .where(
-                    Delivery.chat_pk.in_(chat_pks),
-                    Delivery.mode == "push",
-                    Delivery.created_at >= local_midnight(today, tz),
-                )
-                .group_by(Delivery.chat_pk)
-            ).all()
-        )
+        fanout = _Fanout(s, config, now, result, owed)
         for story, chat_pk, labels in owed:
-            chat = chats.get(chat_pk)
-            if chat is None:
-                continue
-            if (chat_pk, story.id) in delivered:
-                result.already += 1
-                continue
-            result.matched += 1
-            urgent = bool(upcoming_events(story, today))
-            mode = "push"
-            if chat.digest_time is not None and not urgent:
-                mode = "digest"
-            elif pushed_today.get(chat_pk, 0) >= cap:
-                mode = "digest"
-                told = _cap_notice(s, chat, today, cap, default_digest, now, tz)
-                result.outbox_rows += told
-                result.notices += 1 if told else 0
-            s.add(Delivery(chat_pk=chat_pk, story_id=story.id, mode=mode, created_at=now))
-            delivered.add((chat_pk, story.id))
-            if mode == "digest":
-                result.digests += 1
-                continue
-            pushed_today[chat_pk] = pushed_today.get(chat_pk, 0) + 1
-            key = (story.id, chat.language, tuple(labels))
-            if key not in rendered_cache:
-                rendered_cache[key] = render_push(
-                    [story], chat.language, tz, matched=labels, today=today
-                )
-            send_at = quiet_until(now, chat.quiet_start, chat.quiet_end, tz)
-            created = outbox.enqueue(
-                s,
-                chat_pk,
-                f"push:{story.id}:{chat_pk}",
-                "push",
-                outbox_parts(rendered_cache[key], chat.channel),
-                not_before=send_at,
-                silent=send_at != now,
-            )
-            result.outbox_rows += created
-            result.pushes += 1
+            fanout.owe(story, chat_pk, labels)
     log.info(
         "routed stories=%d matched=%d pushes=%d digest=%d notices=%d rows=%d",
         result.stories,
@@ -242,9 +155,81 @@ def route_new_stories(
     return result
 
 
+class _Fanout:
+    """One routing transaction: the matched chats, what they already have, what
+    they were pushed today, and each distinct rendering (many chats share one)."""
+
+    def __init__(
+        self, s: Session, config: Config, now: datetime, result: RouteResult, owed: list[Owed]
+    ) -> None:
+        self.s, self.config, self.now, self.result = s, config, now, result
+        self.tz = config.tz
+        self.today = now.astimezone(self.tz).date()
+        self.cap = config.delivery.push_cap_per_day
+        self.default_digest = parse_clock(config.delivery.digest_time)
+        chat_pks = sorted({pk for _s, pk, _l in owed})
+        self.chats = deliveries.routing_chats(s, chat_pks)
+        self.delivered = deliveries.delivered_pairs(s, chat_pks, {st.id for st, _p, _l in owed})
+        self.pushed_today = deliveries.pushes_since(
+            s, chat_pks, local_midnight(self.today, self.tz)
+        )
+        self.rendered: dict[tuple[int, str, tuple[str, ...]], list[Rendered]] = {}
+
+    def owe(self, story: StoryView, chat_pk: int, labels: list[str]) -> None:
+        """Owe the story to the chat once: a push now, or a place in its digest."""
+        chat = self.chats.get(chat_pk)
+        if chat is None:
+            return
+        if (chat_pk, story.id) in self.delivered:
+            self.result.already += 1
+            return
+        self.result.matched += 1
+        mode = self._mode(story, chat)
+        deliveries.add_delivery(self.s, chat_pk, story.id, mode, self.now)
+        self.delivered.add((chat_pk, story.id))
+        if mode == "digest":
+            self.result.digests += 1
+        else:
+            self._push(story, chat, labels)
+
+    def _mode(self, story: StoryView, chat: RoutingChat) -> str:
+        """Push or digest; past the cap the chat is told once today (a notice)."""
+        urgent = bool(upcoming_events(story, self.today))
+        if chat.digest_time is not None and not urgent:
+            return "digest"
+        if self.pushed_today.get(chat.pk, 0) < self.cap:
+            return "push"
+        told = _cap_notice(
+            self.s, chat, self.today, self.cap, self.default_digest, self.now, self.tz
+        )
+        self.result.outbox_rows += told
+        self.result.notices += 1 if told else 0
+        return "digest"
+
+    def _push(self, story: StoryView, chat: RoutingChat, labels: list[str]) -> None:
+        self.pushed_today[chat.pk] = self.pushed_today.get(chat.pk, 0) + 1
+        key = (story.id, chat.language, tuple(labels))
+        if key not in self.rendered:
+            self.rendered[key] = render_push(
+                [story], chat.language, self.tz, matched=labels, today=self.today,
+                calendar_base=self.config.web.url(""),
+            )  # fmt: skip
+        send_at = quiet_until(self.now, chat.quiet_start, chat.quiet_end, self.tz)
+        self.result.outbox_rows += outbox.enqueue(
+            self.s,
+            chat.pk,
+            deliveries.push_key(story.id, chat.pk),
+            "push",
+            outbox_parts(self.rendered[key], chat.channel),
+            not_before=send_at,
+            silent=send_at != self.now,
+        )
+        self.result.pushes += 1
+
+
 def _cap_notice(
     s: Session,
-    chat: _ChatInfo,
+    chat: RoutingChat,
     today: date,
     cap: int,
     default_digest: time,

@@ -57,7 +57,7 @@ from bot.delivery.transport import (
     RecipientGone,
     Transport,
 )
-from storage import outbox
+from storage import chats, outbox
 from storage.db import Database
 from storage.outbox import OutboxMessage
 from storage.rate_limit import SharedRate, bucket_name
@@ -408,13 +408,12 @@ class OutboxSender:
                 return
             await asyncio.sleep(wait)
 
-    def _spacing(self, message: OutboxMessage, left: datetime) -> dict[str, object]:
+    def _spacing(self, message: OutboxMessage, left: datetime) -> tuple[datetime, int | None]:
         """What :func:`outbox.mark_sent` needs to keep the chat's limits for everyone:
-        the next message no sooner than the interval after this one *left*."""
-        spacing: dict[str, object] = {"next_send_at": left + timedelta(seconds=self._private_gap)}
-        if message.is_group:
-            spacing["per_minute"] = self._group_limit
-        return spacing
+        the next message no sooner than the interval after this one *left*, and a
+        group's sends per minute."""
+        per_minute = self._group_limit if message.is_group else None
+        return left + timedelta(seconds=self._private_gap), per_minute
 
     # --- one message ------------------------------------------------------------------
 
@@ -430,7 +429,9 @@ class OutboxSender:
     async def _send(self, message: OutboxMessage, slot: float) -> None:
         transport = self.transports.get(message.channel)
         if transport is None:
-            await self._db(outbox.mark_dead, self.db, message.id, f"no {message.channel} channel")
+            await asyncio.to_thread(
+                outbox.mark_dead, self.db, message.id, f"no {message.channel} channel"
+            )
             self._log(message, "dead", error="no transport")
             return
         try:
@@ -453,7 +454,7 @@ class OutboxSender:
         except RateLimited as exc:
             await self._rate_limited(message, exc)
         except ChatMoved as exc:
-            new_pk = await self._db(outbox.migrate_chat, self.db, message.chat_pk, exc.new_chat_id)
+            new_pk = await asyncio.to_thread(self._migrate, message, exc.new_chat_id)
             await self._retry(message, 0, f"moved to {exc.new_chat_id}", count=False)
             self._log(message, "moved", new_chat_id=exc.new_chat_id, chat_pk=new_pk)
         except BadMarkup as exc:
@@ -461,17 +462,21 @@ class OutboxSender:
         except RecipientGone as exc:
             await self._gone(message, exc)
         except Permanent as exc:
-            await self._db(outbox.mark_dead, self.db, message.id, str(exc))
+            await asyncio.to_thread(outbox.mark_dead, self.db, message.id, str(exc))
             self._log(message, "dead", error=str(exc))
         except Exception as exc:  # Transient, and anything the transport did not foresee
             await self._transient(message, exc)
         else:
             # Marked at once, alone: a kill -9 resends only what was on the wire.
-            spacing = self._spacing(message, left)
+            next_send_at, per_minute = self._spacing(message, left)
             await asyncio.to_thread(
-                lambda: outbox.mark_sent(
-                    self.db, message.id, message_id, self.wall_clock(), **spacing
-                )  # type: ignore[arg-type]
+                outbox.mark_sent,
+                self.db,
+                message.id,
+                message_id,
+                self.wall_clock(),
+                next_send_at=next_send_at,
+                per_minute=per_minute,
             )
             self.sent += 1
             self._log(message, "sent", message_id=message_id)
@@ -494,7 +499,7 @@ class OutboxSender:
 
     async def _bad_markup(self, message: OutboxMessage, error: str) -> None:
         if message.parse_mode is None:
-            await self._db(outbox.mark_dead, self.db, message.id, error)
+            await asyncio.to_thread(outbox.mark_dead, self.db, message.id, error)
             self._log(message, "dead", error=error)
             return
         plain = html_to_plain(message.text)
@@ -506,10 +511,10 @@ class OutboxSender:
     async def _gone(self, message: OutboxMessage, exc: RecipientGone) -> None:
         failures = GONE_AFTER
         if not exc.final:
-            failures = await self._db(outbox.record_failure, self.db, message.chat_pk)
+            failures = await asyncio.to_thread(outbox.record_failure, self.db, message.chat_pk)
         if failures >= GONE_AFTER or message.attempts >= self.max_attempts:
             reason = exc.reason or "recipient gone"
-            dropped = await self._db(outbox.deactivate_chat, self.db, message.chat_pk, reason)
+            dropped = await asyncio.to_thread(self._deactivate, message.chat_pk, reason)
             self._log(message, "chat_inactive", error=reason, dropped=dropped)
             return
         await self._retry(message, self._backoff(message.attempts), exc.reason)
@@ -518,7 +523,7 @@ class OutboxSender:
     async def _transient(self, message: OutboxMessage, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
         if message.attempts >= self.max_attempts:
-            await self._db(outbox.mark_dead, self.db, message.id, error)
+            await asyncio.to_thread(outbox.mark_dead, self.db, message.id, error)
             log.error(
                 "send chat=%s outbox=%d outcome=dead attempts=%d error=%s",
                 message.chat_id,
@@ -532,7 +537,7 @@ class OutboxSender:
         self._log(message, "retry", error=error, delay=delay)
 
     def _backoff(self, attempts: int) -> float:
-        return min(self.retry_base * 2 ** max(attempts - 1, 0), 600.0)
+        return min(self.retry_base * 2.0 ** max(attempts - 1, 0), 600.0)
 
     async def _retry(
         self,
@@ -545,18 +550,30 @@ class OutboxSender:
         plain: bool = False,
     ) -> None:
         when = self.wall_clock() + timedelta(seconds=delay)
-        kwargs: dict[str, object] = {"count_attempt": count, "text": text}
-        if plain:
-            kwargs["parse_mode"] = None
         await asyncio.to_thread(
-            lambda: outbox.mark_retry(self.db, message.id, when, error, **kwargs)
-        )  # type: ignore[arg-type]
+            outbox.mark_retry,
+            self.db,
+            message.id,
+            when,
+            error,
+            count_attempt=count,
+            text=text,
+            parse_mode=None if plain else "keep",
+        )
         if delay:
             self.pacer.hold(message.chat_pk, delay)
 
-    @staticmethod
-    async def _db(func, *args):  # type: ignore[no-untyped-def]
-        return await asyncio.to_thread(func, *args)
+    def _migrate(self, message: OutboxMessage, new_chat_id: str) -> int:
+        """The group became a supergroup: the chat, its subscriptions and its queue
+        move to the new id (``storage.chats.migrate_chat``); returns its row now."""
+        with self.db.write() as s:
+            chat = chats.migrate_chat(s, message.channel, message.chat_id, new_chat_id)
+            return chat.id if chat is not None else message.chat_pk
+
+    def _deactivate(self, chat_pk: int, reason: str) -> int:
+        """The chat is gone: inactive, its queue given up; returns the rows given up."""
+        with self.db.write() as s:
+            return chats.mark_inactive(s, chat_pk, reason)
 
     @staticmethod
     def _log(message: OutboxMessage, outcome: str, **fields: object) -> None:

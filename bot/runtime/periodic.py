@@ -1,4 +1,4 @@
-"""The bot's periodic work, channel-neutral: poll, route, digests, reminders.
+"""The bot's periodic work, channel-neutral: ingest rounds and routing, digests, reminders.
 
 Each tick reads what is due from the database and writes outbox rows with
 dedup keys, so nothing scheduled lives only in memory: after a restart (or a
@@ -33,7 +33,7 @@ class PollTickResult:
 
 
 async def poll_tick(config: Config, db: Database, *, force: bool = False) -> PollTickResult:
-    """Poll the due sources, then route what is new to its subscribers."""
+    """An ingest round over the due sources, then what is new routed to its subscribers."""
     reports = await poll_round(config, db, force=force)
     new_ids = [i for r in reports for i in r.stored.new_story_ids]
     result = PollTickResult(reports=reports, new_story_ids=new_ids)
@@ -57,11 +57,13 @@ async def reminder_tick(config: Config, db: Database, now: datetime | None = Non
 
 
 async def poll_job(config: Config, db: Database) -> None:
-    """One scheduled poll: due sources, then routing (logged when it queued work)."""
+    """The scheduled ingest round and routing (logged when it queued work)."""
     result = await poll_tick(config, db)
     if result.queued:
         log.info(
-            "poll: %d new stories, %d messages queued", len(result.new_story_ids), result.queued
+            "ingest round: %d new stories, %d messages queued",
+            len(result.new_story_ids),
+            result.queued,
         )
 
 

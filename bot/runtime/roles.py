@@ -29,17 +29,15 @@ import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.commands import CommandRouter
-from bot.commands.inbound import Inbound, Reply
 from bot.config import Config
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
-from bot.i18n import t
 from bot.runtime.periodic import poll_job, schedules_job
 from storage import leader
 from storage.db import Database
@@ -194,13 +192,14 @@ async def serve_scheduler(
     senders: list[OutboxSender] | None = None,
 ) -> None:
     """Everything the holder does, until ``halt``: chat on each channel with a
-    token, the poll/digest/reminder ticks and (``run_sender``) the sender."""
+    token, the ingest/digest/reminder ticks and (``run_sender``) the sender."""
     from bot.channels.telegram.app import build_application, channel_is_admin, make_render
 
     tasks: list[asyncio.Task[Any]] = []
     transports: dict[str, Transport] = {}
     app = None
     zalo: _Zalo | None = None
+    web = None
     if tokens.telegram:
         # With Telegram, the ticks run on PTB's JobQueue (started in post_init).
         app = build_application(config, db, tokens.telegram, run_jobs=True, run_sender=False)
@@ -223,6 +222,8 @@ async def serve_scheduler(
             zalo = _Zalo(config, db, tokens.zalo, notify)
             transports["zalo"] = zalo.transport
             tasks.append(await zalo.serve(router, halt))
+        if config.web.listen:
+            web = await _start_web(config, db)
         if config.scale.run_sender:
             sender = OutboxSender(db, transports, config, worker_id=holder_id)
             if senders is not None:
@@ -231,7 +232,8 @@ async def serve_scheduler(
         ticks = []
         if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
             ticks = [
-                _every("poll", POLL_FIRST, _poll_interval(), lambda: poll_job(config, db), halt),
+                _every("ingest round", POLL_FIRST, _poll_interval(),
+                       lambda: poll_job(config, db), halt),
                 _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
                        lambda: schedules_job(config, db), halt),
             ]  # fmt: skip
@@ -251,6 +253,23 @@ async def serve_scheduler(
         await asyncio.gather(*tasks, return_exceptions=True)
         if zalo is not None:
             await zalo.close()
+        if web is not None:
+            await web.stop()
+
+
+async def _start_web(config: Config, db: Database) -> Any:
+    """The web part (calendar feeds); a port already taken is logged, not fatal:
+    chat and delivery matter more than the calendar."""
+    from bot.web.server import WebServer
+
+    server = WebServer(config, db)
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("web: cannot listen on %s: %s", config.web.listen, exc.strerror or exc)
+        await server.stop()
+        return None
+    return server
 
 
 def _poll_interval() -> float:
@@ -339,51 +358,6 @@ def _operator_notify(bot: Any, config: Config) -> Callable[[str], Awaitable[None
 
 # --- Zalo -------------------------------------------------------------------------------
 
-_ZALO_NOT_ADMIN = {
-    "vi": (
-        "Xin lỗi, Zalo không cho bot biết ai là quản trị viên nhóm, nên chỉ người vận hành "
-        "bot (được khai báo trong cấu hình) mới có thể thay đổi đăng ký của nhóm."
-    ),
-    "en": (
-        "Sorry, Zalo does not tell the bot who the group admins are, so only the bot's "
-        "operators (listed in its configuration) can change what the group follows."
-    ),
-}
-
-
-class ZaloRouter:
-    """The router as Zalo users see it: the same answers, except that "only group
-    admins" says who may really change a Zalo group (Zalo has no member roles)."""
-
-    def __init__(self, router: CommandRouter) -> None:
-        self._router = router
-        self._swap = {
-            Reply.from_html(t(lang, "not_admin")).plain.strip(): text
-            for lang, text in _ZALO_NOT_ADMIN.items()
-        }
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._router, name)
-
-    async def handle(self, msg: Inbound) -> list[Reply]:
-        return self._explain(await self._router.handle(msg))
-
-    async def handle_callback(self, msg: Inbound, data: str) -> list[Reply]:
-        return self._explain(await self._router.handle_callback(msg, data))
-
-    def _explain(self, replies: list[Reply]) -> list[Reply]:
-        out = []
-        for reply in replies:
-            for old, new in self._swap.items():
-                if old in reply.plain:
-                    reply = replace(
-                        reply,
-                        plain=reply.plain.replace(old, new),
-                        html=reply.html.replace(old, new),
-                    )
-            out.append(reply)
-        return out
-
 
 class _Zalo:
     """The Zalo client, gate, transport and (for the holder) the channel."""
@@ -408,10 +382,12 @@ class _Zalo:
         """Answer Zalo users: long polling, or a webhook server (``[zalo] mode``)."""
         from bot.channels.zalo.channel import ZaloChannel
 
-        channel = ZaloChannel(self.client, ZaloRouter(router), self.gate)  # type: ignore[arg-type]
+        # Zalo's messages carry its capabilities (ZALO_CAPS): the shared router words
+        # its replies for Zalo itself (numbered choices, who may change a group).
+        channel = ZaloChannel(self.client, router, self.gate)
         zalo = self.config.zalo
         if zalo.mode != "webhook":
-            return asyncio.create_task(channel.run(halt), name="zalo-polling")
+            return asyncio.create_task(channel.run(halt), name="zalo-long-polling")
         from aiohttp import web  # webhook mode only: aiohttp serves Zalo's POSTs
 
         secret = zalo.webhook_secret or ""

@@ -376,13 +376,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         source_url: str | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given).
 
         ``source_url``: the operator-configured URL whose content led to ``url``
         (an item link, an article page); every hop is then checked against
         that source's address classes.  Without it ``url`` is the operator's
-        own and only the redirects it answers are checked.
+        own and only the redirects it answers are checked.  ``max_bytes``
+        overrides the body cap for this call (attached documents are allowed
+        more than pages).
 
         Raises :class:`FetchError` for network failures, refused addresses,
         non-2xx/304 statuses, oversized bodies and redirect loops.
@@ -397,7 +400,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         redirects = 0
         while True:
-            status, response, body = await self._hop(current, headers, policy)
+            status, response, body = await self._hop(current, headers, policy, max_bytes)
             if status not in _REDIRECT_STATUSES:
                 break
             location = response.headers.get("location")
@@ -427,7 +430,11 @@ class Fetcher:
         )
 
     async def _hop(
-        self, url: httpx.URL, headers: dict[str, str], policy: AddressPolicy
+        self,
+        url: httpx.URL,
+        headers: dict[str, str],
+        policy: AddressPolicy,
+        max_bytes: int | None = None,
     ) -> tuple[int, httpx.Response, bytes]:
         """One request/response, inside the host gate and the global cap."""
         gate = self._hosts[url.host.lower()]
@@ -443,7 +450,7 @@ class Fetcher:
                         async with client.stream("GET", url, headers=headers) as response:
                             status = response.status_code
                             if 200 <= status < 300:
-                                body = await self._read_capped(response, url)
+                                body = await self._read_capped(response, url, max_bytes)
                 except FetchError:
                     raise
                 except BlockedAddress as exc:
@@ -468,8 +475,10 @@ class Fetcher:
             raise self._status_error(url, response)
         return status, response, body
 
-    async def _read_capped(self, response: httpx.Response, url: httpx.URL) -> bytes:
-        cap = self.max_body_bytes
+    async def _read_capped(
+        self, response: httpx.Response, url: httpx.URL, max_bytes: int | None = None
+    ) -> bytes:
+        cap = max_bytes or self.max_body_bytes
         announced = response.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > cap:
             raise FetchError(

@@ -6,9 +6,9 @@ boundary and ends with "…".  Page furniture never gets in: captions ("Ảnh:
 …", "<title> ảnh 1"), datelines ("(Baonghean.vn) -"), slogans, bylines,
 timestamps, sidebar headings and sentences that merely repeat the title.
 
-Extractive only: no Vietnamese abstractive model is packaged (see
-``vietnamese-nlp.md`` §5), and the sapo is the reference summary news sites
-write themselves.
+Extractive only: no Vietnamese abstractive model or summarisation data set
+ships on PyPI, and the sapo is the reference summary news sites write
+themselves (VietNews-style data sets use it so).
 """
 
 from __future__ import annotations

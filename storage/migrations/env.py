@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from storage.models import Base
 
@@ -14,14 +14,14 @@ config = context.config
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # plain `alembic` command line use
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as connection:
             _migrate(connection)
     else:
         _migrate(connection)
 
 
-def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

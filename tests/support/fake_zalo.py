@@ -1,6 +1,6 @@
 """A fake Zalo Bot Platform API on 127.0.0.1 for offline tests.
 
-It behaves as the Zalo Bot API is documented (``../shared/docs/messaging.md`` §C)::
+It behaves as the Zalo Bot API is documented (https://bot.zaloplatforms.com/docs)::
 
     async with FakeZalo() as zalo:
         client = ZaloClient(zalo.token, zalo.base_url)

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.commands import CommandRouter
-from bot.commands.inbound import Button, Inbound, Reply
+from bot.commands.inbound import Button, ChannelCaps, Inbound, Reply
 from bot.delivery.render import html_to_plain
-from bot.i18n import as_typed_choices
+from bot.i18n import plain as plain_text
 
 CHANNEL = "console"
 CHAT_ID = "demo"
+# Choices are numbers typed back, text is printed plain; one private chat, no limit to speak of.
+CONSOLE_CAPS = ChannelCaps(buttons=False, markup=False, max_length=100_000)
 
 
 class ConsoleTransport:
@@ -27,8 +29,9 @@ class ConsoleTransport:
 
     channel = CHANNEL
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(self, write: Callable[[str], None] = print, *, language: str = "vi") -> None:
         self.write = write
+        self.language = language
         self._ids = itertools.count(1)
         self.messages: list[str] = []
 
@@ -42,9 +45,10 @@ class ConsoleTransport:
         silent: bool,
         preview_url: str | None = None,
     ) -> str:
-        plain = html_to_plain(text) if html else text
-        self.messages.append(plain)
-        self.write(_frame("🔔 Tin gửi đến đồng chí" + (" (im lặng)" if silent else ""), plain))
+        text_plain = html_to_plain(text) if html else text
+        self.messages.append(text_plain)
+        title = plain_text(self.language, "console_push_silent" if silent else "console_push")
+        self.write(_frame(title, text_plain))
         if buttons_json:
             labels = [b.get("text", "") for row in json.loads(buttons_json) for b in row]
             self.write("   " + " · ".join(labels))
@@ -79,6 +83,7 @@ class ConsoleChat:
             chat_kind="private",
             language_code=self.language,
             user_name="Nguyễn Văn An",
+            caps=CONSOLE_CAPS,
         )
 
     async def type(self, text: str) -> list[Reply]:
@@ -97,11 +102,10 @@ class ConsoleChat:
 
     def _show(self, replies: list[Reply]) -> None:
         for reply in replies:
-            body = reply.plain or html_to_plain(reply.html)
+            body = reply.text_for(CONSOLE_CAPS)  # worded for typed numbers already
             buttons = [b for row in reply.buttons for b in row]
             if buttons:
-                body = as_typed_choices(body)
                 self._choices = buttons
                 choices = "\n".join(f"  {i}. {b.text}" for i, b in enumerate(buttons, 1))
-                body += f"\n{choices}\nGõ số để chọn."
+                body += f"\n{choices}\n{plain_text(self.language, 'choose_number')}"
             self.write(_frame("🤖 Bot", body))

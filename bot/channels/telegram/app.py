@@ -1,15 +1,15 @@
-"""The Telegram process: one python-telegram-bot Application that polls the
-sources on schedule, routes new stories, sends the outbox and answers chat.
+"""The Telegram process: one python-telegram-bot Application that runs the ingest
+rounds on schedule, routes new stories, sends the outbox and answers chat.
 
 * Handlers come from :mod:`bot.channels.telegram.channel` (the command router behind them
   is channel-neutral).
 * The JobQueue (APScheduler 3 under PTB) runs the ticks of :mod:`bot.runtime.periodic`:
-  polling every ``POLL_TICK`` seconds (each source still keeps its own
+  an ingest round every ``POLL_TICK`` seconds (each source still keeps its own
   ``poll_interval``), digests and reminders every minute.  Ticks read what is due
   from the database, so nothing scheduled lives only in memory, and a generous
   ``misfire_grace_time`` means a tick delayed by a busy loop still runs once.
 * The outbox sender runs as one task beside the Application; on SIGTERM/SIGINT
-  PTB stops polling and acknowledges the update offset, then ``post_stop`` lets
+  PTB stops long polling and acknowledges the update offset, then ``post_stop`` lets
   the sender finish the message in hand.  Nothing half-sent is lost: a claimed
   row whose send did not complete is claimed again after its lease.
 """
@@ -52,8 +52,8 @@ def channel_is_admin(telegram: IsAdmin | None, zalo_operators: Collection[str]) 
 
     Telegram asks the group's member list.  Zalo tells a bot nothing about who
     administers a group, so there only the operators listed in ``[zalo]
-    operators`` may change a group's subscriptions (``bot.runtime.roles`` says so in
-    the reply)."""
+    operators`` may change a group's subscriptions (the router says so, since Zalo's
+    messages carry ``group_admins_known=False``)."""
     operators = frozenset(str(o) for o in zalo_operators)
 
     async def is_admin(msg: Inbound) -> bool:
@@ -70,7 +70,11 @@ def make_render(config: Config) -> Callable[[StoryView, str], tuple[str, str]]:
     """A story as the router shows it: Telegram HTML and plain text."""
 
     def render(story: StoryView, lang: str) -> tuple[str, str]:
-        return render_story_html(story, lang, config.tz), render_story_plain(story, lang, config.tz)
+        base = config.web.url("")
+        return (
+            render_story_html(story, lang, config.tz, calendar_base=base),
+            render_story_plain(story, lang, config.tz, calendar_base=base),
+        )
 
     return render
 
@@ -135,7 +139,7 @@ def build_application(
 
 
 def schedule_ticks(app: Application, config: Config, db: Database) -> None:
-    """The poll and schedule ticks on PTB's JobQueue (APScheduler 3).
+    """The ingest-round and schedule ticks on PTB's JobQueue (APScheduler 3).
 
     Both read what is due from the database, so nothing scheduled lives only in
     memory; ``misfire_grace_time`` lets a tick delayed by a stalled loop (or a

@@ -213,17 +213,35 @@ def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
     """Register every handler of the chat commands on ``app``."""
     names = [name for canonical, aliases in ALIASES.items() for name in (canonical, *aliases)]
     new_messages = filters.UpdateType.MESSAGE  # edits of old commands are not commands again
+    private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & new_messages
+    handlers = TelegramHandlers(router)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migration))
+    app.add_handler(CommandHandler(names, handlers.on_command, filters=new_messages))
+    app.add_handler(MessageHandler(filters.COMMAND & new_messages, handlers.on_unknown_command))
+    app.add_handler(MessageHandler(private_text, handlers.on_text))
+    app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    app.add_handler(ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_error_handler(handlers.on_error)
 
-    async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+class TelegramHandlers:
+    """PTB callbacks: each turns an update into the router's terms and sends its replies."""
+
+    def __init__(self, router: CommandRouter) -> None:
+        self.router = router
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A known command (or its Vietnamese alias)."""
         msg = message_inbound(update)
         if msg is None:
             return
-        replies = await router.handle(msg)
+        replies = await self.router.handle(msg)
         await send_replies(
             context.bot, int(msg.chat_id), replies, thread_id=_thread(update.message)
         )
 
-    async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any other /command: answered when it is addressed to this bot."""
         msg = message_inbound(update)
         if msg is None:
             return
@@ -232,19 +250,18 @@ def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
             return  # a command for another bot in the group
         if msg.is_group and not addressed:
             return  # groups have other bots: answer only what is addressed to us
-        replies = await router.handle(msg)
-        await send_replies(
-            context.bot, int(msg.chat_id), replies, thread_id=_thread(update.message)
-        )
+        await self.on_command(update, context)
 
-    async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Plain text in a private chat: the router offers to search or follow it."""
         msg = message_inbound(update)
         if msg is None:
             return
-        replies = await router.handle(msg)
+        replies = await self.router.handle(msg)
         await send_replies(context.bot, int(msg.chat_id), replies)
 
-    async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press."""
         query = update.callback_query
         if query is None:
             return
@@ -254,11 +271,12 @@ def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
             return
         # A message too old to read arrives as InaccessibleMessage: chat and id suffice.
         msg = _inbound(message.chat, message, query.from_user, "")
-        replies = await router.handle_callback(msg, query.data)
+        replies = await self.router.handle_callback(msg, query.data)
         thread = _thread(message if isinstance(message, Message) else None)
         await send_replies(context.bot, int(msg.chat_id), replies, thread_id=thread)
 
-    async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot added to a group (greet it) or removed, kicked, blocked (stop sending)."""
         change: ChatMemberUpdated | None = update.my_chat_member
         if change is None:
             return
@@ -269,45 +287,34 @@ def build_telegram_handlers(app: Application, router: CommandRouter) -> None:
                 reason = "blocked"
             else:
                 reason = "kicked" if new == ChatMemberStatus.BANNED else "left"
-            await router.chat_left(CHANNEL, str(chat.id), reason)
+            await self.router.chat_left(CHANNEL, str(chat.id), reason)
             return
         if chat.type != ChatType.PRIVATE and old in gone:
             msg = _inbound(chat, None, change.from_user, "")
-            replies = await router.chat_joined(msg)
+            replies = await self.router.chat_joined(msg)
             await send_replies(context.bot, chat.id, replies)
 
-    async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its subscriptions move to the new id."""
         message = update.message
         if message is None:
             return
         if message.migrate_to_chat_id:
-            await router.chat_migrated(
-                CHANNEL, str(message.chat.id), str(message.migrate_to_chat_id)
-            )
+            old, new = str(message.chat.id), str(message.migrate_to_chat_id)
         elif message.migrate_from_chat_id:
-            await router.chat_migrated(
-                CHANNEL, str(message.migrate_from_chat_id), str(message.chat.id)
-            )
+            old, new = str(message.migrate_from_chat_id), str(message.chat.id)
+        else:
+            return
+        await self.router.chat_migrated(CHANNEL, old, new)
 
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure once and tell the user, in their language, to try again."""
         log.error("error while handling an update", exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         user = update.effective_user
-        reply = router.error_reply(user.language_code if user else None)
+        reply = self.router.error_reply(user.language_code if user else None)
         try:
             await send_replies(context.bot, update.effective_chat.id, [reply])
         except TelegramError as exc:  # the chat may be the problem; never raise from here
             log.warning("could not report the error to %s: %s", update.effective_chat.id, exc)
-
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
-    app.add_handler(CommandHandler(names, on_command, filters=new_messages))
-    app.add_handler(MessageHandler(filters.COMMAND & new_messages, on_unknown_command))
-    app.add_handler(
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & new_messages, on_text
-        )
-    )
-    app.add_handler(CallbackQueryHandler(on_callback))
-    app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_error_handler(on_error)

@@ -2,7 +2,7 @@
 
 It maps python-telegram-bot's exceptions onto the sender's channel-neutral
 errors.  PTB classifies by HTTP status and ``parameters`` and strips
-"Bad Request: " from descriptions (``../shared/docs/messaging.md`` §A), so the
+"Bad Request: " from descriptions (its ``request/_baserequest.py``), so the
 400 cases are told apart by their text, case-insensitively.
 """
 

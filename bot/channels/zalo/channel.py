@@ -7,7 +7,12 @@ Zalo has no command menu, no buttons and no edits, so:
 * where Telegram shows buttons, the reply lists numbered choices ("Gõ 1, 2
   hoặc 3 để chọn"); the last choices offered to a chat are kept in memory for
   ``choice_ttl`` seconds and a typed number presses the matching button;
-* every reply is plain text cut into messages of at most 2,000 characters.
+* every reply is plain text cut into messages of at most 2,000 characters;
+* Zalo does not tell a bot who administers a group: only the operators may
+  change a group's subscriptions, and the router says so.
+
+Each :class:`Inbound` carries :data:`ZALO_CAPS`, so the router words its
+replies for these limits itself ("gõ số", who may change a group).
 
 Updates come from a long-poll loop (:meth:`ZaloChannel.run`: one update per
 ``getUpdates``, no offset, so ids already handled are remembered and
@@ -33,10 +38,10 @@ from bot.channels.zalo.client import InvalidToken, ZaloClient
 from bot.channels.zalo.text_commands import to_command, typed_choice
 from bot.channels.zalo.transport import CHANNEL, ZaloGate
 from bot.commands import CommandRouter
-from bot.commands.inbound import Inbound, Reply
+from bot.commands.inbound import ChannelCaps, Inbound, Reply
 from bot.delivery.render import PLAIN_MAX, split_message
 from bot.delivery.transport import Permanent, RateLimited, Transient
-from bot.i18n import as_typed_choices, pick_language
+from bot.i18n import pick_language, plain
 from storage import chats as store
 
 if TYPE_CHECKING:
@@ -47,35 +52,8 @@ log = logging.getLogger(__name__)
 CHOICE_TTL = 900.0  # s: a typed "2" answers choices offered in the last 15 minutes
 SEEN_IDS = 4096
 TEXT_EVENT = "message.text.received"
-
-_TEXTS = {
-    "vi": {
-        "pick_one": "Gõ {n} để chọn.",
-        "pick_two": "Gõ 1 hoặc 2 để chọn.",
-        "pick_few": "Gõ {first} hoặc {last} để chọn.",
-        "pick_many": "Gõ một số từ 1 đến {n} để chọn.",
-        "choice_expired": "Các lựa chọn trước đã hết hạn. Vui lòng gõ lại lệnh.",
-        "choice_range": "Vui lòng gõ một số từ 1 đến {n}.",
-        "not_text": (
-            "Xin lỗi, bot chỉ đọc được tin nhắn dạng chữ. Vui lòng gõ lệnh, "
-            "ví dụ «tin mới», «đăng ký phát triển đoàn viên» hoặc «hướng dẫn»."
-        ),
-        "hint": "Gõ «hướng dẫn» để xem các lệnh.",
-    },
-    "en": {
-        "pick_one": "Type {n} to choose.",
-        "pick_two": "Type 1 or 2 to choose.",
-        "pick_few": "Type {first} or {last} to choose.",
-        "pick_many": "Type a number from 1 to {n} to choose.",
-        "choice_expired": "The earlier choices have expired. Please type the command again.",
-        "choice_range": "Please type a number from 1 to {n}.",
-        "not_text": (
-            "Sorry, the bot only reads text messages. Please type a command, "
-            "for example “latest”, “subscribe union membership” or “help”."
-        ),
-        "hint": "Type “help” to see the commands.",
-    },
-}
+# No buttons (numbered choices), plain text, no group roles in the API, 2,000 characters.
+ZALO_CAPS = ChannelCaps(buttons=False, markup=False, group_admins_known=False, max_length=PLAIN_MAX)
 
 _LABEL_NUMBER = re.compile(r"^(\W*?)\s*\d+\.\s+")  # "❌ 2. LĐLĐ…" -> "❌ LĐLĐ…"
 
@@ -85,19 +63,15 @@ def _keep_mark(match: re.Match[str]) -> str:
     return f"{mark} " if mark else ""
 
 
-def _text(lang: str, key: str, **kwargs: object) -> str:
-    return _TEXTS["vi" if lang == "vi" else "en"][key].format(**kwargs)
-
-
 def pick_hint(n: int, lang: str) -> str:
     """ "Gõ 1, 2 hoặc 3 để chọn." for n choices."""
     if n == 1:
-        return _text(lang, "pick_one", n=1)
+        return plain(lang, "choose_1", n=1)
     if n == 2:
-        return _text(lang, "pick_two")
+        return plain(lang, "choose_2")
     if n <= 5:
-        return _text(lang, "pick_few", first=", ".join(map(str, range(1, n))), last=n)
-    return _text(lang, "pick_many", n=n)
+        return plain(lang, "choose_few", first=", ".join(map(str, range(1, n))), last=n)
+    return plain(lang, "choose_many", n=n)
 
 
 # --- choices and seen ids ------------------------------------------------------------------
@@ -162,9 +136,7 @@ def render_replies(replies: list[Reply], lang: str) -> tuple[list[str], list[str
     texts: list[str] = []
     last_with_choices = -1
     for reply in replies:
-        body = reply.plain
-        body = as_typed_choices(body)
-        lines = [body]
+        lines = [reply.text_for(ZALO_CAPS)]  # worded for typed numbers already
         for row in reply.buttons:
             for button in row:
                 label = _LABEL_NUMBER.sub(_keep_mark, button.text).strip()
@@ -180,7 +152,7 @@ def render_replies(replies: list[Reply], lang: str) -> tuple[list[str], list[str
         )
     if data:
         texts[last_with_choices] += "\n\n" + pick_hint(len(data), lang)
-    messages = [m for text in texts for m in split_message(text, PLAIN_MAX, html=False)]
+    messages = [m for text in texts for m in split_message(text, ZALO_CAPS.max_length, html=False)]
     return messages, data
 
 
@@ -216,6 +188,7 @@ def update_inbound(update: dict[str, Any]) -> tuple[str, Inbound] | None:
         chat_title=chat.get("title") if isinstance(chat.get("title"), str) else None,
         language_code=None,  # Zalo does not say; the chat's stored language applies
         user_name=sender.get("display_name"),
+        caps=ZALO_CAPS,
     )
     return str(update.get("event_name") or ""), inbound
 
@@ -245,7 +218,7 @@ class ZaloChannel:
         self.bot_name: str | None = None  # for "@Bot Công đoàn tin mới" in groups
         self._tasks: set[asyncio.Task[None]] = set()
 
-    # --- polling -------------------------------------------------------------------------
+    # --- long polling (user messages) ---------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Long-poll until ``stop`` is set (an idle 408 is normal, errors back off)."""
@@ -265,11 +238,11 @@ class ZaloChannel:
             try:
                 update = poll.result()
             except InvalidToken as exc:
-                log.error("zalo polling: %s", exc)
+                log.error("zalo long polling: %s", exc)
                 await _sleep(stop, 60.0)
                 continue
             except (Transient, Permanent, RateLimited) as exc:
-                log.warning("zalo polling failed (%s); retrying in %.0f s", exc, backoff)
+                log.warning("zalo long polling failed (%s); retrying in %.0f s", exc, backoff)
                 await _sleep(stop, backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
@@ -333,7 +306,7 @@ class ZaloChannel:
     async def _answer(self, event: str, msg: Inbound) -> list[str]:
         lang = await asyncio.to_thread(self._language, msg.chat_id)
         if event != TEXT_EVENT or not msg.text.strip():
-            return [_text(lang, "not_text")]
+            return [plain(lang, "not_text")]
         text = self._strip_mention(msg.text)
         number = typed_choice(text)
         if number is not None:
@@ -342,13 +315,13 @@ class ZaloChannel:
                 return answer
         command = to_command(text)
         if command is None and msg.is_group:
-            return [_text(lang, "hint")]  # the bot only sees what is addressed to it
+            return [plain(lang, "typed_help_hint")]  # the bot only sees what is addressed to it
         replies = await self.router.handle(_with_text(msg, command or text))
         texts, data = render_replies(replies, lang)
         if data or replies:
             self.choices.offer(msg.chat_id, data)
         if command is None:
-            texts.append(_text(lang, "hint"))
+            texts.append(plain(lang, "typed_help_hint"))
         return texts
 
     async def _choice(self, msg: Inbound, number: int, lang: str) -> list[str] | None:
@@ -356,9 +329,9 @@ class ZaloChannel:
         had = self.choices.had(msg.chat_id)
         data = self.choices.get(msg.chat_id)
         if data is None:
-            return [_text(lang, "choice_expired")] if had else None
+            return [plain(lang, "choice_expired")] if had else None
         if not 1 <= number <= len(data):
-            return [_text(lang, "choice_range", n=len(data))]
+            return [plain(lang, "choice_range", n=len(data))]
         replies = await self.router.handle_callback(_with_text(msg, ""), data[number - 1])
         texts, new_data = render_replies(replies, lang)
         if new_data:  # the answer offers choices of its own (the /start menu again)

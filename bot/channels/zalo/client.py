@@ -4,7 +4,7 @@ Same URL scheme as Telegram (``/bot<TOKEN>/<method>``, envelope
 ``{ok, result, description, error_code}``) but: one update per ``getUpdates``
 and no offset, HTTP 408 "Request timeout" when nothing arrived, messages of
 at most 2,000 characters, string ids, no keyboards or edits
-(``../shared/docs/messaging.md`` §C).  We do not use python-zalo-bot: its
+(Zalo Bot Platform documentation, https://bot.zaloplatforms.com/docs).  We do not use python-zalo-bot: its
 webhook helpers call ``asyncio.run`` and it treats the idle 408 as an error.
 
 Errors are the sender's channel-neutral ones (:mod:`bot.delivery.sender`), so the

@@ -26,16 +26,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
-
 from bot.channels.zalo.client import ZaloClient
 from bot.config import Config
 from bot.delivery.render import PLAIN_MAX, html_to_plain, split_message
 from bot.delivery.transport import RateLimited
+from bot.i18n import LANGUAGES, plain
+from storage import outbox
 from storage.channel_usage import add_extra, claim_warning, extra_in
 from storage.db import Database
-from storage.models import Chat, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -77,39 +75,13 @@ def used_this_month(db: Database, now: datetime, config: Config) -> int:
     """This month's Zalo messages as every process counted them: outbox rows sent
     plus messages outside the outbox (one read session for both)."""
     with db.read() as s:
-        return _outbox_sent(s, now, config) + extra_in(s, CHANNEL, month_key(now, config))
-
-
-def _outbox_sent(s: Session, now: datetime, config: Config) -> int:
-    return int(
-        s.scalar(
-            select(func.count())
-            .select_from(Outbox)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(
-                Chat.channel == CHANNEL,
-                Outbox.status == "sent",
-                Outbox.sent_at >= month_start(now, config),
-            )
-        )
-        or 0
-    )
+        sent = outbox.sent_to_channel_since(s, CHANNEL, month_start(now, config))
+        return sent + extra_in(s, CHANNEL, month_key(now, config))
 
 
 def postpone_pending(db: Database, until: datetime) -> int:
     """Nothing pending for a Zalo chat goes out before ``until``; returns rows moved."""
-    with db.write() as s:
-        zalo_chats = select(Chat.id).where(Chat.channel == CHANNEL)
-        result = s.execute(
-            update(Outbox)
-            .where(
-                Outbox.chat_pk.in_(zalo_chats),
-                Outbox.status == "pending",
-                Outbox.not_before < until,
-            )
-            .values(not_before=until)
-        )
-        return int(result.rowcount or 0)
+    return outbox.postpone_channel(db, CHANNEL, until)
 
 
 class ZaloGate:
@@ -179,10 +151,7 @@ class ZaloGate:
         self.paused_until = until
         local = until.astimezone(self.config.tz).strftime("%d/%m/%Y %H:%M")
         log.warning("zalo paused until %s (%.0f s): %s", local, seconds, reason)
-        await self._tell(
-            f"⚠️ Kênh Zalo tạm dừng gửi tin đến {local}: {reason}. "
-            "Tin nhắn vẫn được giữ trong hàng đợi và sẽ được gửi sau."
-        )
+        await self._tell(plain(self.config.language, "zalo_paused", until=local, reason=reason))
 
     # --- quota ----------------------------------------------------------------------------
 
@@ -283,8 +252,13 @@ class ZaloGate:
                 continue
             log.warning("zalo quota %d%%: %d of %d messages", pct, status.used, self.quota)
             await self._tell(
-                f"⚠️ Kênh Zalo đã dùng {status.used}/{self.quota} tin nhắn của tháng này "
-                f"(mức {pct}%)."
+                plain(
+                    self.config.language,
+                    "zalo_quota_level",
+                    used=status.used,
+                    quota=self.quota,
+                    pct=pct,
+                )
             )
 
     async def check_quota(self) -> None:
@@ -293,7 +267,8 @@ class ZaloGate:
         if status.used >= self.quota:
             now = self.wall_clock()
             seconds = (next_month_start(now, self.config) - now).total_seconds()
-            await self.pause(seconds, f"đã dùng hết {self.quota} tin nhắn của tháng")
+            spent = plain(self.config.language, "zalo_quota_spent", quota=self.quota)
+            await self.pause(seconds, spent)
 
     async def _tell(self, text: str) -> None:
         if self.notify is None:
@@ -401,7 +376,11 @@ def plain_text(text: str, *, html: bool, buttons_json: str | None = None) -> str
 
 # --- digest compaction ------------------------------------------------------------------
 
-_CONTINUED = re.compile(r"\((tiếp theo|TIẾP THEO|continued|CONTINUED)\)\s*$")
+# A digest part's heading "… (tiếp theo)" / "… (continued)", in any case.
+_CONTINUED = re.compile(
+    "(?:{})\\s*$".format("|".join(re.escape(plain(lang, "part_continued")) for lang in LANGUAGES)),
+    re.IGNORECASE,
+)
 _ENTRY = re.compile(r"^\d+\. ")
 
 
@@ -439,37 +418,15 @@ def _compact_digest_rows(
     """Compact the digest whose first part is being sent to ``chat_id``, if it is one
     and it does not fit the quota; rewrite its pending rows to match."""
     with db.write() as s:
-        row = s.scalar(
-            select(Outbox)
-            .join(Chat, Chat.id == Outbox.chat_pk)
-            .where(Chat.channel == CHANNEL, Chat.chat_id == chat_id, Outbox.status == "sending")
-            .order_by(Outbox.id)
-            .limit(1)
-        )
-        if row is None or row.kind != "digest" or row.part != 0:
+        message = outbox.sending_message(s, CHANNEL, chat_id)
+        if message is None or message.head.kind != "digest":
             return parts
-        siblings = list(
-            s.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.chat_pk == row.chat_pk,
-                    Outbox.dedup_key.like(f"{row.dedup_key}#p%"),
-                    Outbox.status == "pending",
-                )
-                .order_by(Outbox.part)
-            )
-        )
-        total = len(parts) + len(siblings)
+        total = len(parts) + len(message.rest)
         if total <= 1 or (total <= remaining and not tight):
             return parts
-        compacted = compact_digest([*parts, *(r.text for r in siblings)], max(remaining, 1))
-        if len(compacted) >= total or len(compacted) - 1 > len(siblings):
+        compacted = compact_digest([*parts, *(r.text for r in message.rest)], max(remaining, 1))
+        if len(compacted) >= total or len(compacted) - 1 > len(message.rest):
             return parts
-        row.text = compacted[0]
-        for sibling, text in zip(siblings, compacted[1:], strict=False):
-            sibling.text = text
-        extra = [r.id for r in siblings[len(compacted) - 1 :]]
-        if extra:
-            s.execute(delete(Outbox).where(Outbox.id.in_(extra)))
+        outbox.rewrite_parts(s, message, compacted)
         log.info("zalo digest chat=%s: %d messages instead of %d", chat_id, len(compacted), total)
         return [compacted[0]]
