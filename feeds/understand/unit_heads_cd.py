@@ -32,6 +32,9 @@ class CdHeads(ParserBase):
     def parse_level_place(self, at: int, end: int, head: str) -> int:
         raise NotImplementedError  # provided by unit_parser.Parser
 
+    def level_list(self, at: int, pos: int) -> int | None:
+        raise NotImplementedError  # provided by unit_parser.Parser
+
     def parse_cd(self, m: re.Match[str], at: int) -> int:
         text = self.text
         end = m.end()
@@ -52,6 +55,8 @@ class CdHeads(ParserBase):
             if stop is not None:
                 return stop
         if lx.CAC.match(text, end):
+            if (stop := self.level_list(at, end)) is not None:
+                return stop
             listed = lx.CAC_PROVINCES.match(text, end)
             if listed and self.province_here(listed.end(), need_capital=True):
                 return self.parse_ldld(m, at)

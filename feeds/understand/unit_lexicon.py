@@ -312,6 +312,22 @@ CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
 CAC_PROVINCES = re.compile(
     rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){OSP}:?"
 )
+COMMUNE_WORDS = {"xã", "phường", "đặc khu"}
+_LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phường|đặc{SP}khu"
+LEVEL_WORD = re.compile(rf"(?i:{_LEVEL_WORDS})(?!\w)")
+# A list item's own level word: ", phường Đông Hòa", " và thị xã Cửa Lò".
+PLACE_LEVEL = re.compile(rf"{SP}(?P<word>(?i:{_LEVEL_WORDS}))(?!\w)")
+# "các huyện, thị xã, thành phố", "các xã, phường": the levels of a list that follows.
+CAC_LEVELS = re.compile(
+    rf"{SP}(?i:các){SP}(?i:{_LEVEL_WORDS})(?:(?:{OSP},{OSP}|{SP}và{SP})(?i:{_LEVEL_WORDS}))*(?!\w)"
+)
+
+
+def places_of(level: str) -> dict[tuple[str, str], list[str]]:
+    """The gazetteer's (level, place) -> provinces table for a level word."""
+    return TABLES.commune_province if level in COMMUNE_WORDS else TABLES.district_province
+
+
 LIST_COLON = re.compile(rf"{OSP}:(?={SP}[^\W\d_])")  # a colon, then a list of names
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")

@@ -91,6 +91,8 @@ class Parser(CdHeads):
         if paren := lx.ABBR_PAREN.match(text, end):  # "Liên đoàn Lao động (LĐLĐ) tỉnh"
             end = paren.end()
         if lx.CAC.match(text, end):
+            if (stop := self.level_list(at, end)) is not None:
+                return stop
             listed = lx.CAC_PROVINCES.match(text, end)
             if listed:
                 first = self.province_here(listed.end(), need_capital=True)
@@ -141,24 +143,69 @@ class Parser(CdHeads):
             if not place:
                 return self.bare(at, after, word)
             self.add_district(at, word, *place)
-            stop = place[1]
-            while (sep := lx.LIST_NEXT.match(text, stop)) and (
-                nxt := lx.known_place(text, sep.end() - 1)
-            ):
-                # "LĐLĐ huyện Nghi Lộc và Hưng Nguyên": only known names of the same level.
-                if (word, nxt[0]) not in lx.TABLES.district_province:
-                    break
-                self.add_district(at, word, *nxt)
-                stop = nxt[1]
-            return self.after_explicit(stop)
+            return self.after_explicit(self.more_places(at, (word,), place[1]))
         if head == "cd" and level in ("xa", "phuong", "dk"):
             word = {"xa": "xã", "phuong": "phường", "dk": "đặc khu"}[level]
+            if colon := lx.LIST_COLON.match(text, after):
+                after = colon.end()
             place = self.place(after)
             if not place:
                 return after
             self.add_commune(at, word, *place)
-            return self.after_explicit(place[1])
+            return self.after_explicit(self.more_places(at, (word,), place[1]))
         return after
+
+    def more_places(self, at: int, levels: tuple[str, ...], stop: int) -> int:
+        """Further known places of a list, each maybe with its own level word.
+
+        "LĐLĐ huyện Nghi Lộc và Hưng Nguyên", "Công đoàn phường Dĩ An, phường Đông
+        Hòa và xã Tân Đông Hiệp": only gazetteer names of the list's levels, so a
+        list of anything else ends it.
+        """
+        text = self.text
+        family = levels[0] in lx.COMMUNE_WORDS
+        while sep := lx.LIST_NEXT.match(text, stop):
+            pos, candidates = sep.end() - 1, levels
+            if own := lx.PLACE_LEVEL.match(text, pos):
+                word = " ".join(own.group("word").split()).casefold()
+                word = "TP" if word in ("tp", "tp.", "thành phố") else word
+                if (word in lx.COMMUNE_WORDS) != family:
+                    break
+                pos, candidates = own.end(), (word,)
+            nxt = lx.known_place(text, pos)
+            if not nxt:
+                break
+            word = next((w for w in candidates if (w, nxt[0]) in lx.places_of(w)), None)
+            if word is None:
+                break
+            if family:
+                self.add_commune(at, candidates, *nxt)
+            else:
+                self.add_district(at, word, *nxt)
+            stop = nxt[1]
+        return stop
+
+    def level_list(self, at: int, pos: int) -> int | None:
+        """ "các huyện, thị xã: A, B và C" / "các xã, phường A, B": the places listed."""
+        m = lx.CAC_LEVELS.match(self.text, pos)
+        if not m:
+            return None
+        words = tuple(
+            "TP" if w in ("tp", "thành phố") else w
+            for w in (" ".join(x.split()).casefold() for x in lx.LEVEL_WORD.findall(m.group(0)))
+        )
+        start = m.end()
+        if colon := lx.LIST_COLON.match(self.text, start):
+            start = colon.end()
+        first = lx.known_place(self.text, start)
+        word = first and next((w for w in words if (w, first[0]) in lx.places_of(w)), None)
+        if not first or word is None:
+            return None  # "các huyện, thị xã": every one of them, not a list
+        if word in lx.COMMUNE_WORDS:
+            self.add_commune(at, words, *first)
+        else:
+            self.add_district(at, word, *first)
+        return self.more_places(at, words, first[1])
 
     def parse_city(self, at: int, after: int) -> int:
         """After "TP"/"thành phố": a central city, a provincial city, or bare."""
@@ -227,12 +274,19 @@ class Parser(CdHeads):
 
         self.add(at, Deferred(build))
 
-    def add_commune(self, at: int, level: str, place: str, end: int) -> None:
+    def add_commune(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
+        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows."""
         explicit = self.explicit_province(end)
-        gz = lx.TABLES.commune_province.get((level, place), [])
+        levels = (level,) if isinstance(level, str) else level
 
         def build(ctx: Context) -> list[Named]:
             prov = explicit[0] if explicit else ctx.province()
+            # "các xã, phường: A, B": the level under which the gazetteer has A there.
+            level = next(
+                (w for w in levels if prov in lx.TABLES.commune_province.get((w, place), ())),
+                next((w for w in levels if (w, place) in lx.TABLES.commune_province), levels[0]),
+            )
+            gz = lx.TABLES.commune_province.get((level, place), [])
             if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
                 prov = gz[0]  # the gazetteer knows better than the article's other provinces
             name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
