@@ -188,6 +188,8 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Công đoàn phường Dĩ An, phường Đông Hòa và xã Phú Giáo tổ chức đại hội.", None,
      ["Công đoàn phường Dĩ An (Hồ Chí Minh)", "Công đoàn phường Đông Hòa (Hồ Chí Minh)",
       "Công đoàn xã Phú Giáo (Hồ Chí Minh)"]),
+    ("Công đoàn Viên chức thành phố và Công đoàn ngành Y tế thành phố tổ chức hội thi.", "Hà Nội",
+     ["Công đoàn Viên chức TP Hà Nội", "Công đoàn ngành Y tế Hà Nội"]),
     # --- not units ---
     ("Công đoàn các xã, phường trên địa bàn tỉnh đã tổ chức đại hội.", NA, []),
     ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),

@@ -191,6 +191,14 @@ class CdHeads(ParserBase):
         else:
             explicit = None
             bare_tinh = lx.LEVEL.match(text, after)
+            if bare_tinh and bare_tinh.lastgroup == "tp" and not self.place(bare_tinh.end()):
+                # "Công đoàn Viên chức thành phố" alone: the central city's sector union.
+                def city_sector(ctx: Context) -> list[Named]:
+                    p = ctx.province()
+                    return [sector_unit(s, p) for s in sectors] if p else []
+
+                self.add(at, Deferred(city_sector))
+                return bare_tinh.end()
             if bare_tinh and bare_tinh.lastgroup in ("huyen", "quan", "tx", "tp"):
                 # "Công đoàn Giáo dục huyện X" works under LĐLĐ huyện X: that is the unit.
                 return self.parse_level_place(at, after, head="cd")
