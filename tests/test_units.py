@@ -190,6 +190,14 @@ CASES: list[tuple[str, str | None, list[str]]] = [
       "Công đoàn xã Phú Giáo (Hồ Chí Minh)"]),
     ("Công đoàn Viên chức thành phố và Công đoàn ngành Y tế thành phố tổ chức hội thi.", "Hà Nội",
      ["Công đoàn Viên chức TP Hà Nội", "Công đoàn ngành Y tế Hà Nội"]),
+    ("LĐLĐ các tỉnh, thành phố như Hà Nội, Hải Phòng, Nghệ An tham gia.", None,
+     ["LĐLĐ TP Hà Nội", "LĐLĐ TP Hải Phòng", "LĐLĐ tỉnh Nghệ An"]),
+    ("Các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí và Điện lực tham gia; "
+     "Công đoàn Ngân hàng, Cao su Việt Nam ký kết.", None,
+     ["Công đoàn Giao thông vận tải Việt Nam", "Công đoàn Dầu khí Việt Nam",
+      "Công đoàn Điện lực Việt Nam", "Công đoàn Ngân hàng Việt Nam", "Công đoàn Cao su Việt Nam"]),
+    ("Liên đoàn Lao động các quận, huyện, thị xã Hoàng Mai, Gia Lâm, Sơn Tây.", "Hà Nội",
+     ["LĐLĐ quận Hoàng Mai", "LĐLĐ huyện Gia Lâm", "LĐLĐ thị xã Sơn Tây"]),
     # --- not units ---
     ("Công đoàn các xã, phường trên địa bàn tỉnh đã tổ chức đại hội.", NA, []),
     ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),

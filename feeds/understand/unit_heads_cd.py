@@ -50,7 +50,13 @@ class CdHeads(ParserBase):
                 at, Named("Công đoàn Quốc phòng", "central_sector", NATIONAL_NAME, None, False)
             )
             return qp.end() if qp else end
-        for parse in (self.cd_special, self.cd_zone, self.cd_sector, self.cd_central):
+        for parse in (
+            self.cd_special,
+            self.cd_zone,
+            self.cd_central_list,
+            self.cd_sector,
+            self.cd_central,
+        ):
             stop = parse(at, end)
             if stop is not None:
                 return stop
@@ -165,17 +171,14 @@ class CdHeads(ParserBase):
         info = lx.TABLES.sectors[sector]
         nganh = bool(sm.group("nganh"))
         capital = sm.group("sector")[0].isupper()
-        vn = lx.VN.match(text, sm.end())
+        listed, list_end = self.sector_list(sm.end(), central=True) if capital else ([], 0)
+        vn = lx.VN.match(text, list_end if listed else sm.end())
         # "Công đoàn TKV" names the central union without "Việt Nam".
         if vn or exact_key(sm.group("sector")) in lx.NATIONAL_SECTOR:
             stop = vn.end() if vn else sm.end()
-            if not info.get("central"):
-                return stop
-            name = f"Công đoàn {sector} Việt Nam"
-            self.add(
-                at,
-                Named(name, "central_sector", NATIONAL_NAME, None, bool(info.get("historical"))),
-            )
+            # "Công đoàn Dầu khí, Điện lực Việt Nam": every sector of the list.
+            for name in [sector, *(listed if vn else [])]:
+                self.add_central(at, name)
             return stop
         if not (nganh or info.get("local")):
             return None
@@ -218,16 +221,43 @@ class CdHeads(ParserBase):
         self.add(at, Deferred(build))
         return stop
 
-    def sector_list(self, pos: int) -> tuple[list[str], int]:
-        """Further local sectors after ", " / " và ", each written with a capital."""
+    def sector_list(self, pos: int, *, central: bool = False) -> tuple[list[str], int]:
+        """Further sectors after ", " / " và ", each written with a capital.
+
+        Local sectors by default ("ngành Giáo dục, Y tế tỉnh X"); central ones
+        for "Công đoàn Dầu khí, Điện lực Việt Nam".
+        """
         found: list[str] = []
+        kind = "central" if central else "local"
         while m := lx.SECTOR_NEXT.match(self.text, pos):
             sector = lx.SECTOR_ALIASES[exact_key(m.group("sector"))]
-            if not lx.TABLES.sectors[sector].get("local") or lx.VN.match(self.text, m.end()):
+            if not lx.TABLES.sectors[sector].get(kind):
+                break
+            if not central and lx.VN.match(self.text, m.end()):
                 break
             found.append(sector)
             pos = m.end()
         return found, pos
+
+    def add_central(self, at: int, sector: str) -> None:
+        """ "Công đoàn <Ngành> Việt Nam" for a sector that has (or had) one."""
+        info = lx.TABLES.sectors[sector]
+        if info.get("central"):
+            name = f"Công đoàn {sector} Việt Nam"
+            historical = bool(info.get("historical"))
+            self.add(at, Named(name, "central_sector", NATIONAL_NAME, None, historical))
+
+    def cd_central_list(self, at: int, end: int) -> int | None:
+        """ "các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí và Điện lực"."""
+        m = lx.CENTRAL_LIST.match(self.text, end)
+        first = m and lx.SECTOR.match(self.text, m.end())
+        if not m or not first:
+            return None
+        sector = lx.SECTOR_ALIASES[exact_key(first.group("sector"))]
+        more, stop = self.sector_list(first.end(), central=True)
+        for name in (sector, *more):
+            self.add_central(at, name)
+        return stop
 
     def cd_central(self, at: int, end: int) -> int | None:
         """ "Công đoàn <Ngành> Việt Nam" for a sector the gazetteer does not know

@@ -75,6 +75,10 @@ VERB_SECTORS = {"Xây dựng"}
 # Sectors whose union existed only at the provincial level: "Công đoàn Viên chức"
 # alone is the province's (a bare "Công đoàn Giáo dục" may be a district's).
 PROVINCIAL_ONLY_SECTORS = {"Viên chức"}
+# "các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí": central unions listed.
+CENTRAL_LIST = re.compile(
+    rf"{SP}(?i:ngành{SP}trung{SP}ương|ngành{SP}TW|ngành{SP}TƯ)(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?))?"
+)
 # The next sector of a coordinated list: "Công đoàn ngành Giáo dục, Y tế và Xây dựng tỉnh X".
 SECTOR_NEXT = re.compile(
     rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
@@ -309,8 +313,10 @@ GENERIC_TAIL = re.compile(
 # A district written as a place ("tại huyện Vĩnh Linh"): names a bare "LĐLĐ huyện".
 DISTRICT_WORD = re.compile(rf"(?<!\w)(?P<level>huyện|quận|thị{SP}xã)(?=\s)")
 CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
+# "gồm", "như", a colon: what follows a plural is the list of its members.
+_LIST_INTRO = rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?|là))?"
 CAC_PROVINCES = re.compile(
-    rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){OSP}:?"
+    rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){_LIST_INTRO}"
 )
 COMMUNE_WORDS = {"xã", "phường", "đặc khu"}
 _LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phường|đặc{SP}khu"
@@ -328,7 +334,7 @@ def places_of(level: str) -> dict[tuple[str, str], list[str]]:
     return TABLES.commune_province if level in COMMUNE_WORDS else TABLES.district_province
 
 
-LIST_COLON = re.compile(rf"{OSP}:(?={SP}[^\W\d_])")  # a colon, then a list of names
+LIST_COLON = re.compile(rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?))(?={SP}[^\W\d_])")
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")
 EXPLICIT_PROVINCE = re.compile(

@@ -181,7 +181,7 @@ class Parser(CdHeads):
             if family:
                 self.add_commune(at, candidates, *nxt)
             else:
-                self.add_district(at, word, *nxt)
+                self.add_district(at, candidates, *nxt)
             stop = nxt[1]
         return stop
 
@@ -204,7 +204,7 @@ class Parser(CdHeads):
         if word in lx.COMMUNE_WORDS:
             self.add_commune(at, words, *first)
         else:
-            self.add_district(at, word, *first)
+            self.add_district(at, words, *first)
         return self.more_places(at, words, first[1])
 
     def parse_city(self, at: int, after: int) -> int:
@@ -266,11 +266,19 @@ class Parser(CdHeads):
 
             self.add(at, Deferred(district))
 
-    def add_district(self, at: int, level: str, place: str, end: int) -> None:
+    def add_district(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
+        """ "LĐLĐ huyện X"; ``level`` may list the levels a list allows."""
         explicit = self.explicit_province(end)
+        levels = (level,) if isinstance(level, str) else level
 
         def build(ctx: Context) -> list[Named]:
-            return [district_unit(level, place, explicit[0] if explicit else None, ctx)]
+            prov = explicit[0] if explicit else ctx.province()
+            # "các quận, huyện, thị xã: ..., Sơn Tây": the level the gazetteer has there.
+            word = next(
+                (w for w in levels if prov in lx.TABLES.district_province.get((w, place), ())),
+                next((w for w in levels if (w, place) in lx.TABLES.district_province), levels[0]),
+            )
+            return [district_unit(word, place, explicit[0] if explicit else None, ctx)]
 
         self.add(at, Deferred(build))
 
