@@ -198,6 +198,10 @@ CASES: list[tuple[str, str | None, list[str]]] = [
       "Công đoàn Điện lực Việt Nam", "Công đoàn Ngân hàng Việt Nam", "Công đoàn Cao su Việt Nam"]),
     ("Liên đoàn Lao động các quận, huyện, thị xã Hoàng Mai, Gia Lâm, Sơn Tây.", "Hà Nội",
      ["LĐLĐ quận Hoàng Mai", "LĐLĐ huyện Gia Lâm", "LĐLĐ thị xã Sơn Tây"]),
+    ("Thanh Hóa: Nhiều hoạt động chăm lo Tết\nLĐLĐ tỉnh đã trao 500 suất quà.", None,
+     ["LĐLĐ tỉnh Thanh Hóa"]),
+    ("Đại hội Công đoàn ngành Ngân hàng lần thứ VII thành công tốt đẹp.", None,
+     ["Công đoàn Ngân hàng Việt Nam"]),
     # --- not units ---
     ("Công đoàn các xã, phường trên địa bàn tỉnh đã tổ chức đại hội.", NA, []),
     ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),

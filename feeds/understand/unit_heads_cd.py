@@ -182,6 +182,10 @@ class CdHeads(ParserBase):
             return stop
         if not (nganh or info.get("local")):
             return None
+        if not info.get("local") and not self.province_here(sm.end(), need_capital=True):
+            # "Công đoàn ngành Ngân hàng": a sector organised nationally only.
+            self.add_central(at, sector)
+            return sm.end()
         sectors, after = [sector], sm.end()
         if capital:
             more, after = self.sector_list(after)

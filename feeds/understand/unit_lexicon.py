@@ -52,6 +52,16 @@ _CITY_NAMES = [
     for alias in (p["name"], *p.get("aliases", ()))
 ]
 CENTRAL_CITY = re.compile(rf"(?<!\w)(?P<prov>{alternation(_CITY_NAMES)})(?![\w'’])")
+# Any province named with capitals ("Thanh Hóa: ...", "Tại Nghệ An, ..."): the last
+# resort for a bare "LĐLĐ tỉnh" when nothing stronger names one.  Multi-word names only:
+# short codes and one-syllable names are too easily something else.
+_BARE_NAMES = [
+    alias
+    for p in TABLES.data["provinces"]
+    for alias in (p["name"], *p.get("aliases", ()))
+    if " " in alias and not alias.isupper()
+]
+PROVINCE_BARE = re.compile(rf"(?<![\w])(?P<prov>{alternation(_BARE_NAMES)})(?![\w'’])")
 # Strong province mentions anywhere in a text (level word or parentheses).
 PROVINCE_MENTION = re.compile(
     rf"(?:(?<![\w])(?i:tỉnh|thành{SP}phố|tp)\.?{OSP}|\({OSP})(?P<prov>(?i:{PROV_ALT}))(?![\w'’])"

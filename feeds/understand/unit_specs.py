@@ -99,7 +99,14 @@ class Context:
             return src
         if len(cands) == 1:
             return cands[0]
-        return src or (cands[0] if cands else None)
+        if src or cands:
+            return src or cands[0]
+        named = {
+            lx.PROVINCE_ALIASES[exact_key(m.group("prov"))]
+            for m in lx.PROVINCE_BARE.finditer(self.text)
+        }
+        named = {p for p in named if ok(p)}
+        return named.pop() if len(named) == 1 else None
 
     def central_city(self) -> str | None:
         """The one centrally-run city the text names, even without "TP" before it."""
