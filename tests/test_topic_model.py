@@ -153,3 +153,20 @@ def test_cross_validation_picks_the_vote_that_scores_best() -> None:
     # A topic the rules did not see needs a near-certain model to be added.
     keep, add, _ = best_vote([1, 0], [0, 0], [0.8, 0.1], [False, False])
     assert add == OFF
+
+
+def test_a_broken_model_file_leaves_the_rules_working(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "topic_model.json"
+    broken.write_text('{"topics": ["nu_cong"], "bias": []', encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert topic_model.load_model(broken) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        f"topic model {broken} unreadable (Expecting ',' delimiter: line 1 column 35 (char 34)): "
+        "topics from the phrase rules only"
+    ]
+    assert topic_model.load_model(tmp_path / "absent.json") is None
+    clf = TopicClassifier(model=topic_model.load_model(broken))
+    got = clf.classify("Hội thi nữ công năm 2025", "Ngày hội của nữ công nhân.")
+    assert [t.id for t in got] == ["nu_cong"]

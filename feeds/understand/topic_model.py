@@ -15,6 +15,7 @@ scikit-learn is needed to train only, never at run time.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from feeds import vntext
+
+log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("data") / "topic_model.json"
 # Title words say most about the subject, the lead next: counted 3x and 2x.
@@ -109,9 +112,22 @@ def _row(row: object, topics: list[str]) -> dict[int, float]:
     return {int(i): float(w) for i, w in row.items() if 0 <= int(i) < len(topics)}
 
 
+def load_model(path: Path) -> TopicModel | None:
+    """The model in ``path``, or None (one log line) when it is absent or unreadable.
+
+    Topics then come from the phrase rules alone: a broken model file must not
+    stop the bot from classifying.
+    """
+    try:
+        return TopicModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("topic model %s unreadable (%s): topics from the phrase rules only", path, exc)
+        return None
+
+
 @cache
 def default_model() -> TopicModel | None:
-    """The shipped model, or None when the file is absent (rules alone then)."""
-    if not MODEL_FILE.exists():
-        return None
-    return TopicModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    """The shipped model (loaded once), or None: rules alone then."""
+    return load_model(MODEL_FILE)
