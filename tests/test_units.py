@@ -202,7 +202,10 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["LĐLĐ tỉnh Thanh Hóa"]),
     ("Đại hội Công đoàn ngành Ngân hàng lần thứ VII thành công tốt đẹp.", None,
      ["Công đoàn Ngân hàng Việt Nam"]),
+    ("Công đoàn Tàu thủy Việt Nam và Công đoàn Bộ Quốc phòng ký kết.", None,
+     ["Công đoàn Tàu thủy Việt Nam", "Công đoàn Quốc phòng"]),
     # --- not units ---
+    ("Công đoàn Ngân hàng TMCP Ngoại thương Việt Nam trao quà.", None, []),
     ("Công đoàn các xã, phường trên địa bàn tỉnh đã tổ chức đại hội.", NA, []),
     ("Nhân Tháng công nhân, các cấp Công đoàn tỉnh Hưng Yên thăm 200 doanh nghiệp.", None, []),
     ("LĐLĐ tỉnh có Ban Công tác Công đoàn và Ban Công đoàn Khu Kinh tế tỉnh.", "Hà Tĩnh",

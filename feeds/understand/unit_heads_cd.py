@@ -275,15 +275,19 @@ class CdHeads(ParserBase):
                 break
             vn = lx.VN.match(text, pos)
             if vn and words:
-                if words[-1] in ("và", "-") or " ".join(words[:2]) in lx.NOT_SECTOR:
+                written = " ".join(words)
+                if words[-1] in ("và", "-") or lx.GRASSROOTS.search(written):
+                    return None  # "Công đoàn Ngân hàng TMCP Ngoại thương Việt Nam": a company's
+                if any(written.startswith(x) for x in lx.NOT_SECTOR):
                     return None
-                if words[0] in lx.NOT_SECTOR or words[0] in lx.STOP_WORDS - {"Công"}:
+                if words[0] in lx.STOP_WORDS - {"Công"}:
                     return None
                 name = f"Công đoàn {' '.join(words)} Việt Nam"
                 self.add(at, Named(name, "central_sector", NATIONAL_NAME, None, False))
                 return vn.end()
             word = t.group(1)
-            if word not in ("và", "-", "–") and not word[0].isupper():
+            # The name starts with a capital; sector names go on in lowercase ("Tàu thủy").
+            if not words and not word[0].isupper():
                 return None
             words.append("-" if word in ("-", "–") else word)
             pos = t.end()

@@ -364,7 +364,9 @@ UBND = re.compile(
     rf"{SP}(?:UBND|(?i:ủy{SP}ban{SP}nhân{SP}dân)){SP}(?:(?i:tỉnh)|(?P<tp>(?i:thành{SP}phố|tp)))(?!\w)"
 )
 CAND = re.compile(rf"{SP}(?:(?i:công{SP}an{SP}nhân{SP}dân)|CAND)(?!\w)")
-QP = re.compile(rf"{SP}(?i:quốc{SP}phòng)(?!\w)")
+# Words of a company or agency name: its union is grassroots, not a sector's.
+GRASSROOTS = re.compile(r"(?<!\w)(?:TMCP|TNHH|cổ phần|[Cc]ông ty|[Tt]ập đoàn|MTV)(?!\w)")
+QP = re.compile(rf"{SP}(?:(?i:bộ){SP})?(?i:quốc{SP}phòng)(?!\w)")
 SECTOR_WORD = re.compile(rf"{SP}([^\W\d_][\w'’]*|[-–])")
 # First words of a grassroots or non-union body: "Công đoàn Công ty X Việt Nam".
 NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", "Trường", "Bệnh viện",
