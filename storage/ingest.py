@@ -2,8 +2,11 @@
 
 "Never twice" is decided here:
 
-* an entry whose canonical URL, GUID or long title is already a :class:`SeenKey`
-  is not new (checked before its article page is even fetched);
+* an entry whose canonical URL or long title is already a :class:`SeenKey`
+  is not new (checked before its article page is even fetched); entries of one
+  poll with the same identity are merged into one, and the merge is logged.
+  A GUID is no identity on its own: feeds reuse one GUID for different
+  articles, so it counts only together with the link, which the URL key is;
 * a new item whose text is an exact copy of a stored one (same content hash)
   joins that story and its text is not stored again;
 * a new item whose text nearly matches a recent story (SimHash candidates, then
@@ -11,7 +14,9 @@
 * otherwise it starts a new story, analyzed (units, topics, events, summary).
 
 Items stored by a source's first successful poll form its *baseline*: history
-that is searchable but never pushed to anyone.
+that is searchable but never pushed to anyone.  A later entry dated more than
+``HISTORY_SLACK`` before the newest baseline item of its source is history too
+(an archive page, a feed that lists old entries late): stored, never pushed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feeds.dedup.fingerprint import (
@@ -46,6 +51,9 @@ from storage.search import search_key
 log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=30)
+# How much older than the source's newest baseline item a later entry may be
+# and still be news (a site may publish a few days' backlog at once).
+HISTORY_SLACK = timedelta(days=3)
 
 
 class AnalysisLike(Protocol):
@@ -90,7 +98,9 @@ def source_state(db: Database, source_id: str) -> SourceState:
         row = session.get(Source, source_id)
         if row is None:
             return SourceState()
-        return SourceState(row.etag, row.last_modified, row.detected_kind, row.feed_url)
+        return SourceState(
+            row.etag, row.last_modified, row.detected_kind, row.feed_url, row.baseline_done
+        )
 
 
 def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) -> list[SourceConfig]:
@@ -100,11 +110,18 @@ def due_sources(db: Database, sources: Sequence[SourceConfig], now: datetime) ->
     return [s for s in sources if s.enabled and ((at := next_at.get(s.id)) is None or at <= now)]
 
 
+def identity_keys(source_id: str, url: str | None, title: str | None) -> list[str]:
+    """The keys an item is known by: its canonical URL and, scoped to the source,
+    its long title.  No GUID key: three entries sharing one GUID are three
+    articles, and a GUID reused with the same link is already the URL key."""
+    return item_keys(source_id, url, None, title)
+
+
 def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], list[bool]]:
     """The poller's question "which of these entries are new?", answered in one query."""
 
     def is_new(refs: Sequence[EntryRef]) -> list[bool]:
-        per_ref = [item_keys(source_id, r.url, r.guid, r.title) for r in refs]
+        per_ref = [identity_keys(source_id, r.url, r.title) for r in refs]
         wanted = {k for keys in per_ref for k in keys}
         known: set[str] = set()
         with db.read() as session:
@@ -113,15 +130,32 @@ def make_is_new(db: Database, source_id: str) -> Callable[[Sequence[EntryRef]], 
                 known.update(
                     session.scalars(select(SeenKey.key).where(SeenKey.key.in_(chunk[i : i + 500])))
                 )
-        seen_in_batch: set[str] = set()
+        first_with: dict[str, EntryRef] = {}
         answer = []
-        for keys in per_ref:
-            new = bool(keys) and not any(k in known or k in seen_in_batch for k in keys)
-            seen_in_batch.update(keys)  # the same article twice in one page counts once
-            answer.append(new)
+        for ref, keys in zip(refs, per_ref, strict=True):
+            earlier = next((first_with[k] for k in keys if k in first_with), None)
+            stored = any(k in known for k in keys)
+            if earlier is not None and not stored:  # logged once, when it is news
+                _log_merge(source_id, ref, earlier)
+            for key in keys:
+                first_with.setdefault(key, ref)  # the same article twice in one page counts once
+            answer.append(bool(keys) and earlier is None and not stored)
         return answer
 
     return is_new
+
+
+def _log_merge(source_id: str, ref: EntryRef, earlier: EntryRef) -> None:
+    same_link = canonical_url(ref.url or "") == canonical_url(earlier.url or "")
+    log.info(
+        "source %s: entry %.80r (%s) merged into %.80r (%s): same %s",
+        source_id,
+        ref.title,
+        ref.url,
+        earlier.title,
+        earlier.url,
+        "link" if same_link else "title",
+    )
 
 
 # --- storing a poll -----------------------------------------------------------
@@ -177,6 +211,11 @@ def _store(
             _record_failure(row, source, outcome, now, max_backoff)
             return result
         baseline = not row.baseline_done
+        newest_baseline = (
+            _newest_baseline_date(session, source.id)
+            if outcome.candidates and not baseline
+            else None
+        )
         index = _fingerprints(db, session, now)
         pending_fps: list[tuple[int, int, str, int | None]] = []
         for candidate in outcome.candidates:
@@ -187,7 +226,7 @@ def _store(
                 row,
                 candidate,
                 analyses.get(id(candidate)),
-                baseline,
+                baseline or _is_history(source.id, candidate, newest_baseline),
                 result,
                 now,
             )
@@ -206,6 +245,34 @@ def _store(
     for story_id, fp, text, day in pending_fps:
         index.add(story_id, fp, text, day)
     return result
+
+
+def _newest_baseline_date(session: Session, source_id: str) -> datetime | None:
+    """The newest date among the items of this source's baseline; an undated item
+    counts as fetched that day (as /latest sorts it), so undated baselines set a bar too."""
+    return session.scalar(
+        select(func.max(func.coalesce(Item.published_at, Item.fetched_at)))
+        .join(Story, Item.story_id == Story.id)
+        .where(Item.source_id == source_id, Story.baseline.is_(True))
+    )
+
+
+def _is_history(source_id: str, candidate: Candidate, newest: datetime | None) -> bool:
+    """Dated more than ``HISTORY_SLACK`` before the newest item of the baseline."""
+    if newest is None or candidate.published is None:
+        return False
+    if candidate.published >= newest - HISTORY_SLACK:
+        return False
+    log.info(
+        "source %s: %s is dated %s, more than %d days before the newest item of the"
+        " source's first poll (%s): stored as history, not pushed",
+        source_id,
+        candidate.url,
+        candidate.published.date().isoformat(),
+        HISTORY_SLACK.days,
+        newest.date().isoformat(),
+    )
+    return True
 
 
 def _record_failure(
@@ -238,7 +305,7 @@ def _store_candidate(
     result: StoreResult,
     now: datetime,
 ) -> None:
-    keys = item_keys(source.id, candidate.url, candidate.guid, candidate.title)
+    keys = identity_keys(source.id, candidate.url, candidate.title)
     if session.scalars(select(SeenKey.key).where(SeenKey.key.in_(keys)).limit(1)).first():
         return  # stored meanwhile (same URL through another listing of this poll)
     text = candidate.text or ""

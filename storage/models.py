@@ -2,7 +2,7 @@
 
 * ``Source``  one polled site, with its fetch state (validators, health, schedule);
 * ``Item``    one article as one source carried it (URL, title, date, clean text);
-* ``SeenKey`` every identity an item is known by (canonical URL, GUID, title), so a
+* ``SeenKey`` every identity an item is known by (canonical URL, long title), so a
   changed GUID or a tracking parameter never makes an old article new again;
 * ``Story``   one piece of news, grouping the items of several sites that carry
   the same text (exact or near duplicate), with the analysis of its text:
@@ -113,8 +113,8 @@ class Story(Base):
     url: Mapped[str] = mapped_column(Text)  # the first item's URL
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # True for items stored when their source was polled for the first time:
-    # they are history, never pushed to anyone.
+    # True for history, never pushed to anyone: items stored when their source
+    # was polled for the first time, or dated well before that (storage.ingest).
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     # Signed 64-bit SimHash of the text: recent stories within a few bits of a
     # new item are checked for near-duplication (feeds.dedup.fingerprint).
@@ -173,7 +173,9 @@ class SeenKey(Base):
     """One identity of an item.  Keys are namespaced strings, hashed:
 
     ``url:<canonical url>`` (global: the same URL is the same article whatever
-    site lists it), ``guid:<source>:<guid>``, ``title:<source>:<folded title>``.
+    site lists it), ``title:<source>:<folded title>``.  Older rows may hold
+    ``guid:<source>:<guid>`` keys: no longer looked up, since a GUID shared by
+    several articles made all but one vanish (``storage.ingest.identity_keys``).
     """
 
     __tablename__ = "seen_keys"
