@@ -147,8 +147,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "stop": ("dunglai",),
     "stats": ("thongke",),
     "sources": ("nguontin",),
+    "console": ("quantri",),
 }
-OPERATOR_COMMANDS = ("stats", "sources")
+OPERATOR_COMMANDS = ("stats", "sources", "console")
 
 # Menu entries: (vi name, en name, vi description, en description).
 MENU: tuple[tuple[str, str, str, str], ...] = (
@@ -419,6 +420,21 @@ _VI: dict[str, str] = {
     "stop_cancel": "Đã giữ nguyên các đăng ký.",
     "stop_nothing": "Chưa có đăng ký hay cài đặt nào để xóa.",
     "not_operator": "Xin lỗi, lệnh này chỉ dành cho người quản trị hệ thống.",
+    "console_link": (
+        "🔐 <b>Trang quản trị</b>\n"
+        "Đồng chí mở liên kết sau để đăng nhập (dùng được một lần, trong {minutes} phút):\n"
+        "{url}\n\n"
+        "Xin đồng chí không chuyển tiếp liên kết này. Phiên đăng nhập kéo dài {hours} giờ; "
+        "khi hết hạn, gõ /quantri để nhận liên kết mới."
+    ),
+    "console_off": (
+        "Xin lỗi, trang quản trị chưa được bật: cần khai báo <code>[web] listen</code> và "
+        "<code>public_url</code> trong bot_config.toml."
+    ),
+    "console_private_only": (
+        "Xin lỗi, vì lý do bảo mật, liên kết đăng nhập chỉ được gửi trong tin nhắn riêng. "
+        "Đồng chí vui lòng nhắn /quantri trực tiếp cho bot."
+    ),
     "not_admin": "Xin lỗi, chỉ quản trị viên nhóm mới có thể thay đổi đăng ký của nhóm.",
     "unknown_command": "Lệnh không hợp lệ. Gõ /help để xem hướng dẫn.",
     "plain_text": (
@@ -723,6 +739,21 @@ _EN: dict[str, str] = {
     "stop_cancel": "Your subscriptions are kept.",
     "stop_nothing": "There are no subscriptions or settings to delete.",
     "not_operator": "Sorry, this command is for the bot's operators only.",
+    "console_link": (
+        "🔐 <b>Operator console</b>\n"
+        "Open this link to log in (it works once, within {minutes} minutes):\n"
+        "{url}\n\n"
+        "Please do not forward it. The session lasts {hours} hours; when it ends, "
+        "send /console for a new link."
+    ),
+    "console_off": (
+        "Sorry, the operator console is not enabled: it needs <code>[web] listen</code> and "
+        "<code>public_url</code> in bot_config.toml."
+    ),
+    "console_private_only": (
+        "Sorry, for security the login link is only sent in a private chat. "
+        "Please send /console to the bot directly."
+    ),
     "not_admin": "Sorry, only group admins can change what the group follows.",
     "unknown_command": "Unknown command. Type /help for help.",
     "plain_text": (

@@ -436,3 +436,63 @@ class ChannelUsage(Base):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # 1st day, bot's time zone
     extra: Mapped[int] = mapped_column(Integer, default=0)
     warned: Mapped[int] = mapped_column(Integer, default=0)  # highest % level announced
+
+
+# --- the operators' web console (bot/web) -------------------------------------------
+
+
+class ConsoleSource(Base):
+    """A source added in the web console or by ``sources import``: polled with
+    bot_config.toml's sources, which win for their ids (``storage.console``)."""
+
+    __tablename__ = "console_sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8), default="auto")  # rss | html | auto
+    poll_interval: Mapped[int] = mapped_column(Integer, default=900)
+    listing_item: Mapped[str | None] = mapped_column(Text)  # CSS; set: an HTML listing
+    listing_link: Mapped[str | None] = mapped_column(Text)
+    listing_title: Mapped[str | None] = mapped_column(Text)
+    listing_date: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SourcePause(Base):
+    """A source an operator paused in the console (any source, from the file or
+    the console): not polled until resumed."""
+
+    __tablename__ = "source_pauses"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(64))
+    paused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleLogin(Base):
+    """A one-time login link sent by ``/console``; only the token's SHA-256 is kept."""
+
+    __tablename__ = "console_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleSession(Base):
+    """A browser session of the console (the cookie's SHA-256), shared by every
+    ``run`` process so a standby that takes over keeps operators logged in."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

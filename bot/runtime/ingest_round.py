@@ -25,6 +25,7 @@ from bot.config import Config
 from feeds.fetch.fetcher import Fetcher
 from feeds.poller import PollOutcome, poll_source
 from feeds.sources import SourceConfig
+from storage.console import merged_sources
 from storage.db import Database
 from storage.documents import make_known_document
 from storage.ingest import (
@@ -109,8 +110,13 @@ async def poll_round(
     analyzer: Analyzer | None = None,
     fetcher: Fetcher | None = None,
 ) -> list[SourceReport]:
-    """One ingest round: poll each due source once (every enabled one with ``force``)."""
-    sources = list(sources if sources is not None else config.sources)
+    """One ingest round: poll each due source once (every enabled one with ``force``).
+
+    By default the sources are bot_config.toml's plus the web console's (the
+    file wins for its ids); a source paused in the console is not polled."""
+    if sources is None:
+        sources = await asyncio.to_thread(merged_sources, config.sources, db)
+    sources = list(sources)
     sync_sources(db, sources)
     now = datetime.now(UTC)
     todo = [s for s in sources if s.enabled] if force else due_sources(db, sources, now)
