@@ -496,3 +496,25 @@ class ConsoleSession(Base):
     language: Mapped[str] = mapped_column(String(2), default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- operators' alerts ----------------------------------------------------------------
+
+
+class SourceAlert(Base):
+    """Whether the operators have been told that a source is down (``storage.alerts``).
+
+    One row per source that ever reached the alert threshold.  ``down_since`` is
+    set, by one conditional UPDATE, in the transaction that queues the "down"
+    messages, and cleared in the one that queues the "back" messages: whatever the
+    number of processes or restarts, each failure episode is told once, and its
+    recovery once.  ``episodes`` numbers the episodes (the messages' dedup keys)."""
+
+    __tablename__ = "source_alerts"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    down_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # the error the last alert named

@@ -166,6 +166,14 @@ def _wait(driver: Any, element_id: str) -> Any:
     return WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, element_id)))
 
 
+def _submit(driver: Any, button: Any) -> None:
+    """Click a form's button and wait until the next page replaced this one (else a
+    wait for an element could find it on the old page, on a loaded machine)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 30).until(ec.staleness_of(page))
+
+
 def _row(driver: Any, source_id: str) -> Any:
     return driver.find_element(By.CSS_SELECTOR, f'#sources tr[data-source="{source_id}"]')
 
@@ -202,7 +210,7 @@ def test_add_a_source_after_its_preview_then_pause_it(console: Console, browser:
     browser.find_element(By.ID, "url").send_keys(console.site.url("/rss/tin-tuc.rss"))
     browser.find_element(By.ID, "name").send_keys("Công đoàn Nghệ An (RSS)")
     browser.find_element(By.ID, "id").send_keys("cdna")
-    browser.find_element(By.ID, "preview-button").click()
+    _submit(browser, browser.find_element(By.ID, "preview-button"))
 
     _wait(browser, "preview")
     assert browser.find_element(By.ID, "preview-kind").text == "rss"
@@ -217,7 +225,7 @@ def test_add_a_source_after_its_preview_then_pause_it(console: Console, browser:
     # What was typed is still in the form, ready to save.
     assert browser.find_element(By.ID, "name").get_attribute("value") == "Công đoàn Nghệ An (RSS)"
 
-    browser.find_element(By.ID, "save-button").click()
+    _submit(browser, browser.find_element(By.ID, "save-button"))
     notice = _wait(browser, "notice")
     assert "Đã lưu nguồn tin" in notice.text and "cdna" in notice.text
     row = _row(browser, "cdna")
@@ -226,7 +234,7 @@ def test_add_a_source_after_its_preview_then_pause_it(console: Console, browser:
     saved = store.console_source(console.db, "cdna")
     assert saved is not None and saved.url == console.site.url("/rss/tin-tuc.rss")
 
-    row.find_element(By.NAME, "pause").click()
+    _submit(browser, row.find_element(By.NAME, "pause"))
     assert "Đã tạm dừng" in _wait(browser, "notice").text
     row = _row(browser, "cdna")
     assert row.get_attribute("data-state") == "paused"

@@ -75,12 +75,19 @@ def cmd_worker(args: argparse.Namespace, config: Config) -> int:
     """Deliver the outbox only (any number of workers share it)."""
     from bot.runtime.roles import process_id, run_worker
 
+    port = getattr(args, "metrics_port", None)
+    if port is not None and not 0 < port < 65536:
+        print(f"congdoan-bot: --metrics-port must be from 1 to 65535, not {port}", file=sys.stderr)
+        return 2
     tokens = _channel_tokens()
     if tokens is None:
         return 2
     db = open_database(config.database_url)
     worker_id = args.id or process_id("worker")
-    return _token_checked(lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id))
+    listen = (args.metrics_host, port) if port is not None else None
+    return _token_checked(
+        lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id, metrics=listen)
+    )
 
 
 def _token_checked(main) -> int:  # type: ignore[no-untyped-def]

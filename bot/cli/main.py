@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--id", metavar="NAME", help="worker name in `status` (default: worker@host:pid)"
     )
+    p.add_argument(
+        "--metrics-port", type=int, metavar="N",
+        help="serve this worker's own /metrics (messages sent, send errors) on port N",
+    )  # fmt: skip
+    p.add_argument(
+        "--metrics-host", default="127.0.0.1", metavar="HOST",
+        help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 in a container)",
+    )  # fmt: skip
 
     p = sub.add_parser("status", help="queue depth, send rate, workers, scheduler, failing sources")
     p.add_argument("--json", action="store_true", help="print one JSON object")

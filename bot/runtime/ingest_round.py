@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot import metrics
 from bot.config import Config
 from feeds.fetch.fetcher import Fetcher
 from feeds.poller import PollOutcome, poll_source
@@ -147,6 +149,7 @@ async def _poll_one(
     config: Config, db: Database, fetcher: Fetcher, source: SourceConfig, analyzer: Analyzer
 ) -> SourceReport:
     polled_at = datetime.now(UTC)  # the next poll is poll_interval after this one's start
+    started = time.monotonic()
     state = await asyncio.to_thread(source_state, db, source.id)
     try:
         outcome = await poll_source(
@@ -171,6 +174,7 @@ async def _poll_one(
         max_backoff=config.fetch.max_backoff,
         polled_at=polled_at,
     )
+    metrics.polled(started)
     if outcome.error is None:
         log.info(
             "source %s: %s, %d entries, %d new",

@@ -27,6 +27,7 @@ from bot.config import Config
 from bot.delivery.digest import enqueue_due_digests
 from bot.delivery.reminders import enqueue_due_reminders
 from bot.delivery.routing import route_new_stories
+from bot.runtime.alerts import alert_tick
 from bot.runtime.ingest_round import SourceReport, poll_round
 from storage import leader
 from storage.db import Database, is_busy
@@ -44,10 +45,12 @@ class PollTickResult:
     reports: list[SourceReport] = field(default_factory=list)
     new_story_ids: list[int] = field(default_factory=list)
     queued: int = 0  # outbox rows created for the new stories
+    alerts: int = 0  # operators' messages queued: sources down or back
 
 
 async def poll_tick(config: Config, db: Database, *, force: bool = False) -> PollTickResult:
-    """An ingest round over the due sources, then what is new routed to its subscribers."""
+    """An ingest round over the due sources, then what is new routed to its
+    subscribers and, when a source went down or came back, told to the operators."""
     reports = await poll_round(config, db, force=force)
     new_ids = [i for r in reports for i in r.stored.new_story_ids]
     result = PollTickResult(reports=reports, new_story_ids=new_ids)
@@ -55,6 +58,10 @@ async def poll_tick(config: Config, db: Database, *, force: bool = False) -> Pol
         routed = await asyncio.to_thread(route_new_stories, db, new_ids, config)
         result.queued = routed.outbox_rows
         log.info("%d new stories routed: %s", len(new_ids), routed)
+    # After the news (officers first), and every tick, not only after a poll: a round
+    # cut short (a crash, a takeover) or a new threshold is caught up at once.  Costs
+    # one small read when nothing is to be announced.
+    result.alerts = await alert_tick(config, db)
     return result
 
 

@@ -538,9 +538,16 @@ class _Zalo:
 
 
 async def run_worker(
-    config: Config, db: Database, tokens: Tokens, stop: asyncio.Event, *, worker_id: str
+    config: Config,
+    db: Database,
+    tokens: Tokens,
+    stop: asyncio.Event,
+    *,
+    worker_id: str,
+    metrics: tuple[str, int] | None = None,
 ) -> int:
-    """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent."""
+    """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent.
+    ``metrics``: (host, port) where to serve this worker's own ``/metrics``."""
     from telegram import Bot
 
     from bot.channels.telegram.app import DEFAULT_BASE_URL
@@ -550,6 +557,12 @@ async def run_worker(
     rejected: list[TokenRejected] = []
     connects: list[asyncio.Task[None]] = []
     async with contextlib.AsyncExitStack() as stack:
+        if metrics is not None:
+            from bot.web.metrics import serve_metrics
+
+            runner = await serve_metrics(*metrics)
+            if runner is not None:
+                stack.push_async_callback(runner.cleanup)
         bot = None
         if tokens.telegram:
             bot = Bot(tokens.telegram, base_url=config.telegram.base_url or DEFAULT_BASE_URL)

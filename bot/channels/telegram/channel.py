@@ -41,6 +41,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.commands import CommandRouter
 from bot.commands.inbound import Button, Inbound, Reply
 from bot.i18n import ALIASES, menu
@@ -232,6 +233,7 @@ class TelegramHandlers:
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A known command (or its Vietnamese alias)."""
+        started = time.monotonic()
         msg = message_inbound(update)
         if msg is None:
             return
@@ -239,6 +241,8 @@ class TelegramHandlers:
         await send_replies(
             context.bot, int(msg.chat_id), replies, thread_id=_thread(update.message)
         )
+        if replies:
+            metrics.replied(CHANNEL, started)
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any other /command: answered when it is addressed to this bot."""
@@ -254,14 +258,18 @@ class TelegramHandlers:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Plain text in a private chat: the router offers to search or follow it."""
+        started = time.monotonic()
         msg = message_inbound(update)
         if msg is None:
             return
         replies = await self.router.handle(msg)
         await send_replies(context.bot, int(msg.chat_id), replies)
+        if replies:
+            metrics.replied(CHANNEL, started)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press."""
+        started = time.monotonic()
         query = update.callback_query
         if query is None:
             return
@@ -274,6 +282,8 @@ class TelegramHandlers:
         replies = await self.router.handle_callback(msg, query.data)
         thread = _thread(message if isinstance(message, Message) else None)
         await send_replies(context.bot, int(msg.chat_id), replies, thread_id=thread)
+        if replies:
+            metrics.replied(CHANNEL, started)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot added to a group (greet it) or removed, kicked, blocked (stop sending)."""

@@ -34,6 +34,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.channels.zalo.client import InvalidToken, ZaloClient
 from bot.channels.zalo.text_commands import to_command, typed_choice
 from bot.channels.zalo.transport import CHANNEL, ZaloGate
@@ -289,6 +290,7 @@ class ZaloChannel:
 
     async def handle_update(self, update: dict[str, Any]) -> list[str]:
         """Answer one update (once per message id); returns the texts sent."""
+        started = time.monotonic()
         parsed = update_inbound(update)
         if parsed is None:
             return []
@@ -302,7 +304,10 @@ class ZaloChannel:
         except Exception:
             log.exception("zalo update %s failed", key)
             texts = [self.router.error_reply(None).plain]
-        return await self._send(msg.chat_id, texts)
+        sent = await self._send(msg.chat_id, texts)
+        if sent:
+            metrics.replied(CHANNEL, started)
+        return sent
 
     async def _answer(self, event: str, msg: Inbound) -> list[str]:
         lang = await asyncio.to_thread(self._language, msg.chat_id)
