@@ -110,6 +110,8 @@ class Config:
     database_url: str = DEFAULT_DATABASE_URL
     language: str = "vi"
     operators: tuple[int, ...] = ()
+    # A source failing this many polls in a row is announced to the operators.
+    alert_after_failures: int = 3
     fetch: FetchSettings = field(default_factory=FetchSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
@@ -396,6 +398,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         database_url=bot["database_url"],
         language=bot["language"],
         operators=tuple(bot["operators"]),
+        alert_after_failures=bot["alert_after_failures"],
         fetch=FetchSettings(**fetch),
         telegram=TelegramSettings(**telegram),
         zalo=ZaloSettings(**zalo),
@@ -418,6 +421,7 @@ def _bot(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
             "database_url": (str, DEFAULT_DATABASE_URL),
             "language": (str, "vi"),
             "operators": (list, []),
+            "alert_after_failures": (int, 3),
         },
     )
     try:
@@ -430,6 +434,11 @@ def _bot(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError(f'[bot]: \'language\' must be "vi" or "en", not {bot["language"]!r}')
     if not all(isinstance(o, int) and not isinstance(o, bool) for o in bot["operators"]):
         raise ConfigError("[bot]: 'operators' must be a list of Telegram user ids (integers)")
+    if not 1 <= bot["alert_after_failures"] <= 1000:
+        raise ConfigError(
+            "[bot]: 'alert_after_failures' must be a number of failed polls in a row "
+            f"from 1 to 1000, not {bot['alert_after_failures']!r}"
+        )
     bot["database_url"] = env.get("DATABASE_URL") or bot["database_url"]
     if "://" not in bot["database_url"]:
         raise ConfigError(

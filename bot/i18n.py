@@ -147,8 +147,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "stop": ("dunglai",),
     "stats": ("thongke",),
     "sources": ("nguontin",),
+    "console": ("quantri",),
 }
-OPERATOR_COMMANDS = ("stats", "sources")
+OPERATOR_COMMANDS = ("stats", "sources", "console")
 
 # Menu entries: (vi name, en name, vi description, en description).
 MENU: tuple[tuple[str, str, str, str], ...] = (
@@ -419,6 +420,21 @@ _VI: dict[str, str] = {
     "stop_cancel": "Đã giữ nguyên các đăng ký.",
     "stop_nothing": "Chưa có đăng ký hay cài đặt nào để xóa.",
     "not_operator": "Xin lỗi, lệnh này chỉ dành cho người quản trị hệ thống.",
+    "console_link": (
+        "🔐 <b>Trang quản trị</b>\n"
+        "Đồng chí mở liên kết sau để đăng nhập (dùng được một lần, trong {minutes} phút):\n"
+        "{url}\n\n"
+        "Xin đồng chí không chuyển tiếp liên kết này. Phiên đăng nhập kéo dài {hours} giờ; "
+        "khi hết hạn, gõ /quantri để nhận liên kết mới."
+    ),
+    "console_off": (
+        "Xin lỗi, trang quản trị chưa được bật: cần khai báo <code>[web] listen</code> và "
+        "<code>public_url</code> trong bot_config.toml."
+    ),
+    "console_private_only": (
+        "Xin lỗi, vì lý do bảo mật, liên kết đăng nhập chỉ được gửi trong tin nhắn riêng. "
+        "Đồng chí vui lòng nhắn /quantri trực tiếp cho bot."
+    ),
     "not_admin": "Xin lỗi, chỉ quản trị viên nhóm mới có thể thay đổi đăng ký của nhóm.",
     "unknown_command": "Lệnh không hợp lệ. Gõ /help để xem hướng dẫn.",
     "plain_text": (
@@ -505,6 +521,52 @@ _VI: dict[str, str] = {
     ),
     "zalo_quota_level": "⚠️ Kênh Zalo đã dùng {used}/{quota} tin nhắn của tháng này (mức {pct}%).",
     "zalo_quota_spent": "đã dùng hết {quota} tin nhắn của tháng",
+    # Told to the operators when a source breaks and when it is back (bot.runtime.alerts).
+    "alert_down": (
+        "⚠️ <b>Nguồn tin không hoạt động: {name}</b>\n"
+        "Bot đã {n} lần liên tiếp không lấy được tin từ {url}\n"
+        "Lỗi: {error}\n"
+        "Lần cuối lấy được tin: {last_ok}\n"
+        "Đồng chí vui lòng: {hint}\n"
+        "Kiểm tra nhanh: <code>congdoan-bot sources check {url}</code>\n"
+        "Bot vẫn tiếp tục thử lại và sẽ báo khi nguồn hoạt động trở lại."
+    ),
+    "alert_back": (
+        "✅ <b>Nguồn tin {name} đã hoạt động trở lại.</b>\n"
+        "Bot đã lấy được tin từ {url} (lỗi trước đó: {error}; báo lỗi lúc {since})."
+    ),
+    "alert_never": "chưa lần nào",
+    "alert_hint_timeout": (
+        "mở địa chỉ trên bằng trình duyệt; nếu trang chỉ chậm, có thể tăng "
+        "<code>timeout</code> trong mục [fetch] của bot_config.toml."
+    ),
+    "alert_hint_not_found": (
+        "trang có thể đã đổi địa chỉ; tìm địa chỉ mới của chuyên mục và sửa "
+        "<code>url</code> của nguồn trong bot_config.toml."
+    ),
+    "alert_hint_server": (
+        "máy chủ của trang đang gặp sự cố và thường tự khắc phục; nếu kéo dài, "
+        "liên hệ đơn vị quản trị trang."
+    ),
+    "alert_hint_blocked": (
+        "trang đang chặn bot hoặc trả về trang kiểm tra thay cho bản tin; thử "
+        '<code>kind = "html"</code> với bộ chọn [sources.listing], hoặc đề nghị đơn vị '
+        "quản trị trang cho phép bot truy cập."
+    ),
+    "alert_hint_dns": (
+        "kiểm tra tên miền của trang còn hoạt động và mạng, DNS của máy chủ chạy bot."
+    ),
+    "alert_hint_tls": (
+        "chứng chỉ bảo mật (HTTPS) của trang không hợp lệ; báo đơn vị quản trị trang gia hạn "
+        "hoặc sửa chứng chỉ."
+    ),
+    "alert_hint_connection": (
+        "kiểm tra máy chủ chạy bot có mở được trang không (mạng, tường lửa)."
+    ),
+    "alert_hint_other": (
+        "trang tải được nhưng không đọc được tin, có thể do trang đổi giao diện; chạy lệnh "
+        "kiểm tra dưới đây và cập nhật bộ chọn [sources.listing] nếu cần."
+    ),
     # The demo's console (bot.channels.console).
     "console_push": "🔔 Tin gửi đến đồng chí",
     "console_push_silent": "🔔 Tin gửi đến đồng chí (im lặng)",
@@ -723,6 +785,21 @@ _EN: dict[str, str] = {
     "stop_cancel": "Your subscriptions are kept.",
     "stop_nothing": "There are no subscriptions or settings to delete.",
     "not_operator": "Sorry, this command is for the bot's operators only.",
+    "console_link": (
+        "🔐 <b>Operator console</b>\n"
+        "Open this link to log in (it works once, within {minutes} minutes):\n"
+        "{url}\n\n"
+        "Please do not forward it. The session lasts {hours} hours; when it ends, "
+        "send /console for a new link."
+    ),
+    "console_off": (
+        "Sorry, the operator console is not enabled: it needs <code>[web] listen</code> and "
+        "<code>public_url</code> in bot_config.toml."
+    ),
+    "console_private_only": (
+        "Sorry, for security the login link is only sent in a private chat. "
+        "Please send /console to the bot directly."
+    ),
     "not_admin": "Sorry, only group admins can change what the group follows.",
     "unknown_command": "Unknown command. Type /help for help.",
     "plain_text": (
@@ -803,6 +880,51 @@ _EN: dict[str, str] = {
     ),
     "zalo_quota_level": "⚠️ Zalo has used {used}/{quota} of this month's messages ({pct}%).",
     "zalo_quota_spent": "all {quota} messages of the month are used",
+    "alert_down": (
+        "⚠️ <b>Source down: {name}</b>\n"
+        "{n} polls in a row failed for {url}\n"
+        "Error: {error}\n"
+        "Last success: {last_ok}\n"
+        "What to try: {hint}\n"
+        "Quick check: <code>congdoan-bot sources check {url}</code>\n"
+        "The bot keeps retrying and will tell you when the source is back."
+    ),
+    "alert_back": (
+        "✅ <b>Source {name} is working again.</b>\n"
+        "The bot fetched {url} again (earlier error: {error}; reported at {since})."
+    ),
+    "alert_never": "never",
+    "alert_hint_timeout": (
+        "open the address in a browser; if the site is only slow, raise "
+        "<code>timeout</code> in the [fetch] section of bot_config.toml."
+    ),
+    "alert_hint_not_found": (
+        "the site may have moved the page; find the section's new address and correct "
+        "the source's <code>url</code> in bot_config.toml."
+    ),
+    "alert_hint_server": (
+        "the site's server is failing and usually recovers by itself; if it lasts, "
+        "contact the site's administrators."
+    ),
+    "alert_hint_blocked": (
+        "the site blocks the bot or answers with a check page instead of the news; try "
+        '<code>kind = "html"</code> with [sources.listing] selectors, or ask the '
+        "site's administrators to let the bot in."
+    ),
+    "alert_hint_dns": (
+        "check that the site's domain still exists, and the network and DNS of the bot's server."
+    ),
+    "alert_hint_tls": (
+        "the site's HTTPS certificate is not valid; ask the site's administrators to "
+        "renew or fix it."
+    ),
+    "alert_hint_connection": (
+        "check that the bot's server can reach the site (network, firewall)."
+    ),
+    "alert_hint_other": (
+        "the site answers but its news cannot be read, perhaps a new layout; run the "
+        "check below and update the [sources.listing] selectors if needed."
+    ),
     "console_push": "🔔 A message for you",
     "console_push_silent": "🔔 A message for you (silent)",
 }

@@ -11,9 +11,17 @@ The flow for one source, miniflux-style:
    ``kind = "auto"`` by sniffing, then ``<link rel="alternate">`` discovery, then
    the listing heuristics;
 3. ask the store which entries it already knows (``is_new``) and fetch the
-   article page of each *new* entry whose feed gives only a teaser, once;
+   article page of each *new* entry whose feed gives only a teaser, once (at
+   most ``MAX_ARTICLES_PER_POLL``; later polls fetch the rest, except on a
+   source's first poll, whose leftovers are history kept with their teaser so
+   the baseline covers every entry seen);
 4. read the documents that page attaches (:mod:`feeds.documents`): a notice's
    deadlines are often only there.
+
+A date more than a day ahead of the fetch is a broken template, not news from
+the future: it is replaced by the fetch time and logged.  A GUID shared by
+entries with different links identifies none of them (the store keys items by
+link); that is logged too.
 
 Nothing here touches the database: the caller passes ``is_new`` and stores the
 :class:`PollOutcome` (see :mod:`storage.ingest`).  A failure of any kind comes
@@ -33,10 +41,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from feeds.dedup.urls import canonical_url
 from feeds.documents.collect import Document, DocumentLimits, KnownDocument, collect_documents
 from feeds.documents.find import DocumentLink, find_documents, kind_of_url
 from feeds.extract.article import ExtractionError, extract_article
@@ -50,6 +59,8 @@ from feeds.vntext import collapse_whitespace, normalize
 log = logging.getLogger(__name__)
 
 MAX_ARTICLES_PER_POLL = 60  # article pages fetched per source per poll (politeness)
+# A page stamped this far ahead of our clock is wrong (9999, a mistyped year).
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class SourceState:
     last_modified: str | None = None
     detected_kind: str | None = None  # "rss" | "html" once "auto" has been resolved
     feed_url: str | None = None  # the discovered feed of an "auto" source
+    baseline_done: bool = False  # False until the first poll is stored
 
 
 @dataclass(frozen=True)
@@ -166,13 +178,55 @@ async def poll_source(
     outcome.entries_seen = len(entries)
     fresh = is_new([EntryRef(e.url, e.guid, e.title) for e in entries])
     new_entries = [e for e, new in zip(entries, fresh, strict=True) if new]
+    _log_shared_guids(source.id, entries, new_entries)
     reader = (
         _DocumentReader(documents, known_document, source.url)
         if documents and documents.enabled
         else None
     )
-    outcome.candidates = await _complete(fetcher, source, new_entries, tz, reader)
+    candidates = await _complete(
+        fetcher, source, new_entries, tz, reader, history=not state.baseline_done
+    )
+    outcome.candidates = [_cap_future(source.id, c) for c in candidates]
     return outcome
+
+
+def _log_shared_guids(
+    source_id: str, entries: Sequence[_Entry], new_entries: Sequence[_Entry]
+) -> None:
+    """One line per GUID that entries with different links share, when one of them
+    is new (a feed that always does it is not logged again at every poll)."""
+    links: dict[str, set[str]] = {}
+    for e in entries:
+        if e.guid:
+            links.setdefault(e.guid, set()).add(canonical_url(e.url))
+    reported: set[str] = set()
+    for e in new_entries:
+        if e.guid and len(links[e.guid]) > 1 and e.guid not in reported:
+            reported.add(e.guid)
+            log.info(
+                "source %s: GUID %.80r is shared by %d entries with different links;"
+                " each is kept as its own item, keyed by its link",
+                source_id,
+                e.guid,
+                len(links[e.guid]),
+            )
+
+
+def _cap_future(source_id: str, candidate: Candidate) -> Candidate:
+    """A date more than a day ahead of the fetch becomes the fetch time."""
+    published, fetched = candidate.published, candidate.fetched_at
+    if published is None or published <= fetched + FUTURE_TOLERANCE:
+        return candidate
+    log.warning(
+        "source %s: %s is dated %s, ahead of its fetch at %s; dated by the fetch instead",
+        source_id,
+        candidate.url,
+        published.isoformat(),
+        fetched.isoformat(timespec="seconds"),
+    )
+    candidate.published = fetched
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -285,11 +339,27 @@ async def _complete(
     entries: list[_Entry],
     tz: ZoneInfo,
     reader: _DocumentReader | None = None,
+    *,
+    history: bool = False,
 ) -> list[Candidate]:
-    """Fetch the article page of each teaser-only entry (bounded), in page order."""
-    need_page = [e for e in entries if e.full_text is None][:MAX_ARTICLES_PER_POLL]
-    pages = await asyncio.gather(*(_article(fetcher, source, e, tz, reader) for e in need_page))
-    by_url = {e.url: page for e, page in zip(need_page, pages, strict=True)}
+    """Fetch the article page of each teaser-only entry (bounded), in page order.
+
+    Entries beyond the bound wait for the next poll, unless ``history`` (the
+    source's first poll): then they are kept now with their teaser, since the
+    baseline must cover every entry seen or the next poll would push them."""
+    need_page = [e for e in entries if e.full_text is None]
+    fetch_now = need_page[:MAX_ARTICLES_PER_POLL]
+    pages = await asyncio.gather(*(_article(fetcher, source, e, tz, reader) for e in fetch_now))
+    by_url = {e.url: page for e, page in zip(fetch_now, pages, strict=True)}
+    if history:
+        for e in need_page[MAX_ARTICLES_PER_POLL:]:
+            by_url.setdefault(
+                e.url,
+                _teaser_only(
+                    e,
+                    f"history beyond the first poll's {MAX_ARTICLES_PER_POLL} article pages",
+                ),
+            )
     candidates = []
     for e in entries:
         if e.full_text is not None:
@@ -297,6 +367,27 @@ async def _complete(
         elif e.url in by_url:
             candidates.append(by_url[e.url])
     return candidates
+
+
+def _teaser_only(
+    entry: _Entry,
+    reason: str | None,
+    *,
+    fetched_at: datetime | None = None,
+    documents: list[Document] | None = None,
+) -> Candidate:
+    """The entry as its feed or listing gives it, without its article page's text."""
+    return Candidate(
+        url=entry.url,
+        guid=entry.guid,
+        title=entry.title,
+        published=entry.published,
+        description=entry.teaser,
+        text=entry.teaser or "",
+        fetched_at=fetched_at or datetime.now(UTC),
+        text_error=reason,
+        documents=documents or [],
+    )
 
 
 async def _article(
@@ -308,17 +399,9 @@ async def _article(
 ) -> Candidate:
     fetched_at = datetime.now(UTC)
     document_kind = kind_of_url(entry.url)
-    if reader is not None and document_kind is not None:
-        return Candidate(
-            url=entry.url,
-            guid=entry.guid,
-            title=entry.title,
-            published=entry.published,
-            description=entry.teaser,
-            text=entry.teaser or "",
-            fetched_at=fetched_at,
-            documents=await reader.read_entry(fetcher, entry, document_kind),
-        )
+    if reader is not None and document_kind is not None:  # the entry is the document
+        documents = await reader.read_entry(fetcher, entry, document_kind)
+        return _teaser_only(entry, None, fetched_at=fetched_at, documents=documents)
     try:
         page = await fetcher.fetch(entry.url, source_url=source.url)
         article = extract_article(
@@ -326,16 +409,8 @@ async def _article(
         )
     except (FetchError, ExtractionError) as exc:
         log.warning("source %s: article %s kept as teaser: %s", source.id, entry.url, exc)
-        return Candidate(
-            url=entry.url,
-            guid=entry.guid,
-            title=entry.title,
-            published=entry.published,
-            description=entry.teaser,
-            text=entry.teaser or "",
-            fetched_at=fetched_at,
-            text_error=getattr(exc, "reason", str(exc)),
-        )
+        reason = getattr(exc, "reason", str(exc))
+        return _teaser_only(entry, reason, fetched_at=fetched_at)
     return Candidate(
         url=entry.url,
         guid=entry.guid,

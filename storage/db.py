@@ -7,11 +7,19 @@ SQLITE_BUSY_SNAPSHOT *without* waiting for the busy timeout (measured with 50
 tasks × 20 select-then-insert transactions in WAL mode: 882 of 1,000 failed
 with "database is locked" at once, none with ``BEGIN IMMEDIATE``; the WAL
 upgrade deadlock Simon Willison wrote about in February 2025).
+
+Within one process, SQLite writers also queue on a lock of their own (the
+*write gate*): SQLite's busy handler only re-tries every 100 ms, so a heartbeat
+or lease renewal waiting behind a poll stored in back-to-back short batches
+could miss many of the gaps between them; a thread waiting on the gate gets the
+next gap at once.  Other processes still wait through the busy timeout, which
+short write transactions (``storage.ingest``) keep far below its 10 s.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +37,7 @@ from sqlalchemy.orm import sessionmaker
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT = 10.0  # s a SQLite writer waits for the lock (the write gate too) before failing
 PG_CONNECT_TIMEOUT = 10  # seconds; a firewalled host would otherwise hang `run` for minutes
 
 
@@ -86,7 +95,7 @@ def _sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -109,7 +118,7 @@ class Database:
         backend = make_url(self.url).get_backend_name()
         if backend == "sqlite":
             # Threads share the pool (the bot runs blocking DB calls in worker threads).
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT}
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
@@ -120,6 +129,9 @@ class Database:
         self.is_sqlite = backend == "sqlite"
         if self.is_sqlite:
             _sqlite_hooks(self.engine)
+        # Re-entrant: a write opened inside another on the same thread fails on
+        # SQLite's own lock (busy timeout) as before, rather than deadlocking here.
+        self._write_gate = threading.RLock() if self.is_sqlite else None
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
@@ -136,8 +148,27 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose work is committed at the end, or rolled back on error."""
-        with self._write() as session, session.begin():
+        with self._gate(), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _gate(self) -> Iterator[None]:
+        """The in-process write gate (SQLite): waits as long as SQLite's busy timeout
+        would, then fails as SQLite would ("database is locked")."""
+        gate = self._write_gate
+        if gate is None:
+            yield
+            return
+        if not gate.acquire(timeout=BUSY_TIMEOUT):
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError(
+                "BEGIN IMMEDIATE", {}, Exception("database is locked (write gate)")
+            )
+        try:
+            yield
+        finally:
+            gate.release()
 
     def check_connection(self) -> None:
         """Connect once; :class:`DatabaseUnavailable` (one line) when that fails."""
@@ -171,6 +202,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked"/"busy": another writer held the lock longer
+    than the busy timeout (an expected condition, not a bug)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
 
 
 def insert_ignoring(session: Session, target: Any) -> Any:

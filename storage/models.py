@@ -2,7 +2,7 @@
 
 * ``Source``  one polled site, with its fetch state (validators, health, schedule);
 * ``Item``    one article as one source carried it (URL, title, date, clean text);
-* ``SeenKey`` every identity an item is known by (canonical URL, GUID, title), so a
+* ``SeenKey`` every identity an item is known by (canonical URL, long title), so a
   changed GUID or a tracking parameter never makes an old article new again;
 * ``Story``   one piece of news, grouping the items of several sites that carry
   the same text (exact or near duplicate), with the analysis of its text:
@@ -113,8 +113,8 @@ class Story(Base):
     url: Mapped[str] = mapped_column(Text)  # the first item's URL
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # True for items stored when their source was polled for the first time:
-    # they are history, never pushed to anyone.
+    # True for history, never pushed to anyone: items stored when their source
+    # was polled for the first time, or dated well before that (storage.ingest).
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     # Signed 64-bit SimHash of the text: recent stories within a few bits of a
     # new item are checked for near-duplication (feeds.dedup.fingerprint).
@@ -173,7 +173,9 @@ class SeenKey(Base):
     """One identity of an item.  Keys are namespaced strings, hashed:
 
     ``url:<canonical url>`` (global: the same URL is the same article whatever
-    site lists it), ``guid:<source>:<guid>``, ``title:<source>:<folded title>``.
+    site lists it), ``title:<source>:<folded title>``.  Older rows may hold
+    ``guid:<source>:<guid>`` keys: no longer looked up, since a GUID shared by
+    several articles made all but one vanish (``storage.ingest.identity_keys``).
     """
 
     __tablename__ = "seen_keys"
@@ -439,3 +441,85 @@ class ChannelUsage(Base):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # 1st day, bot's time zone
     extra: Mapped[int] = mapped_column(Integer, default=0)
     warned: Mapped[int] = mapped_column(Integer, default=0)  # highest % level announced
+
+
+# --- the operators' web console (bot/web) -------------------------------------------
+
+
+class ConsoleSource(Base):
+    """A source added in the web console or by ``sources import``: polled with
+    bot_config.toml's sources, which win for their ids (``storage.console``)."""
+
+    __tablename__ = "console_sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8), default="auto")  # rss | html | auto
+    poll_interval: Mapped[int] = mapped_column(Integer, default=900)
+    listing_item: Mapped[str | None] = mapped_column(Text)  # CSS; set: an HTML listing
+    listing_link: Mapped[str | None] = mapped_column(Text)
+    listing_title: Mapped[str | None] = mapped_column(Text)
+    listing_date: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SourcePause(Base):
+    """A source an operator paused in the console (any source, from the file or
+    the console): not polled until resumed."""
+
+    __tablename__ = "source_pauses"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(64))
+    paused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleLogin(Base):
+    """A one-time login link sent by ``/console``; only the token's SHA-256 is kept."""
+
+    __tablename__ = "console_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleSession(Base):
+    """A browser session of the console (the cookie's SHA-256), shared by every
+    ``run`` process so a standby that takes over keeps operators logged in."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- operators' alerts ----------------------------------------------------------------
+
+
+class SourceAlert(Base):
+    """Whether the operators have been told that a source is down (``storage.alerts``).
+
+    One row per source that ever reached the alert threshold.  ``down_since`` is
+    set, by one conditional UPDATE, in the transaction that queues the "down"
+    messages, and cleared in the one that queues the "back" messages: whatever the
+    number of processes or restarts, each failure episode is told once, and its
+    recovery once.  ``episodes`` numbers the episodes (the messages' dedup keys)."""
+
+    __tablename__ = "source_alerts"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    down_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # the error the last alert named

@@ -79,6 +79,7 @@ class OutboxMessage:
     attempts: int  # including this one
     edit_message_id: str | None = None  # replies: edit this message instead (if it can be)
     thread_id: int | None = None  # replies: the forum topic to answer in
+    created_at: datetime | None = None  # when it was queued (a reply's latency)
 
     @property
     def is_reply(self) -> bool:
@@ -358,6 +359,7 @@ def _claimed(s: Session, ids: list[int]) -> list[OutboxMessage]:
             attempts=o.attempts,
             edit_message_id=o.edit_message_id,
             thread_id=o.thread_id,
+            created_at=o.created_at,
         )
         for o, channel, chat_id, kind in result
     ]

@@ -189,6 +189,10 @@ def test_extra_set_meets_the_targets_through_the_bench() -> None:
     assert result["event_dates"]["precision"] >= 0.9
     assert result["event_dates"]["recall"] >= 0.8
     assert result["summary"]["ok_ratio"] >= 0.95
+    # The per-topic table adds up to the micro-averaged topic line.
+    per_topic = result["per_topic"].values()
+    for key in ("tp", "fp", "fn"):
+        assert sum(t[key] for t in per_topic) == result["topics"][key]
 
 
 def test_undated_report_gets_no_guessed_event() -> None:

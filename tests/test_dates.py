@@ -112,7 +112,24 @@ def test_leap_day_without_year_takes_the_nearest_leap_year() -> None:
         ("13/04/2022 11:22", vn(2022, 4, 13, 11, 22)),  # display text in a meta tag
         ("not a date", None),
         ("", None),
+        # hostile input (issue 18): impossible years are no date, never an exception
+        ("9999-12-31T23:59:59Z", None),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", None),
+        ("0000-01-01T00:00:00+14:00", None),
+        ("Sat, 01 Jan 0000 00:00:00 GMT", None),  # email.utils would say 2000
+        ("31/12/9999 10:00", None),
+        # odd offsets: short forms are read, impossible ones dropped (site's local time)
+        ("2022-04-13T11:22:00+07", vn(2022, 4, 13, 11, 22)),
+        ("2022-04-13T11:22:00+7:00", vn(2022, 4, 13, 11, 22)),
+        ("2022-04-13T11:22:00+25:00", vn(2022, 4, 13, 11, 22)),
+        ("2022-04-13T11:22:00-23:59", vn(2022, 4, 13, 11, 22)),
+        ("Wed, 13 Apr 2022 11:22:00 +2500", vn(2022, 4, 13, 11, 22)),
+        ("Wed, 13 Apr 2022 11:22:00 -0000", vn(2022, 4, 13, 11, 22)),  # zone unknown
     ],
 )
 def test_parse_any_datetime(value: str, expected: datetime | None) -> None:
     assert parse_any_datetime(value, VN) == expected
+
+
+def test_a_reference_at_the_end_of_time_does_not_raise() -> None:
+    assert parse_vn_datetime("ngày 13/4", VN, reference=datetime.max.replace(tzinfo=VN)) is None

@@ -168,6 +168,31 @@ def test_missing_published_and_stamp_reads_the_tense() -> None:
     assert days("Ngày 20/12, LĐLĐ tỉnh đã trao 300 suất quà Tết.", None) == []
 
 
+def test_missing_published_takes_the_reports_own_day_from_its_dateline() -> None:
+    # The lead's dateline is the news day: what runs from it on is in progress or to come.
+    text = (
+        "Sáng 7/6, Liên đoàn Lao động tỉnh Sơn La đã tổ chức khai mạc Ngày hội thể thao.\n"
+        "Ngày hội diễn ra từ ngày 7 - 8/6, tại Trung tâm Huấn luyện và Thi đấu TDTT tỉnh."
+    )
+    title = "Ngày hội văn hóa thể thao công nhân lao động năm 2025"
+    assert days(text, None, title) == [("2025-06-07", "start"), ("2025-06-08", "end")]
+    # Behind an anniversary span in brackets, and with the year a line below.
+    text = (
+        "Nhân kỷ niệm 90 năm ngày thành lập Công đoàn Việt Nam (28/7/1929– 28/7/2019), ngày "
+        "16/7 Liên đoàn Lao động tỉnh tổ chức khai mạc Hội thao CNVCLĐ.\n"
+        "Hội thao diễn ra từ ngày 16 đến ngày 20/7/2019 với 914 vận động viên."
+    )
+    assert days(text, None) == [("2019-07-16", "start"), ("2019-07-20", "end")]
+    # A report of its own day is no event, whatever year it is read in.
+    assert days("(ANTV) - Chiều 18/6, tại Hà Nội, Bộ Công an tổ chức hội nghị.", None) == []
+    assert days("Ngày 24.12, LĐLĐ quận Ninh Kiều tổ chức trao Mái ấm Công đoàn.", None) == []
+    # "Đến ngày 01/6/1997 ..." in a history is no dateline.
+    history = (
+        "Đến ngày 01/6/1997 đồng chí A được bầu làm Chủ tịch; Đại hội V diễn ra ngày 27/7/1998."
+    )
+    assert days(history, None) == []
+
+
 def test_missing_published_takes_the_year_the_text_writes() -> None:
     text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
     assert days(text, None) == [("2024-05-20", "event")]

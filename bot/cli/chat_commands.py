@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -15,6 +16,8 @@ from storage import leader
 from storage.db import Database, open_database
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+log = logging.getLogger("congdoan-bot")
 
 
 def _token() -> str | None:
@@ -66,20 +69,38 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return 2
     db = open_database(config.database_url)
     holder = process_id("run")
-    _until_signal(lambda stop: run_roles(config, db, tokens, stop, holder_id=holder))
-    return 0
+    return _token_checked(lambda stop: run_roles(config, db, tokens, stop, holder_id=holder))
 
 
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
     """Deliver the outbox only (any number of workers share it)."""
     from bot.runtime.roles import process_id, run_worker
 
+    port = getattr(args, "metrics_port", None)
+    if port is not None and not 0 < port < 65536:
+        print(f"congdoan-bot: --metrics-port must be from 1 to 65535, not {port}", file=sys.stderr)
+        return 2
     tokens = _channel_tokens()
     if tokens is None:
         return 2
     db = open_database(config.database_url)
     worker_id = args.id or process_id("worker")
-    _until_signal(lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id))
+    listen = (args.metrics_host, port) if port is not None else None
+    return _token_checked(
+        lambda stop: run_worker(config, db, tokens, stop, worker_id=worker_id, metrics=listen)
+    )
+
+
+def _token_checked(main) -> int:  # type: ignore[no-untyped-def]
+    """Run a daemon until a signal: 0; a token the chat API refused: one line and 2."""
+    from bot.runtime.roles import TokenRejected
+
+    try:
+        _until_signal(main)
+    except TokenRejected as exc:
+        # Through the redacting log handler: the API's description is quoted.
+        log.error("%s", exc, extra={"channel": exc.channel, "variable": exc.env})
+        return 2
     return 0
 
 

@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
     p = sub.add_parser("sources", help="list sources with their health, or check a URL")
-    sources_sub = p.add_subparsers(dest="sources_command", metavar="check")
+    sources_sub = p.add_subparsers(dest="sources_command", metavar="check|export|import")
     c = sources_sub.add_parser("check", help="fetch one URL and show what the parser sees")
     c.add_argument("url")
     c.add_argument("--kind", choices=("rss", "html", "auto"), default="auto")
@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--link", default="a", help="CSS selector of the entry's link")
     c.add_argument("--title", help="CSS selector of the entry's title")
     c.add_argument("--date", help="CSS selector of the entry's date")
+    e = sources_sub.add_parser("export", help="print every source (file and console) as OPML")
+    e.add_argument("--opml", action="store_true", required=True, help="OPML 2.0 (the only format)")
+    i = sources_sub.add_parser("import", help="add an OPML file's feeds to the console's sources")
+    i.add_argument("file", metavar="FILE.opml")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("analyze", help="analyze a document: units, topics, events, summary")
@@ -73,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--id", metavar="NAME", help="worker name in `status` (default: worker@host:pid)"
     )
+    p.add_argument(
+        "--metrics-port", type=int, metavar="N",
+        help="serve this worker's own /metrics (messages sent, send errors) on port N",
+    )  # fmt: skip
+    p.add_argument(
+        "--metrics-host", default="127.0.0.1", metavar="HOST",
+        help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 in a container)",
+    )  # fmt: skip
 
     p = sub.add_parser("status", help="queue depth, send rate, workers, scheduler, failing sources")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -169,17 +181,20 @@ def cmd_poll(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _poll_forever(config: Config, db) -> int:  # type: ignore[no-untyped-def]
-    """Poll due sources until interrupted (ingest only, without the chat)."""
+    """Poll due sources until interrupted (ingest only, without the chat), each
+    when its ``poll_interval`` has passed (as ``run`` does)."""
     from bot.runtime.ingest_round import poll_round
+    from bot.runtime.periodic import next_poll_wait
 
     while True:
         reports = await poll_round(config, db)
         for r in reports:
-            print(
-                f"{r.source.id}: {r.stored.new_items} new"
-                + (f" ({r.outcome.error})" if r.outcome.error else "")
-            )
-        await asyncio.sleep(15)
+            error = r.outcome.error or r.store_error
+            print(f"{r.source.id}: {r.stored.new_items} new" + (f" ({error})" if error else ""))
+        busy = any(r.store_error for r in reports)  # the database is busy: not a tight loop
+        await asyncio.sleep(
+            60.0 if busy else await asyncio.to_thread(next_poll_wait, config, db, 60.0)
+        )
 
 
 def cmd_items(args: argparse.Namespace, config: Config) -> int:
@@ -206,13 +221,45 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         from bot.cli.source_check import check_source
 
         return asyncio.run(check_source(args, config))
+    if args.sources_command in ("export", "import"):
+        return _sources_opml(args, config)
+    from storage.console import merged_sources
+
     db = _open_db(config)
-    sync_sources(db, config.sources)
+    sync_sources(db, merged_sources(config.sources, db))
     health = source_health(db)
     if args.json:
         print(json.dumps([_health_json(h, config) for h in health], ensure_ascii=False, indent=2))
     else:
         print_source_health(health, config.tz)
+    return 0
+
+
+def _sources_opml(args: argparse.Namespace, config: Config) -> int:
+    """``sources export --opml`` to stdout; ``sources import FILE.opml`` into the
+    console's sources (ids from the URLs; ids already used are left untouched)."""
+    from bot.web.opml import MAX_OPML_BYTES, OpmlError, build_opml, import_feeds, parse_opml
+    from storage.console import merged_sources
+
+    db = _open_db(config)
+    if args.sources_command == "export":
+        sys.stdout.write(build_opml(merged_sources(config.sources, db), "congdoan-bot"))
+        return 0
+    try:
+        with open(args.file, "rb") as handle:
+            feeds = parse_opml(handle.read(MAX_OPML_BYTES + 1))  # over the cap: named
+    except OSError as exc:
+        print(f"congdoan-bot: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except OpmlError as exc:
+        print(f"congdoan-bot: {args.file}: {exc}; nothing imported", file=sys.stderr)
+        return 2
+    added, existing = import_feeds(config, db, feeds)
+    for source_id in added:
+        print(f"added     {source_id}")
+    for source_id in existing:
+        print(f"untouched {source_id} (id already used)")
+    print(f"{len(added)} added, {len(existing)} already there")
     return 0
 
 

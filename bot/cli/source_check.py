@@ -10,12 +10,29 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
+from collections.abc import Sequence
 
 from bot.cli.output import when
 from bot.config import Config
 from bot.runtime.ingest_round import new_fetcher
-from feeds.poller import SourceState, poll_source
+from feeds.poller import EntryRef, PollOutcome, SourceState, poll_source
 from feeds.sources import ListingSelectors, SourceConfig
+
+
+async def preview_source(
+    config: Config, source: SourceConfig, *, limit: int | None = None
+) -> PollOutcome:
+    """What the parser sees of ``source`` as a first poll would, storing nothing
+    (also the web console's preview before a source is saved).  ``limit``: only
+    the first entries are completed with their article page, so a browser's
+    preview of a long listing does not wait for every page."""
+    cap = limit if limit is not None else 1 << 30
+
+    def is_new(refs: Sequence[EntryRef]) -> list[bool]:
+        return [i < cap for i in range(len(refs))]
+
+    async with new_fetcher(config) as fetcher:
+        return await poll_source(fetcher, source, SourceState(), tz=config.tz, is_new=is_new)
 
 
 async def check_source(args: argparse.Namespace, config: Config) -> int:
@@ -27,10 +44,7 @@ async def check_source(args: argparse.Namespace, config: Config) -> int:
         print("congdoan-bot: --kind html needs --item (a CSS selector of one listing entry)")
         return 2
     source = SourceConfig(id="check", name="check", url=args.url, kind=kind, listing=listing)
-    async with new_fetcher(config) as fetcher:
-        outcome = await poll_source(
-            fetcher, source, SourceState(), tz=config.tz, is_new=lambda refs: [True] * len(refs)
-        )
+    outcome = await preview_source(config, source)
     if args.json:
         print(json.dumps(_as_json(outcome, config), ensure_ascii=False, indent=2))
         return 1 if outcome.error else 0

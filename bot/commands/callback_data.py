@@ -65,9 +65,14 @@ def keywords_from_payload(payload: str) -> KeywordFilter:
     return KeywordFilter.from_row(value, exclude)
 
 
+MAX_ID = 2**63 - 1  # a database integer: a forged larger "id" would overflow the query
+
+
 def number(text: str) -> int:
-    """An id or page number from callback data; -1 when it is not one."""
+    """An id or page number from callback data; -1 when it is not one (or too large
+    for any stored id: forged data)."""
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         return -1
+    return value if -MAX_ID <= value <= MAX_ID else -1

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from bot.commands.calendar import CalendarCommand
 from bot.commands.callback_data import number
+from bot.commands.console import ConsoleCommand
 from bot.commands.context import Core, RenderStory, Request
 from bot.commands.events import Events
 from bot.commands.inbound import Button, Inbound, Reply
@@ -43,7 +44,9 @@ Handler = Callable[[Request], list[Reply]]
 ButtonHandler = Callable[[Request, str], list[Reply]]
 
 # Commands that only read: any member of a group may use them.
-READ_COMMANDS = frozenset({"latest", "search", "events", "mysubs", "help", "stats", "sources"})
+READ_COMMANDS = frozenset(
+    {"latest", "search", "events", "mysubs", "help", "stats", "sources", "console"}
+)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+(.*))?$", re.DOTALL)
 # Shown when an argument is too long: "/<command> <example>".
 _EXAMPLES = {
@@ -105,6 +108,7 @@ class CommandRouter:
             "stop": settings.stop,
             "stats": operators.stats,
             "sources": operators.sources,
+            "console": ConsoleCommand(core).command,
         }
         # Buttons that change the chat (admins only); p, o and q are answered first.
         self._buttons: dict[str, ButtonHandler] = {

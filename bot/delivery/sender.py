@@ -57,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
+from bot import metrics
 from bot.config import Config
 from bot.delivery.render import TELEGRAM_MAX, html_to_plain
 from bot.delivery.transport import (
@@ -591,6 +592,7 @@ class OutboxSender:
             await asyncio.to_thread(
                 outbox.mark_dead, self.db, message.id, f"no {message.channel} channel"
             )
+            metrics.send_failed("no_transport")
             self._log(message, "dead", error="no transport")
             return
         try:
@@ -615,19 +617,25 @@ class OutboxSender:
                 **extra,
             )
         except RateLimited as exc:
+            metrics.send_failed("rate_limited")
             await self._rate_limited(message, exc)
         except ChatMoved as exc:
+            metrics.send_failed("chat_moved")
             new_pk = await asyncio.to_thread(self._migrate, message, exc.new_chat_id)
             await self._retry(message, 0, f"moved to {exc.new_chat_id}", count=False)
             self._log(message, "moved", new_chat_id=exc.new_chat_id, chat_pk=new_pk)
         except BadMarkup as exc:
+            metrics.send_failed("bad_markup")
             await self._bad_markup(message, str(exc))
         except RecipientGone as exc:
+            metrics.send_failed("recipient_gone")
             await self._gone(message, exc)
         except Permanent as exc:
+            metrics.send_failed("permanent")
             await asyncio.to_thread(outbox.mark_dead, self.db, message.id, str(exc))
             self._log(message, "dead", error=str(exc))
         except Exception as exc:  # Transient, and anything the transport did not foresee
+            metrics.send_failed("transient")
             await self._transient(message, exc)
         else:
             # Marked at once, alone: a kill -9 resends only what was on the wire.
@@ -642,6 +650,10 @@ class OutboxSender:
                 per_minute=per_minute,
             )
             self.sent += 1
+            metrics.message_sent(message.channel, message.kind)
+            if message.is_reply and message.part == 0 and message.created_at is not None:
+                waited = (self.wall_clock() - message.created_at).total_seconds()
+                metrics.replied(message.channel, time.monotonic() - waited)
             self._log(message, "sent", message_id=message_id)
 
     async def _rate_limited(self, message: OutboxMessage, exc: RateLimited) -> None:

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot import metrics
 from bot.config import Config
 from feeds.fetch.fetcher import Fetcher
 from feeds.poller import PollOutcome, poll_source
 from feeds.sources import SourceConfig
+from storage.console import merged_sources
 from storage.db import Database
 from storage.documents import make_known_document
 from storage.ingest import (
@@ -47,13 +50,19 @@ class SourceReport:
     outcome: PollOutcome
     stored: StoreResult
 
+    @property
+    def store_error(self) -> str | None:
+        """Why not everything new was stored (the database was busy), if so."""
+        return self.stored.error
+
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.source.id,
             "new": self.stored.new_items,
             "unchanged": self.outcome.error is None
+            and self.stored.error is None
             and (self.outcome.not_modified or self.stored.new_items == 0),
-            "error": self.outcome.error,
+            "error": self.outcome.error or self.stored.error,
         }
 
 
@@ -109,8 +118,13 @@ async def poll_round(
     analyzer: Analyzer | None = None,
     fetcher: Fetcher | None = None,
 ) -> list[SourceReport]:
-    """One ingest round: poll each due source once (every enabled one with ``force``)."""
-    sources = list(sources if sources is not None else config.sources)
+    """One ingest round: poll each due source once (every enabled one with ``force``).
+
+    By default the sources are bot_config.toml's plus the web console's (the
+    file wins for its ids); a source paused in the console is not polled."""
+    if sources is None:
+        sources = await asyncio.to_thread(merged_sources, config.sources, db)
+    sources = list(sources)
     sync_sources(db, sources)
     now = datetime.now(UTC)
     todo = [s for s in sources if s.enabled] if force else due_sources(db, sources, now)
@@ -134,6 +148,8 @@ async def poll_round(
 async def _poll_one(
     config: Config, db: Database, fetcher: Fetcher, source: SourceConfig, analyzer: Analyzer
 ) -> SourceReport:
+    polled_at = datetime.now(UTC)  # the next poll is poll_interval after this one's start
+    started = time.monotonic()
     state = await asyncio.to_thread(source_state, db, source.id)
     try:
         outcome = await poll_source(
@@ -156,7 +172,9 @@ async def _poll_one(
         analyzer=analyzer,
         tz=config.tz,
         max_backoff=config.fetch.max_backoff,
+        polled_at=polled_at,
     )
+    metrics.polled(started)
     if outcome.error is None:
         log.info(
             "source %s: %s, %d entries, %d new",

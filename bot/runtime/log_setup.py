@@ -82,6 +82,21 @@ class TokenRedactor(logging.Filter):
         return True
 
 
+class QuietBadJson(logging.Filter):
+    """python-telegram-bot logs an API answer that is not JSON (a proxy's HTML error
+    page, a wrong base URL) at ERROR with a traceback, before raising an error
+    that we log ourselves: keep it as one short warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram.request") and str(record.msg).startswith(
+            "Can not load invalid JSON data"
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "Bot API answered something that is not JSON", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def _quoted(value: object) -> str:
     text = str(value)
     if text == "" or any(c in text for c in ' "=\n\t'):
@@ -158,6 +173,7 @@ def setup_logging(
         level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     redactor = TokenRedactor(env.get(name, "") for name in TOKEN_ENVS)
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(QuietBadJson())
     handler.addFilter(redactor)
     handler.setFormatter(JsonFormatter() if json_lines else KeyValueFormatter())
     handler.set_name(HANDLER_NAME)

@@ -16,7 +16,11 @@ alone.  Every process writes a heartbeat row (``status`` shows which are
 alive).
 
 Both channels are served when both tokens are set (``TELEGRAM_BOT_TOKEN``,
-``ZALO_BOT_TOKEN``); either alone works.
+``ZALO_BOT_TOKEN``); either alone works.  A chat API that cannot be reached at
+start is retried with back-off (one warning per try, with the reason) while the
+poller, digests and the other channel carry on; a token the API rejects (401 or
+404 from ``getMe``) ends the process with :class:`TokenRejected`, which the CLI
+turns into one line naming the variable and exit status 2.
 """
 
 from __future__ import annotations
@@ -39,16 +43,28 @@ from bot.commands import CommandRouter
 from bot.config import Config
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
-from bot.runtime.periodic import poll_job, schedules_job
+from bot.runtime.periodic import run_ticks
 from storage import leader
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_FIRST = 1.0  # s after taking the role: digests due during a takeover go out at once
-POLL_FIRST = 1.0
 WORKERS_CHECK = 5.0  # s between two looks at whether workers are alive
-Tick = Callable[[], Awaitable[object]]
+START_RETRY_FIRST = 2.0  # s before the second try to reach a chat API at start
+START_RETRY_MAX = 60.0  # back-off cap: an API back after an outage is found within a minute
+
+TOKEN_ENVS = {"telegram": "TELEGRAM_BOT_TOKEN", "zalo": "ZALO_BOT_TOKEN"}
+
+
+class TokenRejected(Exception):
+    """The chat API refused the bot token (``getMe`` answered 401 or 404): a
+    configuration error that no retry can fix."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel, self.env, self.reason = channel, TOKEN_ENVS[channel], reason
+        super().__init__(
+            f"{channel.capitalize()} rejected the bot token ({reason}): check {self.env}"
+        )
 
 
 @dataclass(frozen=True)
@@ -145,7 +161,11 @@ async def run_roles(
         lease.period,
         sent=lambda: sent_before[0] + sum(s.sent for s in sender_box),
     )
-    beat_task = asyncio.create_task(beat.run(stop), name="heartbeat")
+    # The heartbeat ends with run_roles however it ends (a rejected token too),
+    # not only on ``stop``: awaiting it otherwise hung the process forever.
+    ended = asyncio.Event()
+    beat_task = asyncio.create_task(beat.run(ended), name="heartbeat")
+    beat_stop = asyncio.create_task(_first_of(ended, stop))
     seen_holder: str | None = None
     try:
         while not stop.is_set():
@@ -182,6 +202,8 @@ async def run_roles(
             if lost.is_set() and not stop.is_set():
                 log.warning("scheduler role lost; standing by", extra={"proc": holder_id})
     finally:
+        ended.set()
+        beat_stop.cancel()
         await beat_task
 
 
@@ -193,18 +215,25 @@ async def serve_scheduler(
     holder_id: str,
     senders: list[OutboxSender] | None = None,
 ) -> None:
-    """Everything the holder does, until ``halt``: chat on each channel with a
-    token, the ingest/digest/reminder ticks and (``run_sender``) the sender."""
+    """Everything the holder does, until ``halt``: the poll/digest/reminder ticks,
+    (``run_sender``) the sender, and chat on each channel with a token.
+
+    The ticks start first and never wait for a chat API: each channel connects
+    in its own task, retrying with back-off while its API cannot be reached, and
+    its transport joins the sender once it is up (the sender claims only rows
+    of the channels it has).  A rejected token halts everything and raises
+    :class:`TokenRejected` after the clean-up."""
     from bot.channels.telegram.app import build_application, channel_is_admin, make_render
 
     tasks: list[asyncio.Task[Any]] = []
     transports: dict[str, Transport] = {}
+    rejected: list[TokenRejected] = []
     app = None
     zalo: _Zalo | None = None
+    sender: OutboxSender | None = None
     web = None
     if tokens.telegram:
-        # With Telegram, the ticks run on PTB's JobQueue (started in post_init).
-        app = build_application(config, db, tokens.telegram, run_jobs=True, run_sender=False)
+        app = build_application(config, db, tokens.telegram, run_jobs=False, run_sender=False)
         router: CommandRouter = app.bot_data["router"]
     else:
         router = CommandRouter(
@@ -214,16 +243,10 @@ async def serve_scheduler(
             render_story=make_render(config),
         )
     try:
-        if app is not None:
-            await _start_telegram(app, config)
-            from bot.channels.telegram.transport import TelegramTransport
-
-            transports["telegram"] = TelegramTransport(app.bot)
-        if tokens.zalo:
-            notify = _operator_notify(app.bot, config) if app is not None else None
-            zalo = _Zalo(config, db, tokens.zalo, notify)
-            transports["zalo"] = zalo.transport
-            tasks.append(await zalo.serve(router, halt))
+        ticks = run_ticks(
+            config, db, halt, poll_cap=_poll_interval, schedule_every=_schedule_interval
+        )
+        tasks.append(asyncio.create_task(ticks, name="ticks"))
         if config.web.listen:
             web = await _start_web(config, db)
         if config.scale.run_sender:
@@ -234,35 +257,62 @@ async def serve_scheduler(
                 senders.append(sender)
             if app is not None:  # replies queued by the handlers wake it
                 app.bot_data["sender"] = sender
-            if zalo is not None:
-                zalo.sender = sender
             tasks.append(asyncio.create_task(sender.run(halt), name="outbox-sender"))
-        ticks = []
-        if app is None:  # Zalo alone: no JobQueue, the same ticks on plain asyncio loops
-            ticks = [
-                _every("ingest round", POLL_FIRST, _poll_interval(),
-                       lambda: poll_job(config, db), halt),
-                _every("schedules", SCHEDULE_FIRST, _schedule_interval(),
-                       lambda: schedules_job(config, db), halt),
-            ]  # fmt: skip
-        tick_tasks = [asyncio.create_task(tick) for tick in ticks]
+        if app is not None:
+            tasks.append(
+                _chat_task("telegram", _telegram_up(app, config, transports, halt), halt, rejected)
+            )
+        if tokens.zalo:
+            notify = _operator_notify(app.bot, config) if app is not None else None
+            zalo = _Zalo(config, db, tokens.zalo, notify)
+            zalo.sender = sender  # Zalo's replies wake it too
+            tasks.append(
+                _chat_task("zalo", zalo.connect_and_serve(router, halt, transports), halt, rejected)
+            )
         log.info(
             "scheduler serving",
-            extra={"channels": ",".join(sorted(transports)) or "-", "proc": holder_id},
+            extra={
+                "channels": ",".join(k for k, v in vars(tokens).items() if v),
+                "proc": holder_id,
+            },
         )
         await halt.wait()
-        for task in tick_tasks:  # a tick in a worker thread finishes its transaction
-            task.cancel()
-        await asyncio.gather(*tick_tasks, return_exceptions=True)
     finally:
         halt.set()
         if app is not None:
             await _stop_telegram(app)
+        # A tick in a worker thread finishes its transaction before the task ends.
         await asyncio.gather(*tasks, return_exceptions=True)
         if zalo is not None:
             await zalo.close()
         if web is not None:
             await web.stop()
+    if rejected:
+        raise rejected[0]
+
+
+def _chat_task(
+    channel: str, start: Awaitable[None], halt: asyncio.Event, rejected: list[TokenRejected]
+) -> asyncio.Task[None]:
+    """Run a channel's start (and, for Zalo, its serving); a rejected token halts all."""
+
+    async def guarded() -> None:
+        try:
+            await start
+        except TokenRejected as exc:
+            rejected.append(exc)
+            halt.set()
+
+    return asyncio.create_task(guarded(), name=f"{channel}-chat")
+
+
+async def _telegram_up(
+    app: Any, config: Config, transports: dict[str, Transport], halt: asyncio.Event
+) -> None:
+    from bot.channels.telegram.transport import TelegramTransport
+
+    if await connect_with_retry("telegram", lambda: _start_telegram(app, config), halt):
+        transports["telegram"] = TelegramTransport(app.bot)
 
 
 def _no_workers(config: Config, db: Database) -> Callable[[], Awaitable[bool]]:
@@ -312,19 +362,70 @@ def _schedule_interval() -> float:
     return telegram_app.SCHEDULE_TICK
 
 
-async def _every(name: str, first: float, interval: float, tick: Tick, halt: asyncio.Event) -> None:
-    """Run ``tick`` after ``first`` s, then every ``interval`` s, until ``halt``."""
-    if await _wait(halt, first):
-        return
-    while True:
+# --- reaching a chat API at start ------------------------------------------------------
+
+
+REASON_MAX = 200  # characters of an API's answer quoted in a log line (an HTML error page…)
+
+
+def start_failure(channel: str, exc: BaseException) -> tuple[bool, str]:
+    """(token rejected?, a reason an operator can read) for a failed start."""
+    rejected, reason = False, str(exc) or type(exc).__name__
+    if channel == "telegram":
+        from telegram.error import InvalidToken, TelegramError
+
+        rejected = isinstance(exc, InvalidToken)
+        if isinstance(exc, TelegramError):
+            reason = exc.message
+    else:
+        from bot.channels.zalo.client import InvalidToken as ZaloInvalidToken
+        from bot.channels.zalo.client import is_not_found
+
+        rejected = isinstance(exc, ZaloInvalidToken) or is_not_found(exc)
+        reason = reason.split(" — ")[0]
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        reason = reason[: REASON_MAX - 1] + "…"
+    return rejected, reason
+
+
+async def connect_with_retry(
+    channel: str, start: Callable[[], Awaitable[object]], halt: asyncio.Event
+) -> bool:
+    """``start()`` until it succeeds (True) or ``halt`` (False), one warning per
+    failed try with its reason and the wait; a rejected token raises
+    :class:`TokenRejected` at once."""
+    delay = START_RETRY_FIRST
+    while not halt.is_set():
+        attempt = asyncio.ensure_future(start())
+        halted = asyncio.create_task(halt.wait())
+        await asyncio.wait({attempt, halted}, return_when=asyncio.FIRST_COMPLETED)
+        halted.cancel()
+        if not attempt.done():  # stopping: a try still waiting on the network is dropped
+            attempt.cancel()
+            with contextlib.suppress(BaseException):
+                await attempt
+            return False
         try:
-            await tick()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # one failed tick must not end the schedule
-            log.exception("%s tick failed", name)
-        if await _wait(halt, interval):
-            return
+            attempt.result()
+        except Exception as exc:
+            rejected, reason = start_failure(channel, exc)
+            if rejected:
+                raise TokenRejected(channel, reason) from None
+            log.warning(
+                "%s API unreachable at start (%s); retrying in %.0f s",
+                channel,
+                reason,
+                delay,
+                extra={"channel": channel},
+            )
+            if await _wait(halt, delay):
+                return False
+            delay = min(delay * 2, START_RETRY_MAX)
+            continue
+        log.info("%s API reached", channel, extra={"channel": channel})
+        return True
+    return False
 
 
 async def _start_telegram(app: Any, config: Config) -> None:
@@ -408,7 +509,29 @@ class _Zalo:
         self.sender: OutboxSender | None = None  # the holder's sender, once it runs
         self._runner: Any = None
 
-    async def serve(self, router: CommandRouter, halt: asyncio.Event) -> asyncio.Task[None]:
+    async def connect_and_serve(
+        self, router: CommandRouter, halt: asyncio.Event, transports: dict[str, Transport]
+    ) -> None:
+        """Check the token (``getMe``, retried while Zalo cannot be reached), then
+        deliver and answer Zalo users until ``halt``."""
+        me: dict[str, Any] = {}
+
+        async def get_me() -> None:
+            me.update(await self.client.get_me() or {})
+
+        if not await connect_with_retry("zalo", get_me, halt):
+            return
+        transports["zalo"] = self.transport
+        try:
+            task = await self.serve(router, halt, bot_name=me.get("account_name"))
+        except Exception as exc:  # e.g. setWebhook refused: say so, keep the rest running
+            log.error("zalo webhook could not be set up: %s", exc)
+            return
+        await task
+
+    async def serve(
+        self, router: CommandRouter, halt: asyncio.Event, *, bot_name: str | None = None
+    ) -> asyncio.Task[None]:
         """Answer Zalo users: long polling, or a webhook server (``[zalo] mode``)."""
         from bot.channels.zalo.channel import ZaloChannel
         from bot.delivery.replies import ReplyOutbox
@@ -418,6 +541,7 @@ class _Zalo:
         # Replies go through the outbox: Zalo's pace is shared by every process.
         replies = ReplyOutbox(self.db, "zalo", lambda: self.sender)
         channel = ZaloChannel(self.client, router, self.gate, replies=replies)
+        channel.bot_name = bot_name
         zalo = self.config.zalo
         if zalo.mode != "webhook":
             return asyncio.create_task(channel.run(halt), name="zalo-long-polling")
@@ -447,38 +571,69 @@ class _Zalo:
 
 
 async def run_worker(
-    config: Config, db: Database, tokens: Tokens, stop: asyncio.Event, *, worker_id: str
+    config: Config,
+    db: Database,
+    tokens: Tokens,
+    stop: asyncio.Event,
+    *,
+    worker_id: str,
+    metrics: tuple[str, int] | None = None,
 ) -> int:
-    """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent."""
+    """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent.
+    ``metrics``: (host, port) where to serve this worker's own ``/metrics``."""
     from telegram import Bot
 
     from bot.channels.telegram.app import DEFAULT_BASE_URL
     from bot.channels.telegram.transport import TelegramTransport
 
-    transports: dict[str, Transport] = {}
+    transports: dict[str, Transport] = {}  # each channel joins once its API answered
+    rejected: list[TokenRejected] = []
+    connects: list[asyncio.Task[None]] = []
     async with contextlib.AsyncExitStack() as stack:
+        if metrics is not None:
+            from bot.web.metrics import serve_metrics
+
+            runner = await serve_metrics(*metrics)
+            if runner is not None:
+                stack.push_async_callback(runner.cleanup)
         bot = None
         if tokens.telegram:
             bot = Bot(tokens.telegram, base_url=config.telegram.base_url or DEFAULT_BASE_URL)
-            await stack.enter_async_context(bot)
-            transports["telegram"] = TelegramTransport(bot)
+            stack.push_async_callback(bot.shutdown)
+
+            async def telegram_up(bot: Bot = bot) -> None:
+                if await connect_with_retry("telegram", bot.initialize, stop):
+                    transports["telegram"] = TelegramTransport(bot)
+
+            connects.append(_chat_task("telegram", telegram_up(), stop, rejected))
         if tokens.zalo:
             zalo = _Zalo(config, db, tokens.zalo, _operator_notify(bot, config) if bot else None)
             stack.push_async_callback(zalo.close)
-            transports["zalo"] = zalo.transport
+
+            async def zalo_up(zalo: _Zalo = zalo) -> None:
+                if await connect_with_retry("zalo", zalo.client.get_me, stop):
+                    transports["zalo"] = zalo.transport
+
+            connects.append(_chat_task("zalo", zalo_up(), stop, rejected))
         sender = OutboxSender(db, transports, config, worker_id=worker_id)
         period = config.scale.lease_seconds * leader.RENEW
         beat = _Beat(db, worker_id, "worker", period, sent=lambda: sender.sent)
         beat_task = asyncio.create_task(beat.run(stop), name="heartbeat")
         log.info(
             "worker delivering",
-            extra={"proc": worker_id, "channels": ",".join(sorted(transports))},
+            extra={
+                "proc": worker_id,
+                "channels": ",".join(k for k, v in vars(tokens).items() if v),
+            },
         )
         try:
             await sender.run(stop)
         finally:
             stop.set()
+            await asyncio.gather(*connects, return_exceptions=True)
             await beat_task
+        if rejected:
+            raise rejected[0]
         log.info("worker stopped", extra={"proc": worker_id, "sent": sender.sent})
         return sender.sent
 

@@ -1,6 +1,8 @@
 """The bot's own web pages, served by the scheduler holder when ``[web] listen`` is set.
 
-Today: officers' calendar feeds (:mod:`.calendar_feed`).  Plain aiohttp, no
-templates or build step; a reverse proxy in front provides TLS and the
-``public_url`` that links in chat are built on.
+Officers' calendar feeds (:mod:`.calendar_feed`) and the operators' console
+(:mod:`.console`: pages rendered from ``templates/`` by :mod:`.render`, OPML
+in :mod:`.opml`).  Plain aiohttp and Jinja2, no build step, no JavaScript; a
+reverse proxy in front provides TLS and the ``public_url`` that links in chat
+are built on.
 """

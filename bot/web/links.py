@@ -10,3 +10,8 @@ def story_calendar_path(base: str, story_id: int) -> str:
 def chat_calendar_path(base: str, secret: str) -> str:
     """A chat's calendar feed address (``/lich``)."""
     return f"{base.rstrip('/')}/cal/{secret}.ics"
+
+
+def console_login_path(base: str, token: str) -> str:
+    """A one-time login link to the operators' web console (``/console``)."""
+    return f"{base.rstrip('/')}/login/{token}"

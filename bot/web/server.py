@@ -1,10 +1,16 @@
-"""The web server of ``congdoan-bot run`` (``[web] listen``): aiohttp, no templates.
+"""The web server of ``congdoan-bot run`` (``[web] listen``): aiohttp.
 
 Routes:
 
 * ``GET /cal/<secret>.ics``     a chat's calendar feed (404 for any other secret);
 * ``GET /cal/story/<id>.ics``   one story's events ("Thêm vào lịch");
-* ``GET /healthz``              "ok", for the reverse proxy and container checks.
+* ``GET /healthz``              "ok", for the reverse proxy and container checks;
+* ``GET /metrics``              Prometheus figures (``bot/web/metrics.py``);
+* ``/login/<token>``, ``/`` and the other console pages: the operators' web
+  console (:mod:`bot.web.console`), each behind a session.
+
+The calendar routes are public (their secrets are the credential); ``/metrics``
+has no session (Prometheus scrapes it) but may want a bearer token.
 
 Database reads run in worker threads so a slow query never stalls the bot's
 event loop, which this server shares with the chat channels.
@@ -31,6 +37,8 @@ from bot.web.calendar_feed import (
     story_event,
     union_days,
 )
+from bot.web.console import Console
+from bot.web.metrics import add_metrics_route
 from storage import chats as store
 from storage.calendar import chat_by_calendar_secret
 from storage.db import Database
@@ -55,6 +63,8 @@ class WebServer:
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/cal/story/{story_id:\\d+}.ics", self._story_calendar)
         app.router.add_get("/cal/{secret:[A-Za-z0-9_-]{1,64}}.ics", self._chat_calendar)
+        add_metrics_route(app, self.db, self.config)
+        Console(self.config, self.db).add_routes(app)
         return app
 
     async def start(self) -> None:

@@ -3,15 +3,22 @@
 Pure functions. Vietnamese pages always write the day first ("04:51 01/03/2021"
 is 1 March) and give local time without a zone, so every naive result is put
 in the caller's zone (Asia/Ho_Chi_Minh by default).
+
+Hostile input never raises: a year outside 1990-2100 (9999, 0000) is no date,
+and a zone offset no real zone has (beyond -12:00/+14:00, such as "+25:00") is
+ignored, the clock read as the site's local time. Capping dates that lie ahead
+of the fetch is the poller's job (it knows when it fetched).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+import time as time_module
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from email._parseaddr import _parsedate_tz  # parsedate_tz turns "no zone" into UTC
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -20,6 +27,11 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # a page may be stamped slightly ahead of the fetch clock, never months ahead.
 _FUTURE_SLACK = timedelta(days=2)
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
+# Real zones span UTC-12:00 to UTC+14:00; anything beyond is a broken template.
+_MAX_OFFSET = timedelta(hours=14)
+_ISO_OFFSET = re.compile(r"([+-])(\d{1,2}):?(\d{2})?$")
+# The year as written in an RFC 822 date: email.utils turns "0000" into 2000.
+_RFC_YEAR = re.compile(r"\d{1,2}\s+[A-Za-z]{3,}\s+(\d{2,4})\b")
 
 _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
@@ -74,6 +86,10 @@ def _aware(value: datetime, tz: ZoneInfo) -> datetime:
     return value.astimezone(tz)
 
 
+def _in_range(value: datetime) -> bool:
+    return _MIN_YEAR <= value.year <= _MAX_YEAR
+
+
 def _make_time(hour: str, minute: str, second: str | None, ampm: str | None) -> time | None:
     h, m, s = int(hour), int(minute), int(second or 0)
     if ampm:
@@ -91,7 +107,10 @@ def _make_time(hour: str, minute: str, second: str | None, ampm: str | None) -> 
 
 def _infer_year(day: int, month: int, reference: datetime) -> date | None:
     """Year that puts day/month nearest to `reference`, at most 2 days after it."""
-    limit = reference.date() + _FUTURE_SLACK
+    try:
+        limit = reference.date() + _FUTURE_SLACK
+    except OverflowError:  # a reference at the end of year 9999
+        return None
     best: date | None = None
     for year in (reference.year - 1, reference.year, reference.year + 1):
         try:
@@ -199,26 +218,59 @@ def _combine(day: date, clock: time | None, tz: ZoneInfo) -> datetime:
 
 def _parse_iso(value: str, tz: ZoneInfo) -> datetime | None:
     candidate = value.strip().replace(" ", "T", 1)
-    # Python 3.11 accepts "Z" and "+0700"; "+07" needs minutes.
-    candidate = re.sub(r"([+-]\d{2})$", r"\1:00", candidate)
+    offset = _ISO_OFFSET.search(candidate) if "T" in candidate else None
+    if offset is not None:
+        sign, hours, minutes = offset.groups()
+        shift = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        # Python 3.11 accepts "Z" and "+0700"; "+07" and "+7:00" need the full form,
+        # and an offset no zone has is dropped: the clock is the site's local time.
+        zone = f"{sign}{shift // timedelta(hours=1):02d}:{shift.seconds // 60 % 60:02d}"
+        candidate = candidate[: offset.start()] + ("" if shift > _MAX_OFFSET else zone)
     try:
         parsed = datetime.fromisoformat(candidate)
     except ValueError:
         return None
-    if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
+    if not _in_range(parsed):
         return None
     return _aware(parsed, tz)
+
+
+def parse_iso_datetime(value: str, tz: ZoneInfo = VN_TZ) -> datetime | None:
+    """An ISO 8601 value (``<time datetime>``, meta tags), aware in `tz`; None when
+    unreadable or outside 1990-2100. Naive values are local time in `tz`."""
+    return _parse_iso(value, tz) if value and value.strip() else None
+
+
+def from_utc_struct(value: time_module.struct_time | None, tz: ZoneInfo) -> datetime | None:
+    """feedparser's parsed date (a UTC struct_time) in `tz`; None when out of range.
+
+    feedparser reads years we refuse (9999, 0000); converting those overflows."""
+    if value is None or not _MIN_YEAR <= value.tm_year <= _MAX_YEAR:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC).astimezone(tz)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _parse_rfc822(value: str, tz: ZoneInfo) -> datetime | None:
+    fields = _parsedate_tz(value.strip())
+    if fields is None:
+        return None
+    written = _RFC_YEAR.search(value)
+    if written and len(written[1]) > 2 and not _MIN_YEAR <= int(written[1]) <= _MAX_YEAR:
+        return None  # "0000" would be read as 2000
+    *clock, offset = fields
     try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        parsed = datetime(*clock[:6])  # two-digit years are already mapped ("22": 2022)
+    except (ValueError, OverflowError):
         return None
-    if parsed is None or not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
+    if not _in_range(parsed):
         return None
-    # parsedate_to_datetime returns naive for "-0000" (unknown zone): local time.
-    return _aware(parsed, tz)
+    # No zone, "-0000" (unknown) or one no real zone has: the site's local time.
+    if offset is None or abs(offset) > _MAX_OFFSET.total_seconds():
+        return parsed.replace(tzinfo=tz)
+    return _aware(parsed.replace(tzinfo=timezone(timedelta(seconds=offset))), tz)
 
 
 def parse_vn_datetime(

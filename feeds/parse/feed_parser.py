@@ -12,14 +12,13 @@ a prolog that says so.
 
 from __future__ import annotations
 
-import calendar
 import html
 import io
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ import feedparser
 import lxml.html
 
 from feeds.fetch.encoding import decode_html_or_xml
-from feeds.parse.dates import parse_any_datetime
+from feeds.parse.dates import from_utc_struct, parse_any_datetime
 
 log = logging.getLogger(__name__)
 
@@ -171,20 +170,45 @@ def _single_line(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
+_DATE_KEYS = ("published", "updated", "created", "dc_date")
+
+
 def _entry_date(entry: feedparser.FeedParserDict, tz: ZoneInfo) -> datetime | None:
     """Our own reading of the raw string keeps naive local times in `tz`;
-    feedparser's struct (always UTC) is the fallback for formats we do not know."""
-    for key in ("published", "updated", "created", "dc_date"):
+    feedparser's struct (always UTC) is the fallback for formats we do not know.
+    An unreadable or impossible date (year 9999) leaves this entry undated."""
+    for key in _DATE_KEYS:
         raw = entry.get(key)
         if raw:
             parsed = parse_any_datetime(raw, tz)
             if parsed is not None:
                 return parsed
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        struct = entry.get(key)
-        if struct:
-            return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).astimezone(tz)
+        parsed = from_utc_struct(entry.get(key), tz)
+        if parsed is not None:
+            return parsed
     return None
+
+
+def _log_unreadable_dates(
+    url: str, raw: list[feedparser.FeedParserDict], made: list[FeedEntry]
+) -> None:
+    """One line per feed for entries whose date is unreadable or impossible (year 9999):
+    each such entry is left undated, the others keep theirs."""
+    bad = [
+        text
+        for entry, out in zip(raw, made, strict=True)
+        if out.published is None and (text := next(filter(None, map(entry.get, _DATE_KEYS)), None))
+    ]
+    if bad:
+        log.info(
+            "feed %s: %d of %d entries have an unreadable or impossible date (first: %.60r);"
+            " those entries get no date from the feed",
+            url,
+            len(bad),
+            len(made),
+            bad[0],
+        )
 
 
 def _content_text(entry: feedparser.FeedParserDict) -> str | None:
@@ -260,10 +284,12 @@ def parse_feed(body: bytes | str, url: str, tz: ZoneInfo) -> ParsedFeed:
         raise NotAFeed("not an RSS or Atom document")
     feed = parsed.get("feed") or {}
     link = feed.get("link")
+    made = [_make_entry(e, url, tz) for e in entries]
+    _log_unreadable_dates(url, entries, made)
     return ParsedFeed(
         title=_single_line(html_to_text(feed.get("title"))),
         link=urljoin(url, link) if link else None,
-        entries=[_make_entry(e, url, tz) for e in entries],
+        entries=made,
     )
 
 

@@ -27,7 +27,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from feeds.parse.dates import parse_vn_datetime
+from feeds.parse.dates import parse_iso_datetime, parse_vn_datetime
 from feeds.sources import ListingSelectors
 from feeds.vntext import fold_key
 
@@ -191,20 +191,11 @@ _DATE_WORDS = {"time", "date", "datetime", "publish", "published", "pubdate", "n
 _TEASER_WORDS = {"sapo", "lead", "desc", "description", "summary", "excerpt", "teaser", "intro"}
 
 
-def _iso(value: str, tz: ZoneInfo) -> datetime | None:
-    """An ISO 8601 attribute value (``<time datetime>``), naive values read in ``tz``."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-
-
 def _date_of(el: Element, tz: ZoneInfo, reference: datetime | None) -> datetime | None:
     """The timestamp an element shows (machine attribute first, then its text)."""
     for attr in ("datetime", "content", "data-time", "title"):
         value = el.get(attr)
-        if value and (moment := _iso(value, tz)):
+        if value and (moment := parse_iso_datetime(value, tz)):
             return moment
     return _parse_text(_text(el), tz, reference)
 

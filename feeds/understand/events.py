@@ -513,10 +513,13 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     ngày 20/5/2026").
     """
     lines, stamp = _body_lines(text, published)
-    # Without a given date, the item's own stamp line beats the clock.
-    base = published or stamp or _today()
+    # Without a given date, the item's own stamp line beats the clock, and the
+    # news day its lead writes ("Sáng 7/6/2025, LĐLĐ tỉnh khai mạc...") beats both.
     title = normalize(title).strip()
     notice = bool(_NOTICE_TITLE.match(title))
+    if published is None and stamp is None and not notice:
+        stamp = _lead_day([title, *lines], _today())
+    base = published or stamp or _today()
     undated = published is None and stamp is None
     reading = _Reading(base, notice, undated, _written_year(lines) if undated else None)
     fallback_title = _cut(title)
@@ -547,6 +550,49 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
                 pending = (len(events) - 1, -1) if timeless else None
             previous = sentence
     return _dedupe(events)
+
+
+def _lead_day(lines: list[str], today: date) -> date | None:
+    """The day a report's dateline (title, then body lines) gives ("Sáng 7/6, LĐLĐ tỉnh khai mạc..."), if any.
+
+    A dateline is a day after "Sáng/Chiều/Tối/Trưa/Ngày" in the lead's first
+    sentence, outside brackets (anniversary spans), not a range nor after
+    "đến"/"từ" ("Đến ngày 01/6/1997..." in a history); notices,
+    which open with the days to come, are not read this way.  A year-less
+    dateline takes the earliest recent year the item writes ("Tết Sum vầy năm
+    2025 ... 10/1/2026" was written in 2025), else the current year.
+    """
+    years = sorted({int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)})
+    recent = [y for y in years if y >= years[-1] - 1] if years else []
+    for line in lines[1:2]:  # lines[0] is the title
+        first = split_sentences(line)[:1]
+        if not first:
+            continue
+        sentence = first[0]
+        for m in _DATELINE.finditer(sentence):
+            if sentence.count("(", 0, m.start()) > sentence.count(")", 0, m.start()):
+                continue  # inside brackets: "(28/7/1929 - 28/7/2024)"
+            if _NOT_DATELINE.search(sentence, max(0, m.start() - 6), m.start()):
+                return None
+            exprs = find_expressions(sentence[m.start() : m.end() + 30])
+            if not exprs or exprs[0].last is not None:
+                return None
+            part = exprs[0].first
+            if part.day is None or part.month is None:
+                return None
+            year = part.year or (recent[0] if recent else today.year)
+            try:
+                return date(year, part.month, part.day)
+            except ValueError:
+                return None
+    return None
+
+
+_NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
+# "Sáng 7/6, ...", "Ngày 20/12/2025, ...", "(ANTV) - Chiều 18/6, ...": a report's own day.
+_DATELINE = re.compile(
+    r"(?<!\w)(?:sáng|chiều|tối|trưa|ngày)\s+(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}(?![\d])", _I
+)
 
 
 _YEAR_WRITTEN = re.compile(r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|(?<!\w)năm\s+)((?:19|20)\d\d)(?!\d)", _I)

@@ -2,10 +2,12 @@
 
 A unit is one union body with one canonical name ("LĐLĐ tỉnh Nghệ An",
 "Khối thi đua số 01"...) and an id that is the ASCII slug of that name.  The
-gazetteer (``data/units.toml``) lists the units we know by name, with their
-parents and history; :func:`find_units` (grammar in :mod:`feeds.understand.unit_grammar`)
-also produces units the gazetteer does not list ("LĐLĐ huyện Krông Pắc"),
-so the taxonomy is open: every generated unit gets a parent in it.
+gazetteer (:mod:`feeds.understand.gazetteer`: ``data/units.toml`` by hand, every
+district and commune in ``data/divisions.json``) lists the units we know by
+name, with their parents and history; :func:`find_units` (names read by
+:mod:`feeds.understand.unit_grammar`, which never imports this module) also
+produces units the gazetteer does not list, so the taxonomy is open: every
+generated unit gets a parent in it.
 
 Public API: :class:`Unit`, :func:`find_units`, :func:`province_for_url`,
 :class:`Taxonomy`, :func:`taxonomy`, :func:`slugify`.
@@ -15,16 +17,36 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import cache
 from urllib.parse import urlsplit
 
-from feeds.vntext import exact_key, expand_abbreviations, fold, fold_key, is_ascii, normalize
+from feeds.understand.gazetteer import (
+    COMMUNE_LEVELS,
+    DISTRICT_LEVELS,
+    NATIONAL_ID,
+    NATIONAL_NAME,
+    Tables,
+    province_federation_name,
+    slugify,
+    tables,
+)
+from feeds.understand.unit_grammar import Named, recognize
+from feeds.vntext import exact_key, expand_abbreviations, fold_key, is_ascii, normalize
 
-DATA_FILE = Path(__file__).with_name("data") / "units.toml"
+__all__ = [
+    "KINDS",
+    "NATIONAL_ID",
+    "NATIONAL_NAME",
+    "Taxonomy",
+    "Unit",
+    "find_units",
+    "province_federation_name",
+    "province_for_url",
+    "slugify",
+    "taxonomy",
+]
 
 KINDS = (
     "national",
@@ -39,8 +61,6 @@ KINDS = (
     "emulation_block",
     "other",
 )
-NATIONAL_NAME = "Tổng LĐLĐ Việt Nam"
-NATIONAL_ID = "tong-ldld-viet-nam"
 
 
 @dataclass(frozen=True)
@@ -58,18 +78,6 @@ class Unit:
     valid_from: str | None = field(default=None, compare=False)
     valid_to: str | None = field(default=None, compare=False)
     merged_into: str | None = field(default=None, compare=False)
-
-
-@lru_cache(maxsize=16384)
-def slugify(name: str) -> str:
-    """ASCII id of a canonical name: "LĐLĐ tỉnh Nghệ An" -> "ldld-tinh-nghe-an"."""
-    folded = fold(normalize(name)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-
-
-def province_federation_name(province: str, kind: str) -> str:
-    """ "Nghệ An", "tinh" -> "LĐLĐ tỉnh Nghệ An"; "Hà Nội", "tp" -> "LĐLĐ TP Hà Nội"."""
-    return f"LĐLĐ TP {province}" if kind == "tp" else f"LĐLĐ tỉnh {province}"
 
 
 # --- search keys -------------------------------------------------------------
@@ -116,19 +124,20 @@ def search_keys(text: str) -> tuple[str, str]:
 class Taxonomy:
     """The gazetteer as a tree of :class:`Unit`, plus alias search for /subscribe."""
 
-    def __init__(self, data: dict) -> None:
-        self.data = data
+    def __init__(self, gazetteer: Tables) -> None:
+        self.tables = gazetteer
+        self.data = gazetteer.data
         self._units: dict[str, Unit] = {}
         self._generated: dict[str, Unit] = {}
         self._children: dict[str, list[str]] = {}
-        # Province facts used by the grammar.
-        self.provinces: dict[str, dict] = {p["name"]: p for p in data["provinces"]}
-        self.province_aliases: dict[str, str] = {}
-        self.city_province: dict[str, list[str]] = {}
-        self.district_province: dict[tuple[str, str], list[str]] = {}
-        self.commune_province: dict[tuple[str, str], list[str]] = {}
-        self.sectors: dict[str, dict] = {s["name"]: s for s in data["sectors"]}
-        self.sector_aliases: dict[str, str] = {}
+        # Province facts (shared with the grammar).
+        self.provinces = gazetteer.provinces
+        self.province_aliases = gazetteer.province_aliases
+        self.city_province = gazetteer.city_province
+        self.district_province = gazetteer.district_province
+        self.commune_province = gazetteer.commune_province
+        self.sectors = gazetteer.sectors
+        self.sector_aliases = gazetteer.sector_aliases
         self._build()
         self._index_cache: dict[str, list[tuple[str, str, Unit]]] | None = None
 
@@ -186,12 +195,6 @@ class Taxonomy:
                 aliases=[f"{dept} Tổng Liên đoàn", f"{dept} TLĐ"],
             )
         for sector in data["sectors"]:
-            for alias in (
-                sector["name"],
-                *sector.get("aliases", ()),
-                *sector.get("national_aliases", ()),
-            ):
-                self.sector_aliases[exact_key(alias)] = sector["name"]
             if sector.get("central"):
                 name = f"Công đoàn {sector['name']} Việt Nam"
                 merged = sector.get("merged_into")
@@ -227,10 +230,6 @@ class Taxonomy:
             name, kind = p["name"], p["kind"]
             merged_into = p.get("merged_into")
             status = p.get("status", "current")
-            for alias in (name, *p.get("aliases", ())):
-                self.province_aliases[exact_key(alias)] = name
-            for city in p.get("cities", ()):
-                self.city_province.setdefault(city, []).append(name)
             fed = province_federation_name(name, kind)
             level = "Thành phố" if kind == "tp" else "tỉnh"
             aliases = [
@@ -287,61 +286,46 @@ class Taxonomy:
         return unit.province if unit else None
 
     def _build_districts(self) -> None:
-        levels = {"tp": "TP", "thi_xa": "thị xã", "huyen": "huyện", "quan": "quận"}
-        for block in self.data["districts"]:
-            prov = block["province"]
-            fed = province_federation_name(prov, self.provinces[prov]["kind"])
-            merged = block.get("merged", {})
-            for key, level in levels.items():
-                for place in block.get(key, ()):
-                    self.district_province.setdefault((level, place), []).append(prov)
-                    name = f"LĐLĐ {level} {place}"
-                    full = {"TP": "thành phố", "thị xã": "thị xã"}.get(level, level)
-                    self._add(
-                        name,
-                        "district",
-                        fed,
-                        province=prov,
-                        historical=True,
-                        aliases=[
-                            f"Liên đoàn Lao động {full} {place}",
-                            f"Công đoàn {full} {place}",
-                            f"{full} {place}",
-                            place,
-                        ],
-                        valid_to="2025-06-30",
-                        merged_into=slugify(f"LĐLĐ TP {merged[place]}")
-                        if place in merged
-                        else None,
-                    )
+        merged: dict[tuple[str, str], str] = {}
+        for block in self.data.get("districts", ()):
+            for place, target in block.get("merged", {}).items():
+                merged[(block["province"], place)] = target
+        for prov, level, place in self.tables.places("districts", DISTRICT_LEVELS):
+            full = {"TP": "thành phố", "thị xã": "thị xã"}.get(level, level)
+            target = merged.get((prov, place))
+            self._add(
+                f"LĐLĐ {level} {place}",
+                "district",
+                self.tables.federation(prov),
+                province=prov,
+                historical=True,
+                aliases=[
+                    f"Liên đoàn Lao động {full} {place}",
+                    f"Công đoàn {full} {place}",
+                    f"{full} {place}",
+                    place,
+                ],
+                valid_to="2025-06-30",
+                merged_into=slugify(f"LĐLĐ TP {target}") if target else None,
+            )
 
     def _build_communes(self) -> None:
-        for block in self.data["communes"]:
-            prov = block["province"]
-            fed = province_federation_name(prov, self.provinces[prov]["kind"])
-            for key, level in (("xa", "xã"), ("phuong", "phường"), ("dac_khu", "đặc khu")):
-                for place in block.get(key, ()):
-                    self.commune_province.setdefault((level, place), []).append(prov)
-                    self._add(
-                        f"Công đoàn {level} {place} ({prov})",
-                        "commune",
-                        fed,
-                        province=prov,
-                        aliases=[f"Công đoàn {level} {place}", f"{level} {place}", place],
-                        valid_from="2025-07-01",
-                    )
+        for prov, level, place in self.tables.places("communes", COMMUNE_LEVELS):
+            self._add(
+                f"Công đoàn {level} {place} ({prov})",
+                "commune",
+                self.tables.federation(prov),
+                province=prov,
+                aliases=[f"Công đoàn {level} {place}", f"{level} {place}", place],
+                valid_from="2025-07-01",
+            )
 
     # -- generated units --
 
-    def make(
-        self,
-        name: str,
-        kind: str,
-        parent_name: str | None,
-        province: str | None,
-        historical: bool,
-    ) -> Unit:
+    def make(self, named: Named) -> Unit:
         """The gazetteer unit of that name, or a new unit hung under its parent."""
+        name, kind, parent_name = named.name, named.kind, named.parent
+        province, historical = named.province, named.historical
         uid = slugify(name)
         known = self._units.get(uid) or self._generated.get(uid)
         if known:
@@ -432,9 +416,8 @@ class Taxonomy:
                 unit = best[uid][1]
                 best[uid] = (0.9 - 0.05 * unit.historical, unit)
         if not ascii_query:
-            from feeds.understand.unit_grammar import recognize
-
-            for unit in recognize(query, source_province=None):
+            for named in recognize(query, source_province=None):
+                unit = self.make(named)
                 offer(unit, 1.0 if unit.id in self._units else 0.95)
         if not best or max(s for s, _ in best.values()) < 0.9:
             self._fuzzy(q_folded, offer)
@@ -468,9 +451,8 @@ class Taxonomy:
 
 @cache
 def taxonomy() -> Taxonomy:
-    """The taxonomy, loaded once from ``feeds/understand/data/units.toml``."""
-    with DATA_FILE.open("rb") as fh:
-        return Taxonomy(tomllib.load(fh))
+    """The taxonomy, built once from the gazetteer tables."""
+    return Taxonomy(tables())
 
 
 # --- sources -------------------------------------------------------------------
@@ -503,6 +485,9 @@ def province_for_url(url: str | None) -> str | None:
 
 def find_units(text: str, *, title: str = "", source_province: str | None = None) -> list[Unit]:
     """Units named in title + text, in order of first mention, each once."""
-    from feeds.understand.unit_grammar import recognize
-
-    return recognize(text, title=title, source_province=source_province)
+    tax = taxonomy()
+    units: dict[str, Unit] = {}
+    for named in recognize(text, title=title, source_province=source_province):
+        unit = tax.make(named)
+        units.setdefault(unit.id, unit)
+    return list(units.values())

@@ -2,7 +2,8 @@
 
 Shared by ``bench/understanding.py`` (the full report with speed) and
 ``tests/test_analyze.py`` (the project's targets on the extra set): micro
-precision/recall/F1 for units, topics and event dates, and summary sanity checks.
+precision/recall/F1 for units, topics and event dates, P/R/F1 per topic, and
+summary sanity checks.
 """
 
 from __future__ import annotations
@@ -162,6 +163,22 @@ def event_datetimes(events: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(e["date"], e.get("time") or "-") for e in events if e.get("date")}
 
 
+def per_topic(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> dict:
+    """Topic id -> P/R/F1 counts over the set (every topic in gold or predictions)."""
+    scores: dict[str, Score] = {}
+    for item, pred in zip(items, preds, strict=True):
+        gold = topic_ids(item["topics"])
+        got = topic_ids((pred or {}).get("topics", []))
+        for tid in gold | got:
+            scores.setdefault(tid, Score()).add(item["id"], gold & {tid}, got & {tid})
+    out = {}
+    for tid in sorted(scores):
+        d = scores[tid].as_dict()
+        d.pop("worst")
+        out[tid] = d
+    return out
+
+
 def score(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> dict[str, Any]:
     """Compare predictions with gold labels; ``None`` marks an analyzer error."""
     units, topics, dates, datetimes = Score(), Score(), Score(), Score()
@@ -183,6 +200,7 @@ def score(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> di
         "errors": sum(p is None for p in preds),
         "units": units.as_dict(),
         "topics": topics.as_dict(),
+        "per_topic": per_topic(items, preds),
         "event_dates": dates.as_dict(),
         "event_datetimes": datetimes.as_dict(),
         "summary": {

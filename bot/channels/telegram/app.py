@@ -3,11 +3,11 @@ rounds on schedule, routes new stories, sends the outbox and answers chat.
 
 * Handlers come from :mod:`bot.channels.telegram.channel` (the command router behind them
   is channel-neutral).
-* The JobQueue (APScheduler 3 under PTB) runs the ticks of :mod:`bot.runtime.periodic`:
-  an ingest round every ``POLL_TICK`` seconds (each source still keeps its own
-  ``poll_interval``), digests and reminders every minute.  Ticks read what is due
-  from the database, so nothing scheduled lives only in memory, and a generous
-  ``misfire_grace_time`` means a tick delayed by a busy loop still runs once.
+* The ticks of :mod:`bot.runtime.periodic` run beside the Application
+  (``run_ticks``): polling whenever the next source is due (at most
+  ``POLL_TICK`` seconds apart; each source keeps its own ``poll_interval``),
+  digests and reminders every ``SCHEDULE_TICK``.  Ticks read what is due from
+  the database, so nothing scheduled lives only in memory.
 * Replies go through the outbox too (:mod:`bot.delivery.replies`): one pace for
   pushes and answers, answers first, a 429 waited out, nothing lost in a crash.
   There is no second limiter in PTB (``AIORateLimiter`` with 0 retries turned a
@@ -27,13 +27,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    ContextTypes,
-    Defaults,
-)
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
 from bot.channels.telegram.channel import build_telegram_handlers, make_is_admin, set_commands
 from bot.channels.telegram.transport import TelegramTransport
@@ -44,15 +38,14 @@ from bot.delivery.render import render_story_html, render_story_plain
 from bot.delivery.replies import ReplyOutbox
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
-from bot.runtime.periodic import poll_job, schedules_job
+from bot.runtime.periodic import run_ticks
 from storage.db import Database
 from storage.queries import StoryView
 
 log = logging.getLogger(__name__)
 
-POLL_TICK = 60.0  # seconds between two looks at which sources are due
+POLL_TICK = 60.0  # at most this many seconds between two looks at which sources are due
 SCHEDULE_TICK = 60.0  # digests and reminders
-MISFIRE_GRACE = 600  # seconds: a tick late by a stalled loop still runs (once)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
@@ -149,7 +142,7 @@ def build_application(
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
     stop = asyncio.Event()
-    sender_task: list[asyncio.Task[None]] = []
+    background: list[asyncio.Task[None]] = []  # the sender and the ticks
 
     async def post_init(app: Application) -> None:
         await set_commands(app.bot)
@@ -158,14 +151,17 @@ def build_application(
             transports.update(extra_transports or {})
             sender = OutboxSender(db, transports, config)
             app.bot_data["sender"] = sender
-            sender_task.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
+            background.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
         if run_jobs:
-            schedule_ticks(app, config, db)
+            ticks = run_ticks(
+                config, db, stop, poll_cap=lambda: POLL_TICK, schedule_every=lambda: SCHEDULE_TICK
+            )
+            background.append(asyncio.create_task(ticks, name="ticks"))
 
     async def post_stop(app: Application) -> None:
         stop.set()
-        if sender_task:
-            await asyncio.gather(*sender_task, return_exceptions=True)
+        if background:
+            await asyncio.gather(*background, return_exceptions=True)
 
     app = (
         ApplicationBuilder()
@@ -185,28 +181,3 @@ def build_application(
     build_telegram_handlers(app, router, replies)
     app.bot_data["router"] = router
     return app
-
-
-def schedule_ticks(app: Application, config: Config, db: Database) -> None:
-    """The ingest-round and schedule ticks on PTB's JobQueue (APScheduler 3).
-
-    Both read what is due from the database, so nothing scheduled lives only in
-    memory; ``misfire_grace_time`` lets a tick delayed by a stalled loop (or a
-    takeover) still run, once (``coalesce``).
-    """
-    jobs = app.job_queue
-    if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
-        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-    grace = {"misfire_grace_time": MISFIRE_GRACE, "coalesce": True, "max_instances": 1}
-
-    async def poll(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await poll_job(config, db)
-
-    async def schedules(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await schedules_job(config, db)
-
-    # First runs come at once: digests due during a restart or takeover go out now.
-    jobs.run_repeating(poll, interval=POLL_TICK, first=1.0, name="poll", job_kwargs=grace)
-    jobs.run_repeating(
-        schedules, interval=SCHEDULE_TICK, first=1.0, name="schedules", job_kwargs=grace
-    )

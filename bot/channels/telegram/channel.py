@@ -46,6 +46,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.channels.telegram.transport import retry_seconds
 from bot.commands import CommandRouter
 from bot.commands.inbound import Button, Inbound, Reply
@@ -288,9 +289,11 @@ class TelegramHandlers:
         *,
         thread_id: int | None = None,
         suffix: str = "",
+        started: float | None = None,
     ) -> None:
         """Deliver the router's replies to ``update``: through the outbox when there
-        is one and the chat is stored, else directly (in a slot of the pace)."""
+        is one and the chat is stored (the sender observes the reply's latency),
+        else directly (in a slot of the pace; ``started``: when the update came)."""
         if not replies:
             return
         if self.replies is not None:
@@ -305,17 +308,25 @@ class TelegramHandlers:
                     lambda r=reply: send_replies(bot, chat_id, [r], thread_id=thread_id),  # type: ignore[misc]
                     outbox.slot,
                 )
-            return
-        await send_replies(bot, chat_id, replies, thread_id=thread_id)
+        else:
+            await send_replies(bot, chat_id, replies, thread_id=thread_id)
+        if started is not None:
+            metrics.replied(CHANNEL, started)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A known command (or its Vietnamese alias)."""
+        started = time.monotonic()
         msg = message_inbound(update)
         if msg is None:
             return
         replies = await self.router.handle(msg)
         await self.answer(
-            context.bot, update, int(msg.chat_id), replies, thread_id=_thread(update.message)
+            context.bot,
+            update,
+            int(msg.chat_id),
+            replies,
+            thread_id=_thread(update.message),
+            started=started,
         )
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -332,14 +343,16 @@ class TelegramHandlers:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Plain text in a private chat: the router offers to search or follow it."""
+        started = time.monotonic()
         msg = message_inbound(update)
         if msg is None:
             return
         replies = await self.router.handle(msg)
-        await self.answer(context.bot, update, int(msg.chat_id), replies)
+        await self.answer(context.bot, update, int(msg.chat_id), replies, started=started)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press."""
+        started = time.monotonic()
         query = update.callback_query
         if query is None:
             return
@@ -352,7 +365,9 @@ class TelegramHandlers:
         msg = _inbound(message.chat, message, query.from_user, "")
         replies = await self.router.handle_callback(msg, query.data)
         thread = _thread(message if isinstance(message, Message) else None)
-        await self.answer(context.bot, update, int(msg.chat_id), replies, thread_id=thread)
+        await self.answer(
+            context.bot, update, int(msg.chat_id), replies, thread_id=thread, started=started
+        )
 
     async def _slot(self) -> None:
         if self.replies is not None:

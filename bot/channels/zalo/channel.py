@@ -39,6 +39,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.channels.zalo.client import InvalidToken, ZaloClient
 from bot.channels.zalo.text_commands import to_command, typed_choice
 from bot.channels.zalo.transport import CHANNEL, ZaloGate
@@ -231,8 +232,9 @@ class ZaloChannel:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Long-poll until ``stop`` is set (an idle 408 is normal, errors back off)."""
-        with contextlib.suppress(Exception):
-            self.bot_name = (await self.client.get_me()).get("account_name")
+        if self.bot_name is None:  # ``run`` learns it when it checks the token at start
+            with contextlib.suppress(Exception):
+                self.bot_name = (await self.client.get_me()).get("account_name")
         backoff = 1.0
         while not stop.is_set():
             poll = asyncio.create_task(self.client.get_update(self.poll_timeout))
@@ -297,6 +299,7 @@ class ZaloChannel:
 
     async def handle_update(self, update: dict[str, Any]) -> list[str]:
         """Answer one update (once per message id); returns the texts sent."""
+        started = time.monotonic()
         parsed = update_inbound(update)
         if parsed is None:
             return []
@@ -313,8 +316,11 @@ class ZaloChannel:
         if self.replies is not None and await self.replies.queue(
             msg.chat_id, key, [NewMessage(t) for t in texts]
         ):
-            return texts  # queued: the sender delivers them in Zalo's shared pace
-        return await self._send(msg.chat_id, texts)
+            return texts  # queued: the sender delivers them (and observes the latency)
+        sent = await self._send(msg.chat_id, texts)
+        if sent:
+            metrics.replied(CHANNEL, started)
+        return sent
 
     async def _answer(self, event: str, msg: Inbound) -> list[str]:
         lang = await asyncio.to_thread(self._language, msg.chat_id)

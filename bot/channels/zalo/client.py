@@ -199,6 +199,11 @@ class _NotFound(Permanent):
     """HTTP 404 (e.g. getWebhookInfo without a webhook)."""
 
 
+def is_not_found(exc: BaseException) -> bool:
+    """An HTTP 404 answer: from ``getMe`` it means the token names no bot."""
+    return isinstance(exc, _NotFound)
+
+
 def _error(method: str, code: int, description: str, body: dict[str, Any]) -> Exception:
     """Map a Zalo error onto the sender's neutral errors."""
     what = f"Zalo {method} {code}: {description}"

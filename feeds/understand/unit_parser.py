@@ -1,0 +1,339 @@
+"""The unit parser: finds heads left to right and reads each mention.
+
+One anchor regex (:data:`feeds.understand.unit_lexicon.ANCHOR`) finds heads
+(LĐLĐ, Công đoàn, Tổng LĐLĐ, departments, Khối/Cụm thi đua); a method per
+head reads the level and place that follow and records a spec.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.understand import unit_lexicon as lx
+from feeds.understand.unit_heads_cd import CdHeads
+from feeds.understand.unit_specs import (
+    Context,
+    Deferred,
+    Dept,
+    Named,
+    Spec,
+    district_unit,
+    fed_name,
+    maybe,
+    national,
+    province_unit,
+)
+
+
+class Parser(CdHeads):
+    """Every head of the grammar; :meth:`run` returns the specs in text order."""
+
+    # -- scanning --
+
+    def run(self) -> list[tuple[int, Spec]]:
+        pos = 0
+        text = self.text
+        while True:
+            m = lx.ANCHOR.search(text, pos)
+            if not m:
+                break
+            end = self.dispatch(m, m.start())
+            pos = end if end > m.start() else m.end()
+        return self.specs
+
+    def dispatch(self, m: re.Match[str], at: int) -> int:
+        """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
+        if m.group("mttq"):
+            self.add(at, Named(lx.MTTQ_UNION_DEPT, "national_department", None, None, False))
+            return lx.MTTQ_TAIL.match(self.text, m.end()).end()
+        if m.group("dept"):
+            return self.parse_dept(m, at)
+        if m.group("tld"):
+            return self.parse_tld(m, at)
+        if m.group("ldld"):
+            return self.parse_ldld(m, at)
+        if m.group("cd"):
+            return self.parse_cd(m, at)
+        if m.group("khoi"):
+            return self.parse_khoi(m, at)
+        return self.parse_cum(m, at)
+
+    # -- heads --
+
+    def parse_dept(self, m: re.Match[str], at: int) -> int:
+        written = m.group("dept")
+        dept = next(name for name, pat in lx.DEPARTMENTS if pat.match(written))
+        inner_anchor = lx.ANCHOR.match(self.text, m.end())
+        if not inner_anchor or inner_anchor.group("dept"):
+            return m.end()
+        mark = len(self.specs)
+        end = self.dispatch(inner_anchor, at)
+        inner = self.specs[mark:]
+        if inner:
+            first_at, first = inner[0]
+            if isinstance(first, Named | Deferred):
+                self.specs[mark] = (first_at, Dept(dept, first))
+        return end
+
+    def parse_tld(self, m: re.Match[str], at: int) -> int:
+        end = m.end()
+        vn = lx.VN.match(self.text, end)
+        if vn:
+            end = vn.end()
+        elif lx.FOREIGN.match(self.text, end):
+            return end
+        self.add(at, national())
+        return end
+
+    def parse_ldld(self, m: re.Match[str], at: int) -> int:
+        text = self.text
+        end = m.end()
+        if paren := lx.ABBR_PAREN.match(text, end):  # "Liên đoàn Lao động (LĐLĐ) tỉnh"
+            end = paren.end()
+        if lx.CAC.match(text, end):
+            if (stop := self.level_list(at, end)) is not None:
+                return stop
+            listed = lx.CAC_PROVINCES.match(text, end)
+            if listed:
+                first = self.province_here(listed.end(), need_capital=True)
+                if first:
+                    self.add(at, province_unit(first[0]))
+                    more, stop = self.province_list(first[2])
+                    for p in more:
+                        self.add(at, province_unit(p))
+                    return stop
+            return end
+        vn = lx.VN.match(text, end)
+        if vn:
+            self.add(at, national())
+            return vn.end()
+        return self.parse_level_place(at, end, head="ldld")
+
+    def parse_level_place(self, at: int, end: int, head: str) -> int:
+        """After LĐLĐ/Công đoàn: tỉnh X, TP X, huyện X..., a bare level, or a province."""
+        text = self.text
+        lvl = lx.LEVEL.match(text, end)
+        if not lvl:
+            prov = self.province_here(end, need_capital=True)
+            if not prov:
+                return end
+            self.add(at, province_unit(prov[0]))
+            more, stop = self.province_list(prov[2])
+            for p in more:
+                self.add(at, province_unit(p))
+            return stop
+        level = lvl.lastgroup
+        after = lvl.end()
+        if level == "tinh":
+            prov = self.province_here(after, need_capital=False)
+            if prov and not prov[1]:
+                self.add(at, province_unit(prov[0]))
+                more, stop = self.province_list(prov[2])
+                for p in more:
+                    self.add(at, province_unit(p))
+                return stop
+            return self.bare(at, after, "tinh")
+        if level == "tp":
+            return self.parse_city(at, after)
+        if level in ("huyen", "quan", "tx"):
+            word = {"huyen": "huyện", "quan": "quận", "tx": "thị xã"}[level]
+            if colon := lx.LIST_COLON.match(text, after):  # "LĐLĐ huyện: Lâm Bình, Na Hang"
+                after = colon.end()
+            place = self.place(after, numbers=level == "quan")
+            if not place:
+                return self.bare(at, after, word)
+            self.add_district(at, word, *place)
+            return self.after_explicit(self.more_places(at, (word,), place[1]))
+        if head == "cd" and level in ("xa", "phuong", "dk"):
+            word = {"xa": "xã", "phuong": "phường", "dk": "đặc khu"}[level]
+            if colon := lx.LIST_COLON.match(text, after):
+                after = colon.end()
+            place = self.place(after)
+            if not place:
+                return after
+            self.add_commune(at, word, *place)
+            return self.after_explicit(self.more_places(at, (word,), place[1]))
+        return after
+
+    def more_places(self, at: int, levels: tuple[str, ...], stop: int) -> int:
+        """Further known places of a list, each maybe with its own level word.
+
+        "LĐLĐ huyện Nghi Lộc và Hưng Nguyên", "Công đoàn phường Dĩ An, phường Đông
+        Hòa và xã Tân Đông Hiệp": only gazetteer names of the list's levels, so a
+        list of anything else ends it.
+        """
+        text = self.text
+        family = levels[0] in lx.COMMUNE_WORDS
+        while sep := lx.LIST_NEXT.match(text, stop):
+            pos, candidates = sep.end() - 1, levels
+            if own := lx.PLACE_LEVEL.match(text, pos):
+                word = " ".join(own.group("word").split()).casefold()
+                word = "TP" if word in ("tp", "tp.", "thành phố") else word
+                if (word in lx.COMMUNE_WORDS) != family:
+                    break
+                pos, candidates = own.end(), (word,)
+            nxt = lx.known_place(text, pos)
+            if not nxt:
+                break
+            word = next((w for w in candidates if (w, nxt[0]) in lx.places_of(w)), None)
+            if word is None:
+                break
+            if family:
+                self.add_commune(at, candidates, *nxt)
+            else:
+                self.add_district(at, candidates, *nxt)
+            stop = nxt[1]
+        return stop
+
+    def level_list(self, at: int, pos: int) -> int | None:
+        """ "các huyện, thị xã: A, B và C" / "các xã, phường A, B": the places listed."""
+        m = lx.CAC_LEVELS.match(self.text, pos)
+        if not m:
+            return None
+        words = tuple(
+            "TP" if w in ("tp", "thành phố") else w
+            for w in (" ".join(x.split()).casefold() for x in lx.LEVEL_WORD.findall(m.group(0)))
+        )
+        start = m.end()
+        if colon := lx.LIST_COLON.match(self.text, start):
+            start = colon.end()
+        first = lx.known_place(self.text, start)
+        word = first and next((w for w in words if (w, first[0]) in lx.places_of(w)), None)
+        if not first or word is None:
+            return None  # "các huyện, thị xã": every one of them, not a list
+        if word in lx.COMMUNE_WORDS:
+            self.add_commune(at, words, *first)
+        else:
+            self.add_district(at, words, *first)
+        return self.more_places(at, words, first[1])
+
+    def parse_city(self, at: int, after: int) -> int:
+        """After "TP"/"thành phố": a central city, a provincial city, or bare."""
+        prov = self.province_here(after, need_capital=False)
+        if prov and not prov[1] and lx.TABLES.provinces[prov[0]]["kind"] == "tp":
+            self.add(at, province_unit(prov[0]))
+            return prov[2]
+        place = self.place(after)
+        if place and place[0].split()[0] in lx.SURNAMES and place[0] not in lx.TABLES.city_province:
+            place = None  # "Chủ tịch LĐLĐ TP Nguyễn Văn A": a person, not a city
+        if not place:
+            return self.bare(at, after, "TP")
+        self.add_district(at, "TP", *place)
+        return self.after_explicit(place[1])
+
+    def bare(self, at: int, pos: int, level: str) -> int:
+        """A level word with no place: resolved from context unless it is generic."""
+        text = self.text
+        if tail := lx.GENERIC_TAIL.match(text, pos):
+            # "LĐLĐ tỉnh, huyện Vĩnh Linh": two units; "LĐLĐ tỉnh, huyện" alone: generic.
+            nxt_level = tail.end() - len(tail.group("level")) - 1
+            lvl = lx.LEVEL.match(text, nxt_level)
+            place = lvl and lx.TOKEN.match(text, lvl.end())
+            if not (place and place.group(1)[0].isupper()):
+                return pos
+            self.add_bare(at, level)
+            return self.parse_level_place(nxt_level + 1, nxt_level, head="ldld")
+        nxt = lx.TOKEN.match(text, pos)
+        if nxt and nxt.group(1)[0].isupper() and nxt.group(1) not in lx.SURNAMES:
+            return pos  # an unknown place (foreign province, region): not ours
+        if level == "tinh" and lx.FOREIGN_PAREN.match(text, pos):
+            return pos
+        self.add_bare(at, level)
+        return pos
+
+    def add_bare(self, at: int, level: str) -> None:
+        """Record a level without a place, named from the article's context."""
+        if level == "tinh":
+            self.add(at, Deferred(lambda ctx: maybe(ctx.province("tinh"), province_unit)))
+        elif level == "TP":
+
+            def city(ctx: Context, at: int = at) -> list[Named]:
+                found = ctx.nearest(at, lambda f: f.name.startswith("LĐLĐ TP "))
+                if found:
+                    return [found]
+                src = ctx.source
+                if src and lx.TABLES.provinces[src]["kind"] == "tp":
+                    return [province_unit(src)]
+                return maybe(ctx.central_city(), province_unit)
+
+            self.add(at, Deferred(city))
+        else:
+            prefix = f"LĐLĐ {level} "
+
+            def district(ctx: Context, at: int = at) -> list[Named]:
+                found = ctx.nearest(at, lambda f: f.name.startswith(prefix))
+                return [found] if found else ctx.district_named(level)
+
+            self.add(at, Deferred(district))
+
+    def add_district(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
+        """ "LĐLĐ huyện X"; ``level`` may list the levels a list allows."""
+        explicit = self.explicit_province(end)
+        levels = (level,) if isinstance(level, str) else level
+
+        def build(ctx: Context) -> list[Named]:
+            prov = explicit[0] if explicit else ctx.province()
+            # "các quận, huyện, thị xã: ..., Sơn Tây": the level the gazetteer has there.
+            word = next(
+                (w for w in levels if prov in lx.TABLES.district_province.get((w, place), ())),
+                next((w for w in levels if (w, place) in lx.TABLES.district_province), levels[0]),
+            )
+            return [district_unit(word, place, explicit[0] if explicit else None, ctx)]
+
+        self.add(at, Deferred(build))
+
+    def add_commune(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
+        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows."""
+        explicit = self.explicit_province(end)
+        levels = (level,) if isinstance(level, str) else level
+
+        def build(ctx: Context) -> list[Named]:
+            prov = explicit[0] if explicit else ctx.province()
+            # "các xã, phường: A, B": the level under which the gazetteer has A there.
+            level = next(
+                (w for w in levels if prov in lx.TABLES.commune_province.get((w, place), ())),
+                next((w for w in levels if (w, place) in lx.TABLES.commune_province), levels[0]),
+            )
+            gz = lx.TABLES.commune_province.get((level, place), [])
+            if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+                prov = gz[0]  # the gazetteer knows better than the article's other provinces
+            name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
+            return [Named(name, "commune", fed_name(prov), prov, False)]
+
+        self.add(at, Deferred(build))
+
+    def parse_khoi(self, m: re.Match[str], at: int) -> int:
+        num = lx.KHOI_NUM.match(self.text, m.end())
+        if not num or int(num.group("n")) == 0:
+            return m.end()
+        name = f"Khối thi đua số {int(num.group('n')):02d}"
+        self.add(at, Named(name, "emulation_block", None, None, False))
+        return num.end()
+
+    def parse_cum(self, m: re.Match[str], at: int) -> int:
+        text = self.text
+        if text[max(0, at - 4) : at].casefold().strip() == "các":
+            return m.end()
+        tokens: list[str] = []
+        end = m.end()
+        keep_end = end
+        keep = 0
+        while len(tokens) < 12:
+            t = lx.TOKEN.match(text, end) or re.compile(rf"{lx.SP}(L[ĐD]L[ĐD])(?!\w)").match(
+                text, end
+            )
+            if not t:
+                break
+            tok = t.group(1)
+            strong = tok[0].isupper() or tok.isdigit()
+            if not strong and tok.casefold() not in lx.CUM_WORDS:
+                break
+            tokens.append(tok)
+            end = t.end()
+            if strong:
+                keep, keep_end = len(tokens), end
+        if not keep:
+            return m.end()
+        name = "Cụm thi đua " + " ".join(tokens[:keep])
+        self.add(at, Named(name, "emulation_block", None, None, False))
+        return keep_end
