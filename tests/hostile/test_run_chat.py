@@ -25,6 +25,7 @@ from bot.channels.telegram.app import build_application
 from bot.config import Config, parse_config
 from bot.delivery.routing import route_new_stories
 from bot.i18n import STRINGS
+from storage import outbox
 from storage.db import Database, open_database
 from storage.models import Chat, Outbox, Subscription
 from tests.support.fake_telegram import FakeTelegram, SentMessage
@@ -177,6 +178,12 @@ FORGED = ["x:{sub}", "c:{sub}:1", "r:{sub}:zzz", "x:-1", "x:99999999999999999999
           "s:k:#nope", "stop:y:{sub}", "\x00\x01", "a" * 64, "q:", "p:-5"]  # fmt: skip
 
 
+def _answered(db: Database) -> bool:
+    """Nothing left to send: every answer queued so far went out."""
+    counts = outbox.stats(db)
+    return counts["pending"] == 0 and counts["sending"] == 0
+
+
 async def test_forged_callback_data_changes_nothing(bot: Harness) -> None:
     await bot.say(OFFICER_A, "/dangky phát triển đoàn viên")
     [victim] = _subscriptions(bot.db, OFFICER_A)
@@ -186,6 +193,9 @@ async def test_forged_callback_data_changes_nothing(bot: Harness) -> None:
     # Every press is answered (no spinning button), and nothing of A's moved.
     await bot.tg.wait_for_call("answerCallbackQuery", len(FORGED), timeout=20)
     assert _subscriptions(bot.db, OFFICER_A) == [victim]
+    # Answers go through the outbox, one a second per chat: let those of the
+    # forged presses go out before asking for help.
+    await bot.tg.wait_for(lambda: _answered(bot.db), 30, "the presses' answers sent")
     assert all(ERROR_VI not in m.visible_text for m in bot.tg.sent(OFFICER_B))
     helped = await bot.say(OFFICER_B, "/huongdan")
     assert "/dangky" in helped.visible_text
