@@ -16,8 +16,9 @@ Public API: :class:`Unit`, :func:`find_units`, :func:`province_for_url`,
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
@@ -140,6 +141,7 @@ class Taxonomy:
         self.sector_aliases = gazetteer.sector_aliases
         self._build()
         self._index_cache: dict[str, list[tuple[str, str, Unit]]] | None = None
+        self._tokens_cache: list[tuple[str, frozenset[str], Unit]] | None = None
 
     # -- construction --
 
@@ -420,33 +422,69 @@ class Taxonomy:
                 unit = self.make(named)
                 offer(unit, 1.0 if unit.id in self._units else 0.95)
         if not best or max(s for s, _ in best.values()) < 0.9:
-            self._fuzzy(q_folded, offer)
+            self._fuzzy(q_folded, offer, best, limit)
         ranked = sorted(
             best.values(),
             key=lambda su: (-su[0], su[1].historical, KINDS.index(su[1].kind), len(su[1].name)),
         )
         return [(unit, round(score, 3)) for score, unit in ranked[:limit]]
 
-    def _fuzzy(self, q_folded: str, offer) -> None:
-        """Token-weighted overlap plus character similarity, scores below 0.9."""
+    def _fuzzy(
+        self,
+        q_folded: str,
+        offer: Callable[[Unit, float], None],
+        best: dict[str, tuple[float, Unit]],
+        limit: int,
+    ) -> None:
+        """Token-weighted overlap plus character similarity, scores below 0.9.
+
+        The gazetteer holds tens of thousands of aliases (every ward and commune),
+        so the character similarity (difflib, the costly part) is computed only
+        for aliases whose score could still reach the ``limit`` best units: the
+        token part is exact, the character part at most 1.0, and candidates are
+        scored best bound first.  The result is the same as scoring them all."""
         q_tokens = set(q_folded.split())
         if not q_tokens:
             return
-
-        def weight(tokens: Iterable[str]) -> float:
-            return sum(0.25 if t in _WEAK else 1.0 for t in tokens)
-
-        q_weight = weight(q_tokens)
-        for f, _alias, unit in self._index["folded"]:
-            a_tokens = set(f.split())
-            common = q_tokens & a_tokens
+        q_weight = _weight(q_tokens)
+        bounded: list[tuple[float, float, str, Unit]] = []
+        for f, tokens, unit in self._folded_tokens:
+            common = q_tokens & tokens
             if not common:
                 continue
-            overlap = weight(common) / max(weight(q_tokens | a_tokens), 1e-9)
-            cover = weight(common) / max(q_weight, 1e-9)
+            shared = _weight(common)
+            overlap = shared / max(_weight(q_tokens | tokens), 1e-9)
+            cover = shared / max(q_weight, 1e-9)
+            token_part = 0.45 * overlap + 0.35 * cover
+            bounded.append((0.85 * (token_part + 0.2), token_part, f, unit))
+        bounded.sort(key=lambda b: b[0], reverse=True)
+
+        def kth_best() -> float:
+            if len(best) < limit:
+                return float("-inf")
+            return heapq.nlargest(limit, (score for score, _u in best.values()))[-1]
+
+        floor = kth_best()
+        for bound, token_part, f, unit in bounded:
+            if bound < floor:
+                break  # no later alias can reach the best ``limit`` units
             chars = difflib.SequenceMatcher(None, q_folded, f).ratio()
-            score = 0.85 * (0.45 * overlap + 0.35 * cover + 0.2 * chars)
-            offer(unit, score)
+            offer(unit, 0.85 * (token_part + 0.2 * chars))
+            floor = kth_best()
+
+    @property
+    def _folded_tokens(self) -> list[tuple[str, frozenset[str], Unit]]:
+        """(folded alias, its words, unit) for the fuzzy search, built once."""
+        if self._tokens_cache is None:
+            self._tokens_cache = [
+                (f, frozenset(f.split()), unit) for f, _alias, unit in self._index["folded"]
+            ]
+        return self._tokens_cache
+
+
+def _weight(tokens: Iterable[str]) -> float:
+    """Words every unit name shares (công, đoàn, tỉnh…) count a quarter."""
+    return sum(0.25 if t in _WEAK else 1.0 for t in tokens)
 
 
 @cache
