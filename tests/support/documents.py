@@ -8,6 +8,7 @@ then Pillow), a .docx (python-docx) with its deadline in a table, and an
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -17,12 +18,29 @@ from pathlib import Path
 
 import pytest
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+@functools.cache
+def _font() -> Path | None:
+    """DejaVu Sans (it has every Vietnamese letter), found through fontconfig."""
+    try:
+        found = subprocess.run(
+            ["fc-match", "--format=%{file}", "DejaVu Sans:style=Book"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(found)
+    return path if path.name == "DejaVuSans.ttf" and path.is_file() else None
 
 
-def need_font() -> None:
-    if not FONT.exists():
+def need_font() -> Path:
+    font = _font()
+    if font is None:
         pytest.skip("DejaVu Sans is missing (Debian: fonts-dejavu-core; scripts/test installs it)")
+    return font
 
 
 def vn(day: date) -> str:
@@ -32,9 +50,9 @@ def vn(day: date) -> str:
 def text_pdf(lines: list[str], *, pages: int = 1) -> bytes:
     from fpdf import FPDF
 
-    need_font()
+    font = need_font()
     pdf = FPDF()
-    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.add_font("DejaVu", fname=str(font))
     for _ in range(pages):
         pdf.add_page()
         pdf.set_font("DejaVu", size=13)
