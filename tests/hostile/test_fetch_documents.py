@@ -8,7 +8,6 @@ story keeps its text, and nothing from inside is read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,35 +37,21 @@ LINKS = {
 
 
 @pytest.fixture
-def net() -> HostileNetwork:
-    return HostileNetwork()
-
-
-@pytest.fixture
-async def fetcher(net: HostileNetwork) -> AsyncIterator[Fetcher]:
-    async with Fetcher(
-        timeout=2.0, per_host_delay=0.0, resolver=net.resolve, network_backend=net.backend
-    ) as f:
-        yield f
-
-
-@pytest.fixture
-def public_site(net: HostileNetwork) -> Iterator[HostileSite]:
-    with HostileSite() as site:
-        site.at(net.publish(SITE_HOST, site))
-        anchors = "".join(
-            f'<iframe src="{url}"></iframe>' if "viewer" in url else f'<a href="{url}">Văn bản</a>'
-            for url in LINKS
-        )
-        page = article_html(TITLE).replace("</article>", f"{anchors}</article>")
-        site.route("/tin/hoi-thi.html", page, content_type="text/html; charset=utf-8")
-        feed = rss([(TITLE, f"http://{SITE_HOST}/tin/hoi-thi.html")])
-        site.route("/feed/documents.rss", feed, content_type="application/rss+xml")
-        yield site
+def documents_site(public_site: HostileSite) -> HostileSite:
+    """The public hostile site with a notice whose documents point inside."""
+    anchors = "".join(
+        f'<iframe src="{url}"></iframe>' if "viewer" in url else f'<a href="{url}">Văn bản</a>'
+        for url in LINKS
+    )
+    page = article_html(TITLE).replace("</article>", f"{anchors}</article>")
+    public_site.route("/tin/hoi-thi.html", page, content_type="text/html; charset=utf-8")
+    feed = rss([(TITLE, f"http://{SITE_HOST}/tin/hoi-thi.html")])
+    public_site.route("/feed/documents.rss", feed, content_type="application/rss+xml")
+    return public_site
 
 
 async def test_documents_linked_inside_are_refused_and_named(
-    public_site: HostileSite, fetcher: Fetcher, net: HostileNetwork
+    documents_site: HostileSite, fetcher: Fetcher, net: HostileNetwork
 ) -> None:
     source = SourceConfig(id="hostile", name="Trang thử", url=f"http://{SITE_HOST}/feed/documents.rss", kind="rss")  # type: ignore[arg-type]  # fmt: skip
     outcome = await poll_source(

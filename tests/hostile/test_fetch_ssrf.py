@@ -9,7 +9,6 @@ hostile site is served on 127.0.0.1; as a "public" site it is reached through
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,27 +33,6 @@ from tests.support.http_server import LocalServer, local_server
 __all__ = ["local_server"]  # the fixture, re-exported for this module
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def net() -> HostileNetwork:
-    return HostileNetwork()
-
-
-@pytest.fixture
-async def fetcher(net: HostileNetwork) -> AsyncIterator[Fetcher]:
-    async with Fetcher(
-        timeout=2.0, per_host_delay=0.0, resolver=net.resolve, network_backend=net.backend
-    ) as f:
-        yield f
-
-
-@pytest.fixture
-def public_site(net: HostileNetwork) -> Iterator[HostileSite]:
-    """The hostile site as the internet sees it: http://congdoan-hostile.vn on a public address."""
-    with HostileSite() as site:
-        site.at(net.publish(SITE_HOST, site))
-        yield site
 
 
 async def poll(fetcher: Fetcher, url: str, kind: str = "rss") -> PollOutcome:
