@@ -115,7 +115,7 @@ class WebServer:
             lang = chat.language
             subs = store.list_subscriptions(session, chat)
             news = followed_events(session, subs, start, end, limit=_FEED_EVENTS_MAX)
-            remind = [int(d) for d in chat.remind_days.split(",") if d.strip().isdigit()]
+            remind = store.remind_days(chat)
             name = calendar_name(lang, chat.title)
         events = [story_event(story, ev, lang) for ev, story in news]
         modified = max((story.first_seen for _, story in news), default=_EPOCH)
