@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from feeds.fetch.address_guard import AddressPolicy, address_class, is_web_link
 from feeds.fetch.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchError, looks_like_bot_challenge
+from tests.support.hostile_site import cp1258
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory
     from tests.support.http_server import LocalServer, local_server
@@ -39,20 +39,6 @@ RSS = (
     "</channel></rss>"
 )
 LAST_MODIFIED = "Tue, 26 Jul 2022 06:53:00 GMT"
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-
-
-def _cp1258(text: str) -> bytes:
-    """Windows-1258 bytes: precomposed letters where the code page has them, else base + tone."""
-    out = bytearray()
-    for ch in text:
-        parts = unicodedata.normalize("NFD", ch)
-        if len(parts) == 1 or not any(c in _TONES for c in parts):
-            out += ch.encode("cp1258")
-            continue
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
-        out += (base + "".join(c for c in parts if c in _TONES)).encode("cp1258")
-    return bytes(out)
 
 
 @pytest.fixture
@@ -141,7 +127,7 @@ async def test_gzip_body_is_decoded(local_server: LocalServer, fetcher: Fetcher)
 
 async def test_cp1258_page_is_decoded_to_nfc(local_server: LocalServer, fetcher: Fetcher) -> None:
     page = f"<html><body><h1>{TITLE}</h1><p>{LEAD}</p></body></html>"
-    raw = _cp1258(page)
+    raw = cp1258(page)
     assert "ệ".encode() not in raw and b"\xea\xf2" in raw  # ê + combining dot below
     local_server.route("/cp", raw, content_type="text/html; charset=windows-1258")
     result = await fetcher.fetch(local_server.url("/cp"))
