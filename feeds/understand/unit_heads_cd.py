@@ -132,10 +132,11 @@ class CdHeads(ParserBase):
 
             def build(ctx: Context, prov=prov) -> list[Named]:
                 p = prov[0] if prov else ctx.province()
-                if not p:
+                # The contract names the provinces' body only; a centrally-run city's
+                # "Công đoàn các KCX-KCN TP" has no canonical form: read, not a unit.
+                if not p or lx.TABLES.provinces[p]["kind"] == "tp":
                     return []
-                level = "TP" if lx.TABLES.provinces[p]["kind"] == "tp" else "tỉnh"
-                name = f"Công đoàn các Khu công nghiệp {level} {p}"
+                name = f"Công đoàn các Khu công nghiệp tỉnh {p}"
                 return [Named(name, "economic_zone", fed_name(p), p, False)]
 
             self.add(at, Deferred(build))

@@ -281,14 +281,18 @@ DEPARTMENTS: list[tuple[str, re.Pattern[str]]] = [
         ("Văn phòng", rf"văn{SP}phòng"),
     ]
 ]
+# Departments that are units of their own; the others count for their owner only.
+TLD_DEPARTMENTS = frozenset(TABLES.data["national"]["departments"])
+FEDERATION_DEPARTMENTS = frozenset(TABLES.data["province_departments"]["names"])
 LDLD = rf"L[ĐD]{OSP}L[ĐD]|liên{SP}đoàn{SP}lao{SP}động"
-# The Front's department for unions: "Ban Công tác Công đoàn (của) Ủy ban Trung ương MTTQ Việt Nam".
+# The Front's department for unions: "Ban Công tác Công đoàn (của) Ủy ban Trung ương MTTQ
+# Việt Nam".  A Front body, not a union unit (the contract has no form for it): read so
+# that its "Công đoàn" is not taken for a union.
 MTTQ = (
     rf"{SP}(?:(?i:thuộc|của){SP})?(?:(?:(?i:ủy{SP}ban{SP}trung{SP}ương)|UBTƯ|UBTW){SP})?"
     rf"(?:MTTQ|(?i:mặt{SP}trận{SP}tổ{SP}quốc))(?:{SP}(?:(?i:việt{SP}nam)|VN))?(?!\w)"
 )
 MTTQ_TAIL = re.compile(MTTQ)
-MTTQ_UNION_DEPT = "Ban Công tác Công đoàn Ủy ban Trung ương MTTQ Việt Nam"
 DEPT_ALT = "|".join(p.pattern[4:-3] for _, p in DEPARTMENTS)  # strip "(?i:" and ")\Z"
 ANCHOR = re.compile(
     # The first-letter class rejects most positions before the alternatives run.

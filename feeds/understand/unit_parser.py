@@ -43,8 +43,7 @@ class Parser(CdHeads):
 
     def dispatch(self, m: re.Match[str], at: int) -> int:
         """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
-        if m.group("mttq"):
-            self.add(at, Named(lx.MTTQ_UNION_DEPT, "national_department", None, None, False))
+        if m.group("mttq"):  # the Front's department: skipped whole, no unit
             return lx.MTTQ_TAIL.match(self.text, m.end()).end()
         if m.group("dept"):
             return self.parse_dept(m, at)
@@ -332,6 +331,8 @@ class Parser(CdHeads):
             end = t.end()
             if strong:
                 keep, keep_end = len(tokens), end
+            if tok.isdigit() and len(tokens) >= 2 and tokens[-2].casefold() == "số":
+                break  # "Cụm thi đua số 2 LĐLĐ các huyện": the number ends the name
         if not keep:
             return m.end()
         name = "Cụm thi đua " + " ".join(tokens[:keep])

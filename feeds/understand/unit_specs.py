@@ -84,6 +84,10 @@ class Context:
             self._mentions = counts
         return self._mentions
 
+    def forget_mentions(self) -> None:
+        """Count the provinces again (after more units were named)."""
+        self._mentions = None
+
     def province(self, scope: str = "any") -> str | None:
         """The province a bare mention refers to (scope "tinh": not a central city)."""
 
