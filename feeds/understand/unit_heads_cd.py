@@ -43,7 +43,11 @@ class CdHeads(ParserBase):
             if before and before[-1].casefold() in {"trường", "hệ", "bậc", "đẳng", "học"}:
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
-            return end  # "các cấp Công đoàn tỉnh X": every level, not one unit
+            # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
+            # ngành Y tế tỉnh": the levels of one sector union, which is named.
+            sector = lx.SECTOR.match(text, end)
+            if not (sector and sector.group("nganh")):
+                return end
         if m.group("cd").casefold().startswith("ban"):
             qp = lx.QP.match(text, end)
             self.add(
@@ -181,9 +185,18 @@ class CdHeads(ParserBase):
             for name in [sector, *(listed if vn else [])]:
                 self.add_central(at, name)
             return stop
-        if not (nganh or info.get("local")):
+        # "Công đoàn Dệt may tỉnh": a sector the gazetteer knows only nationally, but the
+        # level word says it is the province's.  (Not a bare province name: "Công đoàn
+        # Cao su Đồng Nai" is a company's.)
+        lvl = lx.LEVEL.match(text, sm.end())
+        provincial = bool(lvl and lvl.lastgroup in ("tinh", "tp") and capital)
+        if not (nganh or info.get("local") or provincial):
             return None
-        if not info.get("local") and not self.province_here(sm.end(), need_capital=True):
+        if (
+            not info.get("local")
+            and not provincial
+            and not self.province_here(sm.end(), need_capital=True)
+        ):
             # "Công đoàn ngành Ngân hàng": a sector organised nationally only.
             self.add_central(at, sector)
             return sm.end()

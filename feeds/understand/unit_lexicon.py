@@ -91,7 +91,7 @@ CENTRAL_LIST = re.compile(
 )
 # The next sector of a coordinated list: "Công đoàn ngành Giáo dục, Y tế và Xây dựng tỉnh X".
 SECTOR_NEXT = re.compile(
-    rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
+    rf"(?:{OSP}[,;]{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
     rf"(?P<sector>{alternation(SECTOR_WRITTEN)})(?![\w&])"
 )
 

@@ -87,9 +87,14 @@ class ParserBase:
             if not sep:
                 break
             m = lx.PROVINCE.match(self.text, sep.end())
-            if not m or m.group("level") or not m.group("prov")[0].isupper():
+            if not m or not m.group("prov")[0].isupper():
                 break
-            found.append(lx.PROVINCE_ALIASES[exact_key(m.group("prov"))])
+            province = lx.PROVINCE_ALIASES[exact_key(m.group("prov"))]
+            # "LĐLĐ TP Đà Nẵng và tỉnh Quảng Nam": an item may bring its own level word,
+            # the right one for that province ("..., TP Thanh Hóa" is a city, not a list).
+            if m.group("level") and not _level_fits(m.group("level"), province):
+                break
+            found.append(province)
             pos = m.end()
         return found, pos
 
@@ -99,3 +104,11 @@ class ParserBase:
     def after_explicit(self, pos: int) -> int:
         exp = self.explicit_province(pos)
         return exp[1] if exp else pos
+
+
+def _level_fits(level: str, province: str) -> bool:
+    """ "tỉnh" before a province, "TP"/"thành phố" before a centrally-run city."""
+    word = " ".join(level.strip(" .").casefold().split())
+    if lx.TABLES.provinces[province]["kind"] == "tp":
+        return word in ("tp", "thành phố")
+    return word == "tỉnh"

@@ -211,7 +211,10 @@ class Parser(CdHeads):
         prov = self.province_here(after, need_capital=False)
         if prov and not prov[1] and lx.TABLES.provinces[prov[0]]["kind"] == "tp":
             self.add(at, province_unit(prov[0]))
-            return prov[2]
+            more, stop = self.province_list(prov[2])
+            for p in more:
+                self.add(at, province_unit(p))
+            return stop
         place = self.place(after)
         if place and place[0].split()[0] in lx.SURNAMES and place[0] not in lx.TABLES.city_province:
             place = None  # "Chủ tịch LĐLĐ TP Nguyễn Văn A": a person, not a city
