@@ -42,6 +42,8 @@ class CdHeads(ParserBase):
             before = text[max(0, at - 12) : at].split()
             if before and before[-1].casefold() in {"trường", "hệ", "bậc", "đẳng", "học"}:
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
+        if lx.FUND_BEFORE.search(text, max(0, at - 48), at):
+            return end  # "Quỹ Xã hội Công đoàn Hà Tĩnh": a fund, not the federation
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
             # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
             # ngành Y tế tỉnh": the levels of one sector union, which is named.

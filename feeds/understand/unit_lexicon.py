@@ -312,6 +312,12 @@ ANCHOR = re.compile(
     r")"
 )
 
+# "Quỹ Xã hội Công đoàn tỉnh X", "Quỹ Mái ấm Công đoàn": the text right before a
+# "Công đoàn" head that makes it part of a fund's name (1-4 words after "Quỹ", none
+# of them a preposition or "và", which would make the union a party of its own).
+FUND_BEFORE = re.compile(
+    rf"(?<!\w)(?i:quỹ)(?:{SP}(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
+)
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 VN = re.compile(rf"{SP}(?:(?i:việt{SP}nam)|VN)(?!\w)")
 LEVEL = re.compile(
