@@ -73,6 +73,8 @@ class CdHeads(ParserBase):
             if listed and self.province_here(listed.end(), need_capital=True):
                 return self.parse_ldld(m, at)
             return end
+        if (stop := self.level_list(at, end)) is not None:  # "Công đoàn 3 xã A, B và C"
+            return stop
         return self.parse_level_place(at, end, head="cd")
 
     def cd_special(self, at: int, end: int) -> int | None:

@@ -343,9 +343,19 @@ _LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phườn
 LEVEL_WORD = re.compile(rf"(?i:{_LEVEL_WORDS})(?!\w)")
 # A list item's own level word: ", phường Đông Hòa", " và thị xã Cửa Lò".
 PLACE_LEVEL = re.compile(rf"{SP}(?P<word>(?i:{_LEVEL_WORDS}))(?!\w)")
-# "các huyện, thị xã, thành phố", "các xã, phường": the levels of a list that follows.
+_ONE_LEVEL = rf"(?i:{_LEVEL_WORDS})"
+_MORE_LEVEL = rf"(?:(?:{OSP},{OSP}|{SP}và{SP}){_ONE_LEVEL})"
+# Between a list's levels and its places: "trên địa bàn (tỉnh X)".
+_LIST_FILLER = (
+    rf"(?:{SP}(?i:trên{SP}địa{SP}bàn)"
+    rf"(?:{SP}(?i:tỉnh|thành{SP}phố|tp)\.?(?:{SP}(?i:{PROV_ALT}))?)?(?![\w'’]))?"
+)
+# The levels of a list that follows, when they are plural: "các huyện, thị xã", a count
+# ("Công đoàn 3 xã", "24 Công đoàn phường, xã trên địa bàn, gồm: ...") or several
+# level words ("Công đoàn xã, phường: ...").
 CAC_LEVELS = re.compile(
-    rf"{SP}(?i:các){SP}(?i:{_LEVEL_WORDS})(?:(?:{OSP},{OSP}|{SP}và{SP})(?i:{_LEVEL_WORDS}))*(?!\w)"
+    rf"{SP}(?:(?:(?i:các)|\d{{1,3}}){SP}(?P<levels>{_ONE_LEVEL}{_MORE_LEVEL}*)(?!\w)"
+    rf"|(?P<several>{_ONE_LEVEL}{_MORE_LEVEL}+)(?!\w)){_LIST_FILLER}"
 )
 
 
@@ -354,7 +364,9 @@ def places_of(level: str) -> dict[tuple[str, str], list[str]]:
     return TABLES.commune_province if level in COMMUNE_WORDS else TABLES.district_province
 
 
-LIST_COLON = re.compile(rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?))(?={SP}[^\W\d_])")
+LIST_COLON = re.compile(
+    rf"(?:{OSP},)?(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?)(?:{OSP}:)?)(?={SP}[^\W\d_])"
+)
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")
 EXPLICIT_PROVINCE = re.compile(

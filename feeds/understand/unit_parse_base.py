@@ -67,6 +67,9 @@ class ParserBase:
         written = m.group("prov")
         if not m.group("level") and not written[0].isupper():
             return None  # a lowercase word that happens to spell a province
+        place = None if m.group("level") else lx.known_place(self.text, m.start("prov") - 1)
+        if place and place[1] > m.end("prov"):
+            return None  # ", Hà Giang 1": the next ward of a list, not a province
         return lx.PROVINCE_ALIASES[exact_key(written)], m.end()
 
     def province_here(self, pos: int, *, need_capital: bool) -> tuple[str, str | None, int] | None:

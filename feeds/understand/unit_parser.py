@@ -106,6 +106,8 @@ class Parser(CdHeads):
         if vn:
             self.add(at, national())
             return vn.end()
+        if (stop := self.level_list(at, end)) is not None:  # "LĐLĐ 3 huyện A, B và C"
+            return stop
         return self.parse_level_place(at, end, head="ldld")
 
     def parse_level_place(self, at: int, end: int, head: str) -> int:
@@ -150,24 +152,31 @@ class Parser(CdHeads):
             place = self.place(after)
             if not place:
                 return after
-            self.add_commune(at, word, *place)
-            return self.after_explicit(self.more_places(at, (word,), place[1]))
+            group: list[set[str]] = []
+            self.add_commune(at, word, *place, group=group)
+            return self.after_explicit(self.more_places(at, (word,), place[1], group=group))
         return after
 
-    def more_places(self, at: int, levels: tuple[str, ...], stop: int) -> int:
+    def more_places(
+        self,
+        at: int,
+        levels: tuple[str, ...],
+        stop: int,
+        group: list[set[str]] | None = None,
+    ) -> int:
         """Further known places of a list, each maybe with its own level word.
 
         "LĐLĐ huyện Nghi Lộc và Hưng Nguyên", "Công đoàn phường Dĩ An, phường Đông
         Hòa và xã Tân Đông Hiệp": only gazetteer names of the list's levels, so a
-        list of anything else ends it.
+        list of anything else ends it.  ``group`` collects the provinces each ward of
+        the list may be in (see :meth:`add_commune`).
         """
         text = self.text
         family = levels[0] in lx.COMMUNE_WORDS
         while sep := lx.LIST_NEXT.match(text, stop):
             pos, candidates = sep.end() - 1, levels
             if own := lx.PLACE_LEVEL.match(text, pos):
-                word = " ".join(own.group("word").split()).casefold()
-                word = "TP" if word in ("tp", "tp.", "thành phố") else word
+                word = _level_word(own.group("word"))
                 if (word in lx.COMMUNE_WORDS) != family:
                     break
                 pos, candidates = own.end(), (word,)
@@ -178,33 +187,37 @@ class Parser(CdHeads):
             if word is None:
                 break
             if family:
-                self.add_commune(at, candidates, *nxt)
+                self.add_commune(at, candidates, *nxt, group=group)
             else:
                 self.add_district(at, candidates, *nxt)
             stop = nxt[1]
         return stop
 
     def level_list(self, at: int, pos: int) -> int | None:
-        """ "các huyện, thị xã: A, B và C" / "các xã, phường A, B": the places listed."""
-        m = lx.CAC_LEVELS.match(self.text, pos)
+        """ "các huyện, thị xã: A, B và C", "Công đoàn 3 xã A, B", "Công đoàn phường, xã
+        trên địa bàn, gồm: A, B": the places listed, or None when none follows."""
+        text = self.text
+        m = lx.CAC_LEVELS.match(text, pos)
         if not m:
             return None
-        words = tuple(
-            "TP" if w in ("tp", "thành phố") else w
-            for w in (" ".join(x.split()).casefold() for x in lx.LEVEL_WORD.findall(m.group(0)))
-        )
+        written = m.group("levels") or m.group("several")
+        words = tuple(_level_word(x) for x in lx.LEVEL_WORD.findall(written))
         start = m.end()
-        if colon := lx.LIST_COLON.match(self.text, start):
+        if colon := lx.LIST_COLON.match(text, start):
             start = colon.end()
-        first = lx.known_place(self.text, start)
-        word = first and next((w for w in words if (w, first[0]) in lx.places_of(w)), None)
+        candidates = words
+        if (own := lx.PLACE_LEVEL.match(text, start)) and _level_word(own.group("word")) in words:
+            candidates, start = (_level_word(own.group("word")),), own.end()  # "gồm: phường A"
+        first = lx.known_place(text, start)
+        word = first and next((w for w in candidates if (w, first[0]) in lx.places_of(w)), None)
         if not first or word is None:
             return None  # "các huyện, thị xã": every one of them, not a list
+        group: list[set[str]] = []
         if word in lx.COMMUNE_WORDS:
-            self.add_commune(at, words, *first)
+            self.add_commune(at, candidates, *first, group=group)
         else:
-            self.add_district(at, words, *first)
-        return self.more_places(at, words, first[1])
+            self.add_district(at, candidates, *first)
+        return self.more_places(at, words, first[1], group=group)
 
     def parse_city(self, at: int, after: int) -> int:
         """After "TP"/"thành phố": a central city, a provincial city, or bare."""
@@ -284,10 +297,34 @@ class Parser(CdHeads):
 
         self.add(at, Deferred(build))
 
-    def add_commune(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
-        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows."""
-        explicit = self.explicit_province(end)
+    def add_commune(
+        self,
+        at: int,
+        level: str | tuple[str, ...],
+        place: str,
+        end: int,
+        group: list[set[str]] | None = None,
+    ) -> None:
+        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows.
+
+        The wards of one list are in one province: ``group`` (shared by the list's
+        items) holds where each may be, so "phường An Khê và Thanh Khê" is Đà Nẵng's
+        An Khê, not Gia Lai's, and a province written after the last item counts for all.
+        """
         levels = (level,) if isinstance(level, str) else level
+        explicit = self.explicit_province(end)
+        known = {p for w in levels for p in lx.TABLES.commune_province.get((w, place), ())}
+        if explicit and known and explicit[0] not in known:
+            # Wards exist since 1/7/2025: "xã X, tỉnh Hà Giang (cũ)" is Tuyên Quang's X,
+            # and a province the gazetteer does not have X in is not X's.
+            merged = lx.TABLES.provinces[explicit[0]].get("merged_into")
+            explicit = (merged, explicit[1]) if merged in known else None
+        if group is not None:
+            group.append(
+                {explicit[0]}
+                if explicit
+                else {p for w in levels for p in lx.TABLES.commune_province.get((w, place), ())}
+            )
 
         def build(ctx: Context) -> list[Named]:
             prov = explicit[0] if explicit else ctx.province()
@@ -297,7 +334,10 @@ class Parser(CdHeads):
                 next((w for w in levels if (w, place) in lx.TABLES.commune_province), levels[0]),
             )
             gz = lx.TABLES.commune_province.get((level, place), [])
-            if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+            shared = _shared_province(group, gz) if not explicit and prov not in gz else None
+            if shared:
+                prov = shared
+            elif not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
                 prov = gz[0]  # the gazetteer knows better than the article's other provinces
             name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
             return [Named(name, "commune", fed_name(prov), prov, False)]
@@ -341,3 +381,17 @@ class Parser(CdHeads):
         name = "Cụm thi đua " + " ".join(tokens[:keep])
         self.add(at, Named(name, "emulation_block", None, None, False))
         return keep_end
+
+
+def _level_word(written: str) -> str:
+    """A level word as the names write it: "Thành  phố" -> "TP", "Xã" -> "xã"."""
+    word = " ".join(written.split()).casefold().rstrip(".")
+    return "TP" if word in ("tp", "thành phố") else word
+
+
+def _shared_province(group: list[set[str]] | None, options: list[str]) -> str | None:
+    """Of ``options``, the province most items of the list may be in (if any shares it)."""
+    if not group or not options:
+        return None
+    best = max(options, key=lambda p: sum(p in where for where in group))
+    return best if sum(best in where for where in group) > 1 else None
