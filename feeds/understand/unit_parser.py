@@ -269,7 +269,11 @@ class Parser(CdHeads):
                 src = ctx.source
                 if src and lx.TABLES.provinces[src]["kind"] == "tp":
                     return [province_unit(src)]
-                return maybe(ctx.central_city(), province_unit)
+                if city := ctx.central_city():
+                    return [province_unit(city)]
+                # "Công đoàn phường Bến Thành ... LĐLĐ thành phố": the ward's city.
+                p = ctx.province()
+                return [province_unit(p)] if p and lx.TABLES.provinces[p]["kind"] == "tp" else []
 
             self.add(at, Deferred(city))
         else:
