@@ -60,6 +60,15 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn ngành Nông nghiệp và PTNT Thanh Hóa"]),
     ("Nhân ngày 27/2, các cấp Công đoàn ngành Y tế tỉnh thăm hỏi y, bác sĩ.", "Lạng Sơn",
      ["Công đoàn ngành Y tế Lạng Sơn"]),
+    # --- abbreviations and written variants ---
+    ("CĐVC tỉnh Điện Biên tổ chức Hội thao CNVCLĐ năm 2024.", None,
+     ["Công đoàn Viên chức tỉnh Điện Biên"]),
+    ("Bằng khen của TLĐLĐ Việt Nam được trao cho 12 tập thể.", None, ["Tổng LĐLĐ Việt Nam"]),
+    ("Công đoàn EVN và Công đoàn Vinatex ký kết chương trình phối hợp.", None,
+     ["Công đoàn Điện lực Việt Nam", "Công đoàn Dệt may Việt Nam"]),
+    ("LĐLĐ huyện đảo Cô Tô tặng quà ngư dân là đoàn viên.", None, ["LĐLĐ huyện Cô Tô"]),
+    ("LĐLĐ 2 tỉnh Quảng Bình và Quảng Trị giao lưu bóng đá.", None,
+     ["LĐLĐ tỉnh Quảng Bình", "LĐLĐ tỉnh Quảng Trị"]),
     # --- a numbered cluster ends at its number ---
     ("Cụm thi đua số 4 LĐLĐ các huyện, thị xã tổng kết phong trào năm 2021.", "Quảng Trị",
      ["Cụm thi đua số 4"]),
@@ -80,8 +89,12 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     ("Công đoàn các Khu chế xuất và công nghiệp TP.HCM phát động Tháng Công nhân.", None, []),
     ("Công đoàn các Khu công nghiệp tỉnh Vĩnh Phúc phát động Tháng Công nhân.", None,
      ["Công đoàn các Khu công nghiệp tỉnh Vĩnh Phúc"]),
-    # A company named after a sector and a province is not the sector's union.
+    # A company named after a sector and a province is not the sector's union, nor is a
+    # group's subsidiary written glued ("EVNNPC").
     ("Công đoàn Cao su Đồng Nai trao học bổng cho con công nhân.", None, []),
+    ("Công đoàn EVNNPC tổ chức hội thao.", None, []),
+    # A count of provinces without their names names none.
+    ("LĐLĐ 63 tỉnh, thành phố hưởng ứng Tháng Công nhân.", None, []),
     # "các cấp Công đoàn tỉnh": every level, no unit; a generic ward plural names none.
     ("Các cấp Công đoàn tỉnh Hưng Yên thăm 150 doanh nghiệp.", None, []),
     ("Công đoàn xã, phường trên địa bàn tỉnh đã hoàn thành đại hội.", "Nghệ An", []),

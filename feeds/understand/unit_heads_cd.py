@@ -50,6 +50,9 @@ class CdHeads(ParserBase):
             sector = lx.SECTOR.match(text, end)
             if not (sector and sector.group("nganh")):
                 return end
+        if m.group("cd") == "CĐVC":  # "CĐVC tỉnh Cao Bằng": Công đoàn Viên chức
+            stop = self.cd_sector(at, end, abbreviated="Viên chức")
+            return end if stop is None else stop
         if m.group("cd").casefold().startswith("ban"):
             qp = lx.QP.match(text, end)
             self.add(
@@ -171,20 +174,25 @@ class CdHeads(ParserBase):
         self.add(at, Deferred(build))
         return stop
 
-    def cd_sector(self, at: int, end: int) -> int | None:
+    def cd_sector(self, at: int, end: int, abbreviated: str | None = None) -> int | None:
+        """ "Công đoàn [ngành] <Ngành> ..." (``abbreviated``: the sector a head such as
+        "CĐVC" already names, read from ``end`` on)."""
         text = self.text
-        sm = lx.SECTOR.match(text, end)
-        if not sm:
-            return None
-        sector = lx.SECTOR_ALIASES[exact_key(sm.group("sector"))]
+        if abbreviated:
+            written, nganh, sm_end = abbreviated, False, end
+        else:
+            sm = lx.SECTOR.match(text, end)
+            if not sm:
+                return None
+            written, nganh, sm_end = sm.group("sector"), bool(sm.group("nganh")), sm.end()
+        sector = lx.SECTOR_ALIASES[exact_key(written)]
         info = lx.TABLES.sectors[sector]
-        nganh = bool(sm.group("nganh"))
-        capital = sm.group("sector")[0].isupper()
-        listed, list_end = self.sector_list(sm.end(), central=True) if capital else ([], 0)
-        vn = lx.VN.match(text, list_end if listed else sm.end())
+        capital = written[0].isupper()
+        listed, list_end = self.sector_list(sm_end, central=True) if capital else ([], 0)
+        vn = lx.VN.match(text, list_end if listed else sm_end)
         # "Công đoàn TKV" names the central union without "Việt Nam".
-        if vn or exact_key(sm.group("sector")) in lx.NATIONAL_SECTOR:
-            stop = vn.end() if vn else sm.end()
+        if vn or exact_key(written) in lx.NATIONAL_SECTOR:
+            stop = vn.end() if vn else sm_end
             # "Công đoàn Dầu khí, Điện lực Việt Nam": every sector of the list.
             for name in [sector, *(listed if vn else [])]:
                 self.add_central(at, name)
@@ -192,19 +200,19 @@ class CdHeads(ParserBase):
         # "Công đoàn Dệt may tỉnh": a sector the gazetteer knows only nationally, but the
         # level word says it is the province's.  (Not a bare province name: "Công đoàn
         # Cao su Đồng Nai" is a company's.)
-        lvl = lx.LEVEL.match(text, sm.end())
+        lvl = lx.LEVEL.match(text, sm_end)
         provincial = bool(lvl and lvl.lastgroup in ("tinh", "tp") and capital)
         if not (nganh or info.get("local") or provincial):
             return None
         if (
             not info.get("local")
             and not provincial
-            and not self.province_here(sm.end(), need_capital=True)
+            and not self.province_here(sm_end, need_capital=True)
         ):
             # "Công đoàn ngành Ngân hàng": a sector organised nationally only.
             self.add_central(at, sector)
-            return sm.end()
-        sectors, after = [sector], sm.end()
+            return sm_end
+        sectors, after = [sector], sm_end
         if capital:
             more, after = self.sector_list(after)
             sectors += more

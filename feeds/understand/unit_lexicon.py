@@ -304,9 +304,9 @@ ANCHOR = re.compile(
     rf"(?:(?i:của|thuộc|trực{SP}thuộc){SP})?"
     rf"(?=(?i:tổng{SP}|{LDLD}|công{SP}đoàn)|TLĐ|CĐ(?!\w))"
     # "Tổng Công đoàn Việt Nam": the federation's name from 1961 to 1988.
-    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐ|Tổng{SP}(?i:công{SP}đoàn)(?={SP}(?i:việt{SP}nam)))(?!\w)"
+    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐLĐ(?:{OSP}VN)?|TLĐ|Tổng{SP}(?i:công{SP}đoàn)(?={SP}(?i:việt{SP}nam)))(?!\w)"
     rf"|(?P<ldld>(?i:{LDLD}))(?!\w)"
-    rf"|(?P<cd>(?i:công{SP}đoàn)|CĐ|(?i:ban{SP}công{SP}đoàn)(?={SP}(?i:quốc{SP}phòng)))(?!\w)"
+    rf"|(?P<cd>(?i:công{SP}đoàn)|CĐVC|CĐ|(?i:ban{SP}công{SP}đoàn)(?={SP}(?i:quốc{SP}phòng)))(?!\w)"
     rf"|(?P<khoi>(?i:khối{SP}thi{SP}đua))(?!\w)"
     rf"|(?P<cum>(?i:cụm{SP}thi{SP}đua))(?!\w)"
     r")"
@@ -321,7 +321,7 @@ FUND_BEFORE = re.compile(
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 VN = re.compile(rf"{SP}(?:(?i:việt{SP}nam)|VN)(?!\w)")
 LEVEL = re.compile(
-    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên))"
+    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên)(?:{SP}(?i:đảo))?)"
     rf"|(?P<quan>(?i:quận))|(?P<tx>(?i:thị{SP}xã)|(?i:tx)\.?)|(?P<xa>(?i:xã))"
     rf"|(?P<phuong>(?i:phường))|(?P<dk>(?i:đặc{SP}khu)))(?:(?<=\.)|(?!\w))"
 )
@@ -332,11 +332,13 @@ GENERIC_TAIL = re.compile(
 )
 # A district written as a place ("tại huyện Vĩnh Linh"): names a bare "LĐLĐ huyện".
 DISTRICT_WORD = re.compile(rf"(?<!\w)(?P<level>huyện|quận|thị{SP}xã)(?=\s)")
-CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
+# A plural after a head: "các", or a count ("LĐLĐ 2 tỉnh", "Công đoàn 24 phường, xã").
+CAC = re.compile(rf"{SP}(?:(?i:các)|\d{{1,3}})(?!\w)")
 # "gồm", "như", a colon: what follows a plural is the list of its members.
 _LIST_INTRO = rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?|là))?"
 CAC_PROVINCES = re.compile(
-    rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){_LIST_INTRO}"
+    rf"{SP}(?:(?i:các)|\d{{1,2}}){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố)"
+    rf"{_LIST_INTRO}"
 )
 COMMUNE_WORDS = {"xã", "phường", "đặc khu"}
 _LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phường|đặc{SP}khu"
