@@ -93,6 +93,9 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     # group's subsidiary written glued ("EVNNPC").
     ("Công đoàn Cao su Đồng Nai trao học bổng cho con công nhân.", None, []),
     ("Công đoàn EVNNPC tổ chức hội thao.", None, []),
+    # An agency or bank named after a sector is not the sector's union.
+    ("Công đoàn Ngân hàng Công thương Việt Nam trao 200 suất quà.", None, []),
+    ("Công đoàn Cơ quan Tổng LĐLĐ Việt Nam tổ chức hội thao.", None, ["Tổng LĐLĐ Việt Nam"]),
     # A count of provinces without their names names none.
     ("LĐLĐ 63 tỉnh, thành phố hưởng ứng Tháng Công nhân.", None, []),
     # "các cấp Công đoàn tỉnh": every level, no unit; a generic ward plural names none.

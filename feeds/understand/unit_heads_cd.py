@@ -308,6 +308,9 @@ class CdHeads(ParserBase):
                     return None
                 if words[0] in lx.STOP_WORDS - {"Công"}:
                     return None
+                sector = lx.SECTOR.match(text, end)
+                if sector and sector.end() < vn.start():
+                    return None  # "Công đoàn Ngân hàng Nhà nước Việt Nam": an agency's
                 name = f"Công đoàn {' '.join(words)} Việt Nam"
                 self.add(at, Named(name, "central_sector", NATIONAL_NAME, None, False))
                 return vn.end()

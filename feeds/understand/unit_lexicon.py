@@ -395,7 +395,7 @@ SECTOR_WORD = re.compile(rf"{SP}([^\W\d_][\w'’]*|[-–])")
 # First words of a grassroots or non-union body: "Công đoàn Công ty X Việt Nam".
 NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", "Trường", "Bệnh viện",
                "Viện", "Báo", "Đài", "Bộ", "Cục", "Học viện", "Đại học", "Ngân hàng TMCP",
-               "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng"}  # fmt: skip
+               "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng", "Cơ quan", "Khối"}  # fmt: skip
 CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
 
