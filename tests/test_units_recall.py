@@ -69,6 +69,12 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
     ("LĐLĐ huyện đảo Cô Tô tặng quà ngư dân là đoàn viên.", None, ["LĐLĐ huyện Cô Tô"]),
     ("LĐLĐ 2 tỉnh Quảng Bình và Quảng Trị giao lưu bóng đá.", None,
      ["LĐLĐ tỉnh Quảng Bình", "LĐLĐ tỉnh Quảng Trị"]),
+    # --- lists in lines written in capitals ---
+    ("CÔNG ĐOÀN NGÀNH GIÁO DỤC, Y TẾ VÀ XÂY DỰNG TỈNH NAM ĐỊNH SƠ KẾT 6 THÁNG", None,
+     ["Công đoàn ngành Giáo dục Nam Định", "Công đoàn ngành Y tế Nam Định",
+      "Công đoàn ngành Xây dựng Nam Định"]),
+    ("CÔNG ĐOÀN CÁC XÃ, PHƯỜNG: HẢI CHÂU, HÒA VANG RA MẮT BAN CHẤP HÀNH", "Đà Nẵng",
+     ["Công đoàn phường Hải Châu (Đà Nẵng)", "Công đoàn xã Hòa Vang (Đà Nẵng)"]),
     # --- a numbered cluster ends at its number ---
     ("Cụm thi đua số 4 LĐLĐ các huyện, thị xã tổng kết phong trào năm 2021.", "Quảng Trị",
      ["Cụm thi đua số 4"]),
