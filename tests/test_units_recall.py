@@ -69,6 +69,11 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
     ("LĐLĐ huyện đảo Cô Tô tặng quà ngư dân là đoàn viên.", None, ["LĐLĐ huyện Cô Tô"]),
     ("LĐLĐ 2 tỉnh Quảng Bình và Quảng Trị giao lưu bóng đá.", None,
      ["LĐLĐ tỉnh Quảng Bình", "LĐLĐ tỉnh Quảng Trị"]),
+    # --- a list of unions whose last items drop the head ---
+    ("LĐLĐ Thành phố, Công đoàn Viên chức Thành phố, Quận 3 và Huyện Củ Chi trao quà Tết.",
+     "Hồ Chí Minh",
+     ["LĐLĐ TP Hồ Chí Minh", "Công đoàn Viên chức TP Hồ Chí Minh", "LĐLĐ quận 3",
+      "LĐLĐ huyện Củ Chi"]),
     # --- lists in lines written in capitals ---
     ("CÔNG ĐOÀN NGÀNH GIÁO DỤC, Y TẾ VÀ XÂY DỰNG TỈNH NAM ĐỊNH SƠ KẾT 6 THÁNG", None,
      ["Công đoàn ngành Giáo dục Nam Định", "Công đoàn ngành Y tế Nam Định",
@@ -99,6 +104,9 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     # group's subsidiary written glued ("EVNNPC").
     ("Công đoàn Cao su Đồng Nai trao học bổng cho con công nhân.", None, []),
     ("Công đoàn EVNNPC tổ chức hội thao.", None, []),
+    # After a ward union, a capitalised district is its (old) address, not a union.
+    ("Công đoàn phường Dĩ An, Thị xã Dĩ An cũ, tổ chức đại hội.", None,
+     ["Công đoàn phường Dĩ An (Hồ Chí Minh)"]),
     # An agency or bank named after a sector is not the sector's union.
     ("Công đoàn Ngân hàng Công thương Việt Nam trao 200 suất quà.", None, []),
     ("Công đoàn Cơ quan Tổng LĐLĐ Việt Nam tổ chức hội thao.", None, ["Tổng LĐLĐ Việt Nam"]),

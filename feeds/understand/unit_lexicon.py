@@ -340,6 +340,9 @@ CAC_PROVINCES = re.compile(
     rf"{SP}(?:(?i:các)|\d{{1,2}}){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố)"
     rf"{_LIST_INTRO}"
 )
+# A district listed after a union with its head elided: ", Quận 5", " và Huyện Củ Chi".
+ELIDED_DISTRICT = re.compile(rf"(?:{OSP},{OSP}|{SP}và{SP})(?P<word>Quận|Huyện|Thị{SP}xã)(?=\s)")
+COMMUNE_LEVEL = re.compile(rf"(?<!\w)(?i:xã|phường|đặc{SP}khu)(?!\w)")
 COMMUNE_WORDS = {"xã", "phường", "đặc khu"}
 _LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phường|đặc{SP}khu"
 LEVEL_WORD = re.compile(rf"(?i:{_LEVEL_WORDS})(?!\w)")

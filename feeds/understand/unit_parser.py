@@ -37,9 +37,27 @@ class Parser(CdHeads):
             m = lx.ANCHOR.search(text, pos)
             if not m:
                 break
+            mark = len(self.specs)
             end = self.dispatch(m, m.start())
+            if len(self.specs) > mark and not lx.COMMUNE_LEVEL.search(text, m.start(), end):
+                end = self.elided_districts(end)  # (after a ward, ", Huyện X" is its address)
             pos = end if end > m.start() else m.end()
         return self.specs
+
+    def elided_districts(self, pos: int) -> int:
+        """ "LĐLĐ Thành phố, Công đoàn Viên chức Thành phố, Quận 5, 6, 7": a list of
+        unions whose last items drop the head.  Only a capitalised level word right
+        after a unit counts ("..., quận 5" in running text is a place)."""
+        m = lx.ELIDED_DISTRICT.match(self.text, pos)
+        if not m:
+            return pos
+        word = _level_word(m.group("word"))
+        place = self.place(m.end(), numbers=word == "quận")
+        if not place or (word, place[0]) not in lx.TABLES.district_province:
+            return pos
+        at = m.start("word")
+        self.add_district(at, word, *place)
+        return self.after_explicit(self.more_places(at, (word,), place[1]))
 
     def dispatch(self, m: re.Match[str], at: int) -> int:
         """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
