@@ -54,6 +54,10 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
      "Hưng Yên.", None,
      ["Công đoàn ngành Y tế Hưng Yên", "Công đoàn ngành Giáo dục Hưng Yên",
       "Công đoàn ngành Xây dựng Hưng Yên", "Công đoàn ngành Công Thương Hưng Yên"]),
+    ("Quyết định kết thúc hoạt động các Công đoàn ngành: Y tế, Xây dựng tỉnh Bắc Giang.", None,
+     ["Công đoàn ngành Y tế Bắc Giang", "Công đoàn ngành Xây dựng Bắc Giang"]),
+    ("Công đoàn các ngành Giáo dục, Công Thương tỉnh Thái Nguyên bàn giao CĐCS.", None,
+     ["Công đoàn ngành Giáo dục Thái Nguyên", "Công đoàn ngành Công Thương Thái Nguyên"]),
     ("Công đoàn Dệt may tỉnh Nam Định tổ chức hội thi thợ giỏi.", None,
      ["Công đoàn ngành Dệt may Nam Định"]),
     ("Công đoàn Nông nghiệp tỉnh Thanh Hóa trao quà cho công nhân lâm trường.", None,
@@ -110,6 +114,7 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     # An agency or bank named after a sector is not the sector's union.
     ("Công đoàn Ngân hàng Công thương Việt Nam trao 200 suất quà.", None, []),
     ("Công đoàn Cơ quan Tổng LĐLĐ Việt Nam tổ chức hội thao.", None, ["Tổng LĐLĐ Việt Nam"]),
+    ("Công đoàn các ngành, các cấp tỉnh Thái Nguyên hưởng ứng.", None, []),
     # A count of provinces without their names names none.
     ("LĐLĐ 63 tỉnh, thành phố hưởng ứng Tháng Công nhân.", None, []),
     # "các cấp Công đoàn tỉnh": every level, no unit; a generic ward plural names none.

@@ -77,8 +77,10 @@ SECTOR_WRITTEN = [
 NATIONAL_SECTOR = {
     exact_key(a): s["name"] for s in TABLES.data["sectors"] for a in s.get("national_aliases", ())
 }
+# "ngành Y tế", "ngành: Giáo dục, Y tế", "các ngành Giáo dục, Y tế" (the list follows).
 SECTOR = re.compile(
-    rf"{SP}(?P<nganh>(?i:ngành){SP})?(?P<sector>(?i:{alternation(SECTOR_WRITTEN)}))(?![\w&])"
+    rf"{SP}(?P<nganh>(?i:(?:các{SP})?ngành)(?:{OSP}:)?{SP})?"
+    rf"(?P<sector>(?i:{alternation(SECTOR_WRITTEN)}))(?![\w&])"
 )
 # Sector names that are also verbs: lowercase after "ngành" they are not the union.
 VERB_SECTORS = {"Xây dựng"}
