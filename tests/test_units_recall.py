@@ -108,6 +108,7 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     # group's subsidiary written glued ("EVNNPC").
     ("Công đoàn Cao su Đồng Nai trao học bổng cho con công nhân.", None, []),
     ("Công đoàn EVNNPC tổ chức hội thao.", None, []),
+    ("Công đoàn Bưu điện tỉnh Nghệ An trao quà cho nhân viên bưu cục.", None, []),
     # After a ward union, a capitalised district is its (old) address, not a union.
     ("Công đoàn phường Dĩ An, Thị xã Dĩ An cũ, tổ chức đại hội.", None,
      ["Công đoàn phường Dĩ An (Hồ Chí Minh)"]),

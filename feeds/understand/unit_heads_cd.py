@@ -197,11 +197,13 @@ class CdHeads(ParserBase):
             for name in [sector, *(listed if vn else [])]:
                 self.add_central(at, name)
             return stop
-        # "Công đoàn Dệt may tỉnh": a sector the gazetteer knows only nationally, but the
-        # level word says it is the province's.  (Not a bare province name: "Công đoàn
-        # Cao su Đồng Nai" is a company's.)
+        # "Công đoàn Dệt may tỉnh": a sector organised nationally, but the level word says
+        # it is the province's, where provinces had one (units.toml: provincial).  Not a
+        # bare province name: "Công đoàn Dệt may Nam Định" may be a company's.
         lvl = lx.LEVEL.match(text, sm_end)
-        provincial = bool(lvl and lvl.lastgroup in ("tinh", "tp") and capital)
+        provincial = bool(
+            info.get("provincial") and lvl and lvl.lastgroup in ("tinh", "tp") and capital
+        )
         if not (nganh or info.get("local") or provincial):
             return None
         if (
