@@ -44,6 +44,8 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
      ["LĐLĐ TP Cam Ranh", "LĐLĐ tỉnh Khánh Hòa"]),
     ("Công đoàn phường Bến Thành kết nạp 120 đoàn viên; Phó Chủ tịch LĐLĐ thành phố dự.", None,
      ["Công đoàn phường Bến Thành (Hồ Chí Minh)", "LĐLĐ TP Hồ Chí Minh"]),
+    ("Đại hội Công đoàn phường lần thứ I diễn ra sáng 12/9 tại hội trường UBND phường "
+     "Hòa Cường.", "Đà Nẵng", ["Công đoàn phường Hòa Cường (Đà Nẵng)"]),
     # --- provinces listed with their own level word ---
     ("Liên đoàn Lao động TP Cần Thơ và tỉnh Sóc Trăng ký kết giao ước thi đua.", None,
      ["LĐLĐ TP Cần Thơ", "LĐLĐ tỉnh Sóc Trăng"]),
@@ -116,6 +118,9 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     ("Công đoàn Ngân hàng Công thương Việt Nam trao 200 suất quà.", None, []),
     ("Công đoàn Cơ quan Tổng LĐLĐ Việt Nam tổ chức hội thao.", None, ["Tổng LĐLĐ Việt Nam"]),
     ("Công đoàn các ngành, các cấp tỉnh Thái Nguyên hưởng ứng.", None, []),
+    # A bare ward union where the text names two wards, or a plural, names none.
+    ("Công đoàn xã hướng dẫn CĐCS ở xã Hà Trung và xã Hoạt Giang.", "Thanh Hóa", []),
+    ("Các Công đoàn xã đã tổ chức đại hội, xã Hà Trung xong đầu tiên.", "Thanh Hóa", []),
     # A count of provinces without their names names none.
     ("LĐLĐ 63 tỉnh, thành phố hưởng ứng Tháng Công nhân.", None, []),
     # "các cấp Công đoàn tỉnh": every level, no unit; a generic ward plural names none.

@@ -334,6 +334,8 @@ GENERIC_TAIL = re.compile(
 )
 # A district written as a place ("tại huyện Vĩnh Linh"): names a bare "LĐLĐ huyện".
 DISTRICT_WORD = re.compile(rf"(?<!\w)(?P<level>huyện|quận|thị{SP}xã)(?=\s)")
+# A ward written as a place ("UBND phường Hòa Khánh"): names a bare "Công đoàn phường".
+COMMUNE_WORD = re.compile(rf"(?<!\w)(?P<level>xã|phường|đặc{SP}khu)(?=\s)")
 # A plural after a head: "các", or a count ("LĐLĐ 2 tỉnh", "Công đoàn 24 phường, xã").
 CAC = re.compile(rf"{SP}(?:(?i:các)|\d{{1,3}})(?!\w)")
 # "gồm", "như", a colon: what follows a plural is the list of its members.

@@ -169,6 +169,7 @@ class Parser(CdHeads):
                 after = colon.end()
             place = self.place(after)
             if not place:
+                self.bare_commune(at, after, word)
                 return after
             group: list[set[str]] = []
             self.add_commune(at, word, *place, group=group)
@@ -302,6 +303,14 @@ class Parser(CdHeads):
                 return [found] if found else ctx.district_named(level)
 
             self.add(at, Deferred(district))
+
+    def bare_commune(self, at: int, pos: int, level: str) -> None:
+        """ "Công đoàn phường" alone: the ward the text names, unless it is a plural
+        ("các Công đoàn xã", "Công đoàn xã, phường")."""
+        before = self.text[max(0, at - 6) : at].casefold().split()
+        if lx.GENERIC_TAIL.match(self.text, pos) or (before and before[-1] in ("các", "những")):
+            return
+        self.add(at, Deferred(lambda ctx: ctx.commune_named(at, level)))
 
     def add_district(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
         """ "LĐLĐ huyện X"; ``level`` may list the levels a list allows."""
