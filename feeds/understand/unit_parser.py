@@ -351,11 +351,7 @@ class Parser(CdHeads):
             merged = lx.TABLES.provinces[explicit[0]].get("merged_into")
             explicit = (merged, explicit[1]) if merged in known else None
         if group is not None:
-            group.append(
-                {explicit[0]}
-                if explicit
-                else {p for w in levels for p in lx.TABLES.commune_province.get((w, place), ())}
-            )
+            group.append({explicit[0]} if explicit else known)
 
         def build(ctx: Context) -> list[Named]:
             prov = explicit[0] if explicit else ctx.province()
