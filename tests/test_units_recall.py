@@ -73,6 +73,8 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
     ("Công đoàn EVN và Công đoàn Vinatex ký kết chương trình phối hợp.", None,
      ["Công đoàn Điện lực Việt Nam", "Công đoàn Dệt may Việt Nam"]),
     ("LĐLĐ huyện đảo Cô Tô tặng quà ngư dân là đoàn viên.", None, ["LĐLĐ huyện Cô Tô"]),
+    ("Liên đoàn Lao động tỉnh Bà Rịa Vũng Tàu trao 30 Mái ấm Công đoàn.", None,
+     ["LĐLĐ tỉnh Bà Rịa - Vũng Tàu"]),
     ("LĐLĐ 2 tỉnh Quảng Bình và Quảng Trị giao lưu bóng đá.", None,
      ["LĐLĐ tỉnh Quảng Bình", "LĐLĐ tỉnh Quảng Trị"]),
     # --- a list of unions whose last items drop the head ---
