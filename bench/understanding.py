@@ -5,6 +5,7 @@ Usage::
     python bench/understanding.py [--devset tests/data/devset.jsonl] [--json]
     python bench/understanding.py --devset tests/data/corpus_blind.jsonl
     python bench/understanding.py --devset tests/data/heldout.jsonl
+    python bench/understanding.py --devset tests/data/blind2   # the second blind set (a folder)
 
 Reports micro precision/recall/F1 for units, topics and event dates (also
 date+time), P/R/F1 per topic, the worst items per category, summary sanity
