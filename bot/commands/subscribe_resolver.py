@@ -17,6 +17,7 @@ without them, :func:`feeds.vntext.query_matches`) and no excluded one may.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -187,9 +188,17 @@ class Resolver:
     ) -> None:
         self.units = units or taxonomy()
         self.topics = topics or default_classifier()
+        # A crowd types the same few names ("/dangky phát triển đoàn viên" from a
+        # conference's slide): the fuzzy unit search is most of a command's CPU
+        # (measured with py-spy under bench/replies.py), and its answer for a text
+        # never changes while the process runs.
+        self._ranked = functools.lru_cache(maxsize=2048)(self._rank)
 
     def candidates(self, query: str, limit: int = 8) -> list[Candidate]:
         """Units and topics ranked together, best first."""
+        return list(self._ranked(query, limit))
+
+    def _rank(self, query: str, limit: int) -> tuple[Candidate, ...]:
         found: list[Candidate] = []
         for unit, score in self.units.search(query, limit=limit):
             found.append(Candidate("unit", unit.id, unit.name, score, historical=unit.historical))
@@ -197,7 +206,7 @@ class Resolver:
             found.append(Candidate("topic", topic.id, topic.name, score, label_en=topic.name_en))
         # Topics first on ties: "đại hội" is the congress topic before a xã "Đại Huệ".
         found.sort(key=lambda c: (-c.score, c.kind != "topic", c.historical))
-        return found[:limit]
+        return tuple(found[:limit])
 
     def resolve(self, query: str) -> Resolution:
         query = collapse_whitespace(normalize(query or ""))
