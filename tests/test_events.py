@@ -349,6 +349,63 @@ def test_not_an_event(text: str, published: date) -> None:
     assert extract_events(text, published) == []
 
 
+# --- false events found on real pages: replaced days, undated reports, history -----
+
+
+def test_a_replaced_deadline_keeps_only_the_new_day() -> None:
+    text = (
+        "Ban Tổ chức thông báo hạn nộp bài dự thi sẽ là ngày 15/9/2026 thay cho thời hạn cũ"
+        " 30/8/2026."
+    )
+    assert days(text, date(2026, 8, 20)) == [("2026-09-15", "deadline")]
+
+
+def test_a_postponed_meeting_keeps_only_the_new_day() -> None:
+    text = "LĐLĐ huyện lùi thời gian tổ chức hội nghị từ ngày 12/10/2026 sang ngày 20/10/2026."
+    assert days(text, date(2026, 10, 5)) == [("2026-10-20", "event")]
+
+
+def test_an_undated_notice_reporting_its_own_issue_is_not_an_event() -> None:
+    # No publication date: "đã ban hành" says the day is past, whatever the title.
+    text = "Ngày 12/3/2024 Công đoàn ngành Y tế đã ban hành văn bản về việc tổ chức hội thao."
+    assert days(text, None, "Công văn số 58/CĐN về hội thao ngành Y tế") == []
+
+
+def test_an_undated_law_that_took_effect_long_ago_is_not_an_event() -> None:
+    text = (
+        "Bộ luật Lao động có hiệu lực thi hành từ ngày 01/01/2021 đã đặt ra nhiều yêu cầu"
+        " mới cho công đoàn cơ sở."
+    )
+    assert days(text, None) == []
+
+
+def test_an_undated_notice_still_gives_its_deadline() -> None:
+    text = "Các công đoàn cơ sở gửi báo cáo về LĐLĐ tỉnh chậm nhất ngày 20/11/2026."
+    assert days(text, None, "Thông báo về việc báo cáo số liệu đoàn viên") == [
+        ("2026-11-20", "deadline")
+    ]
+
+
+def test_a_history_is_not_read_as_a_report_of_its_first_day() -> None:
+    text = (
+        "Ngày 14/3/1946, Ban vận động công đoàn ngành được thành lập tại chiến khu.\n"
+        "Ngày 5/9/1948, tại hội nghị toàn ngành, Ban Chấp hành lâm thời chính thức được"
+        " thành lập."
+    )
+    assert days(text, None, "Lịch sử Công đoàn ngành Bưu điện") == []
+
+
+def test_an_anniversary_span_written_with_an_underscore_is_not_an_event() -> None:
+    text = "Lễ kỷ niệm 95 năm ngày thành lập Công đoàn Việt Nam (28-7-1929 _ 28-7-2024)."
+    assert days(text, date(2024, 5, 2)) == []
+
+
+def test_a_programme_named_in_quotes_is_a_report_not_an_agenda() -> None:
+    # Undated: the title starts with "Chương trình" but names what the report is about.
+    text = "Chiều 12/2, LĐLĐ huyện tổ chức chương trình “Tết sum vầy” cho công nhân ở lại."
+    assert days(text, None, "Chương trình “Tết sum vầy” cho công nhân Yên Phong") == []
+
+
 # --- notices and descriptions ------------------------------------------------------
 
 

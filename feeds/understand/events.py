@@ -84,11 +84,22 @@ _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7),
 _DOC_DATE = re.compile(
     r"(?:\d+[\w.]*[/-][A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))\s*,?\s*(?:ngày\s*)?$",
 )
+# "Chương trình “Tết không xa nhà” cho công nhân": a programme named in quotes is
+# what a report is about, not an agenda.
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
-    r"|thể lệ|chương trình)(?!\w)",
+    r"|thể lệ|chương trình(?!\s*[\"“‘']))(?!\w)",
     _I,
 )
+# A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
+_REPLACED = re.compile(
+    r"(?<!\w)(?:thay cho|thay vì|thay thế cho|thay thế)(?:\s+(?:thời hạn|hạn|thời gian|lịch))?"
+    r"(?:\s+(?:cũ|trước đây|ban đầu))?(?:\s+(?:là|vào))?\s*(?:ngày\s*)?$",
+    _I,
+)
+# "lùi thời gian tổ chức từ ngày 10/5 sang ngày 20/5": the first day no longer holds.
+_MOVED_FROM = re.compile(r"(?<!\w)(?:lùi|dời|hoãn|chuyển|điều chỉnh|thay đổi)(?!\w)", _I)
+_MOVED_TO = re.compile(r"\s*(?:\([^)]{0,30}\)\s*)?sang\s+(?:ngày\s+)?\d", _I)
 
 # --- page furniture -------------------------------------------------------------
 
@@ -370,8 +381,10 @@ def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
 def _skip(clause: str, expr: DateExpr) -> bool:
     """Document dates, holiday references and anniversary spans."""
     head = clause[max(0, expr.start - 60) : expr.start]
-    if _DOC_DATE.search(head) or _CUTOFF.search(head):
+    if _DOC_DATE.search(head) or _CUTOFF.search(head) or _REPLACED.search(head):
         return True
+    if _MOVED_TO.match(clause, expr.end) and _MOVED_FROM.search(head):
+        return True  # postponed: only the new day counts
     first, last = expr.first, expr.last
     if last is not None and first.year and last.year:
         if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
@@ -465,8 +478,13 @@ def _keep(
 ) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
     if reading.undated:
-        # Without the item's date, only the text's own tense says it is to come.
-        return reading.notice or kind in ("deadline", "effective") or cue() > 0
+        # Without the item's date, only the text's own tense says it is to come; a
+        # past cue next to the day ("Ngày 19/11/2019 LĐLĐ đã ban hành Công văn",
+        # "Luật ... có hiệu lực từ ngày 01/01/2013 đã ...") is a report, notice or not.
+        direction = cue()
+        return direction > 0 or (
+            direction == 0 and (reading.notice or kind in ("deadline", "effective"))
+        )
     base = reading.base
     if day < base:
         return False
@@ -564,6 +582,9 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     """
     years = sorted({int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)})
     recent = [y for y in years if y >= years[-1] - 1] if years else []
+    # "Ngày 28/7/1929, Tổng Liên đoàn ... được thành lập" opening a history: a day
+    # years before the others the item writes is what it recounts, not its own day.
+    oldest_dateline = years[-1] - _HISTORY_YEARS + 1 if years else 0
     for line in lines[1:2]:  # lines[0] is the title
         first = split_sentences(line)[:1]
         if not first:
@@ -580,6 +601,8 @@ def _lead_day(lines: list[str], today: date) -> date | None:
             part = exprs[0].first
             if part.day is None or part.month is None:
                 return None
+            if part.year is not None and part.year < oldest_dateline:
+                return None
             year = part.year or (recent[0] if recent else today.year)
             try:
                 return date(year, part.month, part.day)
@@ -588,6 +611,7 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     return None
 
 
+_HISTORY_YEARS = 2  # a dated lead this many years before the item's latest year is history
 _NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
 # "Sáng 7/6, ...", "Ngày 20/12/2025, ...", "(ANTV) - Chiều 18/6, ...": a report's own day.
 _DATELINE = re.compile(
