@@ -29,6 +29,8 @@ EXTRA_ABBREVIATIONS: dict[str, str] = {
     "đv": "đoàn viên",
     "lđ": "lao động",
     "ubkt": "ủy ban kiểm tra",
+    "lhpn": "liên hiệp phụ nữ",
+    "hlhpn": "hội liên hiệp phụ nữ",
 }
 
 # Placeholders that survive keying: "#" = a number, "*" = any one word.
