@@ -46,8 +46,7 @@ class Segment:
 
 # "Chào mừng kỷ niệm 95 năm... (28/7/1929 - 28/7/2024), sáng 15/7, LĐLĐ tỉnh khai mạc
 # giải bóng đá", "nhằm hưởng ứng Tháng Công nhân": the frame names an occasion, not the
-# subject; it ends at its clause's
-# comma (brackets skipped).  "Nhân dịp này" introduces the main clause: not a frame.
+# subject; it ends at its clause's comma (brackets skipped).  "Nhân dịp này" introduces the main clause: not a frame.
 _FRAME = re.compile(
     r"(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
     r"|chào đón|(?:nhằm |và )?hưởng ứng)(?!\w)[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*"
