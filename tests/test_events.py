@@ -406,6 +406,13 @@ def test_a_programme_named_in_quotes_is_a_report_not_an_agenda() -> None:
     assert days(text, None, "Chương trình “Tết sum vầy” cho công nhân Yên Phong") == []
 
 
+def test_a_span_in_progress_on_the_items_day_keeps_its_last_day() -> None:
+    text = "Trong 3 ngày từ 14 - 16/1/2026, LĐLĐ quận tổ chức Phiên chợ Công đoàn tại Cung Văn hóa."
+    assert days(text, date(2026, 1, 16)) == [("2026-01-16", "end")]
+    past = "Phiên chợ Công đoàn đã diễn ra từ 14 - 16/1/2026 tại Cung Văn hóa."
+    assert days(past, date(2026, 1, 16)) == []
+
+
 # --- notices and descriptions ------------------------------------------------------
 
 

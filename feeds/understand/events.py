@@ -459,7 +459,9 @@ def _range_events(
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    if not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
+    # "trong 2 ngày từ 7-8/2" on the 8th: the span is in progress, its last day to come.
+    in_progress = not reading.undated and start < base == end and cue() >= 0
+    if not in_progress and not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
         return []
     out = []
     if start >= base or reading.undated:
