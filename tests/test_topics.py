@@ -497,6 +497,23 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "tưởng niệm liệt sĩ, công trình khởi công trong tháng này.",
         set(),
     ),
+    # A named programme the body comes back to: the activities belong to it.
+    (
+        "LĐLĐ huyện Tân Kỳ kết nạp 410 đoàn viên mới",
+        "Từ đầu năm đến nay, LĐLĐ huyện Tân Kỳ đã kết nạp 410 đoàn viên mới và thành lập 3 "
+        "công đoàn cơ sở tại các doanh nghiệp ngoài nhà nước trên địa bàn huyện.\n"
+        "Trong Tháng Công nhân, các công đoàn cơ sở tổ chức gặp gỡ người lao động tại 12 "
+        "doanh nghiệp.\n"
+        "Tổng kết Tháng Công nhân năm 2026, LĐLĐ huyện đánh giá các hoạt động đều thiết thực.",
+        {"phat_trien_doan_vien", "thang_cong_nhan"},
+    ),
+    (
+        "LĐLĐ huyện Con Cuông kết nạp 280 đoàn viên mới",
+        "Từ đầu năm đến nay, LĐLĐ huyện Con Cuông đã kết nạp 280 đoàn viên mới và thành lập "
+        "2 công đoàn cơ sở tại các doanh nghiệp ngoài nhà nước trên địa bàn huyện.\n"
+        "Riêng trong Tháng Công nhân, 60 người lao động được kết nạp vào công đoàn.",
+        {"phat_trien_doan_vien"},
+    ),
     # Typed without diacritics, as some district sites and operators write.
     (
         "Tap huan nghiep vu cho can bo cong doan co so nam 2026",

@@ -243,7 +243,10 @@ def select(
     best = max(ev.score for ev in candidates.values())
     kept = {}
     for tid, ev in candidates.items():
-        if not ev.in_title and not (ev.in_lead and tid in lead_enough):
+        # A named programme (Tháng Công nhân, Mái ấm Công đoàn) that the body comes back
+        # to is what the reported activities belong to, however long the report.
+        named = tid in lead_enough and (ev.in_lead or (ev.body_hits >= 2 and ev.recurs()))
+        if not ev.in_title and not named:
             # The lead states what happened: a topic it names solidly needs a
             # smaller share beside a bigger one ("sơ kết 5 năm công tác Nữ công").
             # ... when the body comes back to it.
