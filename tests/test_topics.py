@@ -514,6 +514,12 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "Riêng trong Tháng Công nhân, 60 người lao động được kết nạp vào công đoàn.",
         {"phat_trien_doan_vien"},
     ),
+    # Abbreviations union sites use in headlines.
+    (
+        "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
+        "Buổi gặp mặt có sự tham dự của các thế hệ cán bộ công đoàn của huyện.",
+        {"ky_niem_truyen_thong"},
+    ),
     # Typed without diacritics, as some district sites and operators write.
     (
         "Tap huan nghiep vu cho can bo cong doan co so nam 2026",
