@@ -514,6 +514,13 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "Riêng trong Tháng Công nhân, 60 người lao động được kết nạp vào công đoàn.",
         {"phat_trien_doan_vien"},
     ),
+    # A newspaper's own day is not the union's anniversary.
+    (
+        "Báo tỉnh kỷ niệm 70 năm ngày ra số đầu tiên",
+        "Nhân kỷ niệm 99 năm Ngày Báo chí cách mạng Việt Nam, tòa soạn gặp mặt cộng tác viên; "
+        "lãnh đạo LĐLĐ tỉnh đến chúc mừng.",
+        set(),
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
