@@ -497,6 +497,13 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "tưởng niệm liệt sĩ, công trình khởi công trong tháng này.",
         set(),
     ),
+    # Launching the month is its subject, even worded "phát động hưởng ứng".
+    (
+        "LĐLĐ huyện Nghi Lộc ra quân các hoạt động vì công nhân",
+        "Sáng 28/4, LĐLĐ huyện Nghi Lộc tổ chức Lễ phát động hưởng ứng Tháng Công nhân năm "
+        "2026 với chủ đề vì việc làm bền vững của người lao động.",
+        {"thang_cong_nhan"},
+    ),
     # A named programme the body comes back to: the activities belong to it.
     (
         "LĐLĐ huyện Tân Kỳ kết nạp 410 đoàn viên mới",

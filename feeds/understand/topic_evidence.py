@@ -46,10 +46,12 @@ class Segment:
 
 # "Chào mừng kỷ niệm 95 năm... (28/7/1929 - 28/7/2024), sáng 15/7, LĐLĐ tỉnh khai mạc
 # giải bóng đá", "nhằm hưởng ứng Tháng Công nhân": the frame names an occasion, not the
-# subject; it ends at its clause's comma (brackets skipped).  "Nhân dịp này" introduces the main clause: not a frame.
+# subject; it ends at its clause's comma (brackets skipped).  "Nhân dịp này" introduces
+# the main clause: not a frame; nor is "Lễ phát động hưởng ứng Tháng Công nhân" (its object).
 _FRAME = re.compile(
-    r"(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
-    r"|chào đón|(?:nhằm |và )?hưởng ứng)(?!\w)[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*"
+    r"(?:(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
+    r"|chào đón|(?:nhằm|và|để) hưởng ứng)|^\W*hưởng ứng)(?!\w)"
+    r"[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*"
     # "Hướng tới kỷ niệm 75 năm Ngày Thương binh, liệt sỹ (...), 93 năm ngày thành lập
     # Công đoàn Việt Nam, 76 năm...": the occasions listed after the first one.
     r"(?:,\s*(?:(?:và\s+)?(?:kỷ niệm\s+)?\d+\s+năm(?!\w)|[^\W\d][^,.;:!?\n(]{0,20}(?=\()"
