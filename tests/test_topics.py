@@ -521,6 +521,24 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "Riêng trong Tháng Công nhân, 60 người lao động được kết nạp vào công đoàn.",
         {"phat_trien_doan_vien"},
     ),
+    (
+        "Công đoàn ngành Y tế tổ chức hành trình về nguồn",
+        "Đoàn cán bộ công đoàn thăm địa chỉ đỏ tại Tân Trào, thắp nến tri ân các anh hùng "
+        "liệt sĩ và nghe kể về những năm tháng kháng chiến.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "Miễn nhiệm Phó Chủ tịch LĐLĐ huyện",
+        "Ban Thường vụ LĐLĐ tỉnh đã quyết định miễn nhiệm chức vụ Phó Chủ tịch đối với đồng chí "
+        "Trần Văn Lộc do chuyển công tác, đồng thời giao phụ trách cho một ủy viên Ban Thường vụ.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Công nhận danh hiệu Lao động tiên tiến cho 320 đoàn viên",
+        "Hội đồng thi đua của công ty xét và đề nghị Ban Giám đốc công nhận danh hiệu cho các "
+        "cá nhân hoàn thành tốt nhiệm vụ trong năm.",
+        {"thi_dua_khen_thuong"},
+    ),
     # A newspaper's own day is not the union's anniversary.
     (
         "Báo tỉnh kỷ niệm 70 năm ngày ra số đầu tiên",
