@@ -413,6 +413,27 @@ def test_a_span_in_progress_on_the_items_day_keeps_its_last_day() -> None:
     assert days(past, date(2026, 1, 16)) == []
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Ngày đăng: 12/05/2026",
+        "Cập nhật ngày 12/5/2026 | Lượt xem: 1.204",
+        "Thứ Ba, 12/05/2026 08:15",
+    ],
+)
+def test_the_pages_own_date_line_is_not_an_event_but_dates_the_notice(stamp: str) -> None:
+    # No publication date given: the page's stamp is its day, and "20/5" falls in its year.
+    text = f"{stamp}\nCác đơn vị gửi danh sách vận động viên trước ngày 20/5."
+    title = "Kế hoạch tổ chức Hội thao công nhân viên chức năm 2026"
+    assert days(text, None, title) == [("2026-05-20", "deadline")]
+
+
+def test_a_day_heading_an_agenda_is_kept() -> None:
+    text = "Thứ Ba, 19/5/2026\n- 8h00: Khai mạc hội nghị tập huấn."
+    title = "Chương trình Hội nghị tập huấn cán bộ công đoàn"
+    assert days(text, date(2026, 5, 4), title) == [("2026-05-19", "event")]
+
+
 # --- notices and descriptions ------------------------------------------------------
 
 

@@ -114,6 +114,17 @@ _STAMP = re.compile(
     r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
 )
+# A line that only dates the page: "Ngày đăng: 12/05/2026", "Cập nhật ngày 12/5/2026 |
+# Lượt xem: 120", "Thứ Ba, 12/05/2026 08:15".  The page's own day, never an event; a bare
+# "Thứ Hai, 18/5/2026" may head a day of an agenda and is left alone.
+_PUB_LINE = re.compile(
+    r"^\W*(?P<label>(?:ngày đăng|đăng ngày|đăng lúc|ngày cập nhật|cập nhật(?: lúc| ngày)?"
+    r"|ngày xuất bản|thời gian đăng)\s*:?\s*)?(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,?\s*)?(?:ngày\s*)?"
+    r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})"
+    r"(?P<clock>\s*[,|-]?\s*\d{1,2}[:h]\d{2}\w*)?"
+    r"(?P<views>\s*[|-]?\s*lượt xem\s*:?\s*[\d.]+)?\W*$",
+    _I,
+)
 # A clock time given in the sentence after the day ("khai mạc lúc 10h30").
 _LONE_TIME = re.compile(
     r"(?<!\w)(?:lúc|hồi)\s+(?P<h>\d{1,2})\s*(?:h|giờ|:)\s*(?P<m>\d{2})?(?:\s*phút)?(?![\w/])"
@@ -331,6 +342,11 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
             break
         if len(line) < 80 and _DOC_HEADER.match(line):
             continue
+        pub = _PUB_LINE.match(line) if len(line) < 80 else None
+        if pub is not None and (pub["label"] or pub["clock"] or pub["views"]):
+            if index < 8 and first_stamp is None:
+                first_stamp = _valid_date(int(pub["y"]), int(pub["m"]), int(pub["d"]))
+            continue
         stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
         if stamp is not None:
             g = [x for x in stamp.groups() if x is not None]
@@ -347,6 +363,13 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
                 continue  # the item's own stamp line carries no event
         lines.append(line)
     return lines, first_stamp
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _clauses(sentence: str) -> list[tuple[int, str]]:
