@@ -20,13 +20,24 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
-from bot.delivery.sender import OutboxSender
 from storage import outbox
 from storage.db import Database
 from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
+
+
+class ReplyWaker(Protocol):
+    """What a chat front needs of the sender (an :class:`~bot.delivery.sender.OutboxSender`
+    on the same loop, or the holder's delivery thread)."""
+
+    def wake(self) -> None:
+        """A reply was queued: claim it now."""
+
+    async def take_slot(self, channel: str) -> None:
+        """Wait for one sending slot of ``channel``'s pace."""
 
 
 class ReplyOutbox:
@@ -36,7 +47,7 @@ class ReplyOutbox:
         self,
         db: Database,
         channel: str,
-        sender: Callable[[], OutboxSender | None] = lambda: None,
+        sender: Callable[[], ReplyWaker | None] = lambda: None,
         *,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -10,7 +10,9 @@ The ticks are idempotent by dedup keys (``digest:<chat>:<day>``…), so a
 takeover neither repeats nor skips a digest.
 
 Delivery: ``run`` keeps its own outbox sender (``[scale] run_sender``, on by
-default, only while it holds the lease), and ``congdoan-bot worker`` processes,
+default, only while it holds the lease) on a thread of its own
+(:mod:`bot.runtime.delivery_thread`: chat handling cannot delay a message past
+its sending slot), and ``congdoan-bot worker`` processes,
 any number of them on any machine that reaches the database, run the sender
 alone.  Every process writes a heartbeat row (``status`` shows which are
 alive).
@@ -41,8 +43,10 @@ from urllib.parse import urlsplit
 
 from bot.commands import CommandRouter
 from bot.config import Config
+from bot.delivery.replies import ReplyWaker
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
+from bot.runtime.delivery_thread import DeliveryThread
 from bot.runtime.periodic import run_ticks
 from storage import leader
 from storage.db import Database
@@ -153,7 +157,7 @@ async def run_roles(
     """``congdoan-bot run`` until ``stop``: stand by, hold the scheduler, stand by again."""
     lease = leader.RoleLease(db, holder_id, lease_seconds=config.scale.lease_seconds)
     sent_before = [0]
-    sender_box: list[OutboxSender] = []
+    sender_box: list[DeliveryThread] = []
     beat = _Beat(
         db,
         holder_id,
@@ -213,24 +217,25 @@ async def serve_scheduler(
     tokens: Tokens,
     halt: asyncio.Event,
     holder_id: str,
-    senders: list[OutboxSender] | None = None,
+    senders: list[DeliveryThread] | None = None,
 ) -> None:
     """Everything the holder does, until ``halt``: the poll/digest/reminder ticks,
-    (``run_sender``) the sender, and chat on each channel with a token.
+    (``run_sender``) delivery on a thread of its own, and chat on each channel
+    with a token.
 
     The ticks start first and never wait for a chat API: each channel connects
-    in its own task, retrying with back-off while its API cannot be reached, and
-    its transport joins the sender once it is up (the sender claims only rows
-    of the channels it has).  A rejected token halts everything and raises
-    :class:`TokenRejected` after the clean-up."""
+    in its own task, retrying with back-off while its API cannot be reached
+    (the delivery thread's own clients likewise: a channel joins its sender
+    once it is up, and the sender claims only rows of the channels it has).
+    A rejected token halts everything and raises :class:`TokenRejected` after
+    the clean-up."""
     from bot.channels.telegram.app import build_application, channel_is_admin, make_render
 
     tasks: list[asyncio.Task[Any]] = []
-    transports: dict[str, Transport] = {}
     rejected: list[TokenRejected] = []
     app = None
     zalo: _Zalo | None = None
-    sender: OutboxSender | None = None
+    delivery: DeliveryThread | None = None
     web = None
     if tokens.telegram:
         app = build_application(config, db, tokens.telegram, run_jobs=False, run_sender=False)
@@ -250,24 +255,25 @@ async def serve_scheduler(
         if config.web.listen:
             web = await _start_web(config, db)
         if config.scale.run_sender:
-            sender = OutboxSender(
-                db, transports, config, worker_id=holder_id, pushes=_no_workers(config, db)
-            )
+            delivery = _delivery_thread(config, db, tokens, holder_id)
+            await delivery.start()
             if senders is not None:
-                senders.append(sender)
+                senders.append(delivery)
             if app is not None:  # replies queued by the handlers wake it
-                app.bot_data["sender"] = sender
-            tasks.append(asyncio.create_task(sender.run(halt), name="outbox-sender"))
+                app.bot_data["sender"] = delivery
+            tasks.append(
+                asyncio.create_task(_deliver_until(delivery, halt, rejected), name="delivery")
+            )
         if app is not None:
             tasks.append(
-                _chat_task("telegram", _telegram_up(app, config, transports, halt), halt, rejected)
+                _chat_task("telegram", _telegram_up(app, config, halt, delivery), halt, rejected)
             )
         if tokens.zalo:
             notify = _operator_notify(app.bot, config) if app is not None else None
             zalo = _Zalo(config, db, tokens.zalo, notify)
-            zalo.sender = sender  # Zalo's replies wake it too
+            zalo.sender = delivery  # Zalo's replies wake it too
             tasks.append(
-                _chat_task("zalo", zalo.connect_and_serve(router, halt, transports), halt, rejected)
+                _chat_task("zalo", zalo.connect_and_serve(router, halt, delivery), halt, rejected)
             )
         log.info(
             "scheduler serving",
@@ -291,6 +297,54 @@ async def serve_scheduler(
         raise rejected[0]
 
 
+def _delivery_thread(
+    config: Config, db: Database, tokens: Tokens, holder_id: str
+) -> DeliveryThread:
+    """The holder's sender, on a thread of its own with its own chat API clients:
+    pushes only while no worker is alive, replies always."""
+
+    def run(stop: asyncio.Event, on_sender: Callable[[OutboxSender], None]) -> Awaitable[int]:
+        return deliver(
+            config,
+            db,
+            tokens,
+            stop,
+            worker_id=holder_id,
+            pushes=_no_workers(config, db),
+            on_sender=on_sender,
+            reached=delivery.reached,
+            connect_log=logging.DEBUG,
+        )
+
+    delivery = DeliveryThread(run)
+    return delivery
+
+
+async def _deliver_until(
+    delivery: DeliveryThread, halt: asyncio.Event, rejected: list[TokenRejected]
+) -> None:
+    """Stop the delivery thread on ``halt``.  Delivery that ends first halts the
+    holder: a rejected token as the chat task's would (exit 2, one line), anything
+    else logged, after which the holder stands by and takes its roles again."""
+    ended = asyncio.ensure_future(delivery.ended())
+    halted = asyncio.ensure_future(halt.wait())
+    await asyncio.wait({ended, halted}, return_when=asyncio.FIRST_COMPLETED)
+    halted.cancel()
+    try:
+        await delivery.stop()
+    except TokenRejected as exc:
+        if not rejected:  # the chat task may have said it first (the same token)
+            rejected.append(exc)
+    except Exception:
+        log.exception("delivery thread failed")
+    else:
+        if not halt.is_set():
+            log.error("delivery stopped unexpectedly; the holder restarts its roles")
+    finally:
+        ended.cancel()
+        halt.set()
+
+
 def _chat_task(
     channel: str, start: Awaitable[None], halt: asyncio.Event, rejected: list[TokenRejected]
 ) -> asyncio.Task[None]:
@@ -307,12 +361,11 @@ def _chat_task(
 
 
 async def _telegram_up(
-    app: Any, config: Config, transports: dict[str, Transport], halt: asyncio.Event
+    app: Any, config: Config, halt: asyncio.Event, delivery: DeliveryThread | None
 ) -> None:
-    from bot.channels.telegram.transport import TelegramTransport
-
-    if await connect_with_retry("telegram", lambda: _start_telegram(app, config), halt):
-        transports["telegram"] = TelegramTransport(app.bot)
+    up = await connect_with_retry("telegram", lambda: _start_telegram(app, config), halt)
+    if up and delivery is not None:
+        delivery.channel_up("telegram")
 
 
 def _no_workers(config: Config, db: Database) -> Callable[[], Awaitable[bool]]:
@@ -390,11 +443,16 @@ def start_failure(channel: str, exc: BaseException) -> tuple[bool, str]:
 
 
 async def connect_with_retry(
-    channel: str, start: Callable[[], Awaitable[object]], halt: asyncio.Event
+    channel: str,
+    start: Callable[[], Awaitable[object]],
+    halt: asyncio.Event,
+    *,
+    level: int = logging.WARNING,
 ) -> bool:
     """``start()`` until it succeeds (True) or ``halt`` (False), one warning per
     failed try with its reason and the wait; a rejected token raises
-    :class:`TokenRejected` at once."""
+    :class:`TokenRejected` at once.  ``level``: the holder's delivery thread
+    logs its tries at DEBUG, as the holder's chat task already reports them."""
     delay = START_RETRY_FIRST
     while not halt.is_set():
         attempt = asyncio.ensure_future(start())
@@ -412,7 +470,8 @@ async def connect_with_retry(
             rejected, reason = start_failure(channel, exc)
             if rejected:
                 raise TokenRejected(channel, reason) from None
-            log.warning(
+            log.log(
+                level,
                 "%s API unreachable at start (%s); retrying in %.0f s",
                 channel,
                 reason,
@@ -423,7 +482,7 @@ async def connect_with_retry(
                 return False
             delay = min(delay * 2, START_RETRY_MAX)
             continue
-        log.info("%s API reached", channel, extra={"channel": channel})
+        log.log(min(level, logging.INFO), "%s API reached", channel, extra={"channel": channel})
         return True
     return False
 
@@ -506,11 +565,11 @@ class _Zalo:
         self.gate = ZaloGate(config, db, notify=notify, quota_pause=config.zalo.quota_pause)
         self.transport = ZaloTransport(self.client, self.gate)
         self.db = db
-        self.sender: OutboxSender | None = None  # the holder's sender, once it runs
+        self.sender: ReplyWaker | None = None  # the holder's delivery, once it runs
         self._runner: Any = None
 
     async def connect_and_serve(
-        self, router: CommandRouter, halt: asyncio.Event, transports: dict[str, Transport]
+        self, router: CommandRouter, halt: asyncio.Event, delivery: DeliveryThread | None
     ) -> None:
         """Check the token (``getMe``, retried while Zalo cannot be reached), then
         deliver and answer Zalo users until ``halt``."""
@@ -521,7 +580,8 @@ class _Zalo:
 
         if not await connect_with_retry("zalo", get_me, halt):
             return
-        transports["zalo"] = self.transport
+        if delivery is not None:
+            delivery.channel_up("zalo")
         try:
             task = await self.serve(router, halt, bot_name=me.get("account_name"))
         except Exception as exc:  # e.g. setWebhook refused: say so, keep the rest running
@@ -581,14 +641,6 @@ async def run_worker(
 ) -> int:
     """``congdoan-bot worker``: deliver the outbox until ``stop``; returns messages sent.
     ``metrics``: (host, port) where to serve this worker's own ``/metrics``."""
-    from telegram import Bot
-
-    from bot.channels.telegram.app import DEFAULT_BASE_URL
-    from bot.channels.telegram.transport import TelegramTransport
-
-    transports: dict[str, Transport] = {}  # each channel joins once its API answered
-    rejected: list[TokenRejected] = []
-    connects: list[asyncio.Task[None]] = []
     async with contextlib.AsyncExitStack() as stack:
         if metrics is not None:
             from bot.web.metrics import serve_metrics
@@ -596,28 +648,9 @@ async def run_worker(
             runner = await serve_metrics(*metrics)
             if runner is not None:
                 stack.push_async_callback(runner.cleanup)
-        bot = None
-        if tokens.telegram:
-            bot = Bot(tokens.telegram, base_url=config.telegram.base_url or DEFAULT_BASE_URL)
-            stack.push_async_callback(bot.shutdown)
-
-            async def telegram_up(bot: Bot = bot) -> None:
-                if await connect_with_retry("telegram", bot.initialize, stop):
-                    transports["telegram"] = TelegramTransport(bot)
-
-            connects.append(_chat_task("telegram", telegram_up(), stop, rejected))
-        if tokens.zalo:
-            zalo = _Zalo(config, db, tokens.zalo, _operator_notify(bot, config) if bot else None)
-            stack.push_async_callback(zalo.close)
-
-            async def zalo_up(zalo: _Zalo = zalo) -> None:
-                if await connect_with_retry("zalo", zalo.client.get_me, stop):
-                    transports["zalo"] = zalo.transport
-
-            connects.append(_chat_task("zalo", zalo_up(), stop, rejected))
-        sender = OutboxSender(db, transports, config, worker_id=worker_id)
+        senders: list[OutboxSender] = []
         period = config.scale.lease_seconds * leader.RENEW
-        beat = _Beat(db, worker_id, "worker", period, sent=lambda: sender.sent)
+        beat = _Beat(db, worker_id, "worker", period, sent=lambda: sum(s.sent for s in senders))
         beat_task = asyncio.create_task(beat.run(stop), name="heartbeat")
         log.info(
             "worker delivering",
@@ -627,14 +660,76 @@ async def run_worker(
             },
         )
         try:
+            sent = await deliver(
+                config, db, tokens, stop, worker_id=worker_id, on_sender=senders.append
+            )
+        finally:
+            stop.set()
+            await beat_task
+        log.info("worker stopped", extra={"proc": worker_id, "sent": sent})
+        return sent
+
+
+async def deliver(
+    config: Config,
+    db: Database,
+    tokens: Tokens,
+    stop: asyncio.Event,
+    *,
+    worker_id: str,
+    pushes: Callable[[], Awaitable[bool]] | None = None,
+    on_sender: Callable[[OutboxSender], None] = lambda _sender: None,
+    reached: Callable[[str], Awaitable[bool]] | None = None,
+    connect_log: int = logging.WARNING,
+) -> int:
+    """Deliver the outbox until ``stop`` with chat API clients of this event loop's
+    own (a worker process, or the holder's delivery thread); returns messages sent.
+
+    Each channel joins the sender once its API answered ``getMe`` (retried with
+    back-off); a rejected token stops delivery and raises :class:`TokenRejected`.
+    ``reached(channel)``: wait first until the holder's chat task reached that API
+    (False: stopping), so the start is checked and reported once, by the chat."""
+    from telegram import Bot
+
+    from bot.channels.telegram.app import DEFAULT_BASE_URL
+    from bot.channels.telegram.transport import TelegramTransport
+
+    transports: dict[str, Transport] = {}  # each channel joins once its API answered
+    rejected: list[TokenRejected] = []
+    connects: list[asyncio.Task[None]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        bot = None
+        if tokens.telegram:
+            bot = Bot(tokens.telegram, base_url=config.telegram.base_url or DEFAULT_BASE_URL)
+            stack.push_async_callback(bot.shutdown)
+
+            async def telegram_up(bot: Bot = bot) -> None:
+                if reached is not None and not await reached("telegram"):
+                    return
+                if await connect_with_retry("telegram", bot.initialize, stop, level=connect_log):
+                    transports["telegram"] = TelegramTransport(bot)
+
+            connects.append(_chat_task("telegram", telegram_up(), stop, rejected))
+        if tokens.zalo:
+            zalo = _Zalo(config, db, tokens.zalo, _operator_notify(bot, config) if bot else None)
+            stack.push_async_callback(zalo.close)
+
+            async def zalo_up(zalo: _Zalo = zalo) -> None:
+                if reached is not None and not await reached("zalo"):
+                    return
+                if await connect_with_retry("zalo", zalo.client.get_me, stop, level=connect_log):
+                    transports["zalo"] = zalo.transport
+
+            connects.append(_chat_task("zalo", zalo_up(), stop, rejected))
+        sender = OutboxSender(db, transports, config, worker_id=worker_id, pushes=pushes)
+        on_sender(sender)
+        try:
             await sender.run(stop)
         finally:
             stop.set()
             await asyncio.gather(*connects, return_exceptions=True)
-            await beat_task
         if rejected:
             raise rejected[0]
-        log.info("worker stopped", extra={"proc": worker_id, "sent": sender.sent})
         return sender.sent
 
 

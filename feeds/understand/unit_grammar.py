@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from feeds.understand import unit_lexicon as lx
 from feeds.understand.gazetteer import NATIONAL_NAME, slugify
 from feeds.understand.unit_parser import Parser
 from feeds.understand.unit_recase import recase
@@ -61,6 +62,9 @@ def recognize(text: str, *, title: str = "", source_province: str | None = None)
         if isinstance(s, Deferred) and s.build.__name__ == "build":
             named += [(pos, f) for f in s.build(ctx)]
     ctx.fixed = sorted(ctx.fixed + named, key=lambda x: x[0])
+    # Their provinces now count too: "LĐLĐ TP. Nha Trang ... Liên đoàn Lao động tỉnh"
+    # is Khánh Hòa's, which only the gazetteer says.
+    ctx.forget_mentions()
 
     out: list[tuple[int, int, Named]] = []
     for order, (pos, spec) in enumerate(specs):
@@ -82,12 +86,13 @@ def _resolve(spec: Spec, ctx: Context) -> list[Named]:
     if not inner:
         return []
     head = inner[0]
-    if head.kind == "national":
+    # A department outside the contract's lists counts only for its owner.
+    if head.kind == "national" and spec.dept in lx.TLD_DEPARTMENTS:
         dept = Named(
             f"{spec.dept} {NATIONAL_NAME}", "national_department", NATIONAL_NAME, None, False
         )
         return [dept, *inner]
-    if head.kind == "province":
+    if head.kind == "province" and spec.dept in lx.FEDERATION_DEPARTMENTS:
         name = f"{spec.dept} {head.name}"
         return [
             Named(name, "province_department", head.name, head.province, head.historical),

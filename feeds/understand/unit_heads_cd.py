@@ -42,8 +42,17 @@ class CdHeads(ParserBase):
             before = text[max(0, at - 12) : at].split()
             if before and before[-1].casefold() in {"trường", "hệ", "bậc", "đẳng", "học"}:
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
+        if lx.FUND_BEFORE.search(text, max(0, at - 48), at):
+            return end  # "Quỹ Xã hội Công đoàn Hà Tĩnh": a fund, not the federation
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
-            return end  # "các cấp Công đoàn tỉnh X": every level, not one unit
+            # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
+            # ngành Y tế tỉnh": the levels of one sector union, which is named.
+            sector = lx.SECTOR.match(text, end)
+            if not (sector and sector.group("nganh")):
+                return end
+        if m.group("cd") == "CĐVC":  # "CĐVC tỉnh Cao Bằng": Công đoàn Viên chức
+            stop = self.cd_sector(at, end, abbreviated="Viên chức")
+            return end if stop is None else stop
         if m.group("cd").casefold().startswith("ban"):
             qp = lx.QP.match(text, end)
             self.add(
@@ -67,6 +76,8 @@ class CdHeads(ParserBase):
             if listed and self.province_here(listed.end(), need_capital=True):
                 return self.parse_ldld(m, at)
             return end
+        if (stop := self.level_list(at, end)) is not None:  # "Công đoàn 3 xã A, B và C"
+            return stop
         return self.parse_level_place(at, end, head="cd")
 
     def cd_special(self, at: int, end: int) -> int | None:
@@ -132,10 +143,11 @@ class CdHeads(ParserBase):
 
             def build(ctx: Context, prov=prov) -> list[Named]:
                 p = prov[0] if prov else ctx.province()
-                if not p:
+                # The contract names the provinces' body only; a centrally-run city's
+                # "Công đoàn các KCX-KCN TP" has no canonical form: read, not a unit.
+                if not p or lx.TABLES.provinces[p]["kind"] == "tp":
                     return []
-                level = "TP" if lx.TABLES.provinces[p]["kind"] == "tp" else "tỉnh"
-                name = f"Công đoàn các Khu công nghiệp {level} {p}"
+                name = f"Công đoàn các Khu công nghiệp tỉnh {p}"
                 return [Named(name, "economic_zone", fed_name(p), p, False)]
 
             self.add(at, Deferred(build))
@@ -162,31 +174,47 @@ class CdHeads(ParserBase):
         self.add(at, Deferred(build))
         return stop
 
-    def cd_sector(self, at: int, end: int) -> int | None:
+    def cd_sector(self, at: int, end: int, abbreviated: str | None = None) -> int | None:
+        """ "Công đoàn [ngành] <Ngành> ..." (``abbreviated``: the sector a head such as
+        "CĐVC" already names, read from ``end`` on)."""
         text = self.text
-        sm = lx.SECTOR.match(text, end)
-        if not sm:
-            return None
-        sector = lx.SECTOR_ALIASES[exact_key(sm.group("sector"))]
+        if abbreviated:
+            written, nganh, sm_end = abbreviated, False, end
+        else:
+            sm = lx.SECTOR.match(text, end)
+            if not sm:
+                return None
+            written, nganh, sm_end = sm.group("sector"), bool(sm.group("nganh")), sm.end()
+        sector = lx.SECTOR_ALIASES[exact_key(written)]
         info = lx.TABLES.sectors[sector]
-        nganh = bool(sm.group("nganh"))
-        capital = sm.group("sector")[0].isupper()
-        listed, list_end = self.sector_list(sm.end(), central=True) if capital else ([], 0)
-        vn = lx.VN.match(text, list_end if listed else sm.end())
+        capital = written[0].isupper()
+        listed, list_end = self.sector_list(sm_end, central=True) if capital else ([], 0)
+        vn = lx.VN.match(text, list_end if listed else sm_end)
         # "Công đoàn TKV" names the central union without "Việt Nam".
-        if vn or exact_key(sm.group("sector")) in lx.NATIONAL_SECTOR:
-            stop = vn.end() if vn else sm.end()
+        if vn or exact_key(written) in lx.NATIONAL_SECTOR:
+            stop = vn.end() if vn else sm_end
             # "Công đoàn Dầu khí, Điện lực Việt Nam": every sector of the list.
             for name in [sector, *(listed if vn else [])]:
                 self.add_central(at, name)
             return stop
-        if not (nganh or info.get("local")):
+        # "Công đoàn Dệt may tỉnh": a sector organised nationally, but the level word says
+        # it is the province's, where provinces had one (units.toml: provincial).  Not a
+        # bare province name: "Công đoàn Dệt may Nam Định" may be a company's.
+        lvl = lx.LEVEL.match(text, sm_end)
+        provincial = bool(
+            info.get("provincial") and lvl and lvl.lastgroup in ("tinh", "tp") and capital
+        )
+        if not (nganh or info.get("local") or provincial):
             return None
-        if not info.get("local") and not self.province_here(sm.end(), need_capital=True):
+        if (
+            not info.get("local")
+            and not provincial
+            and not self.province_here(sm_end, need_capital=True)
+        ):
             # "Công đoàn ngành Ngân hàng": a sector organised nationally only.
             self.add_central(at, sector)
-            return sm.end()
-        sectors, after = [sector], sm.end()
+            return sm_end
+        sectors, after = [sector], sm_end
         if capital:
             more, after = self.sector_list(after)
             sectors += more
@@ -282,6 +310,9 @@ class CdHeads(ParserBase):
                     return None
                 if words[0] in lx.STOP_WORDS - {"Công"}:
                     return None
+                sector = lx.SECTOR.match(text, end)
+                if sector and sector.end() < vn.start():
+                    return None  # "Công đoàn Ngân hàng Nhà nước Việt Nam": an agency's
                 name = f"Công đoàn {' '.join(words)} Việt Nam"
                 self.add(at, Named(name, "central_sector", NATIONAL_NAME, None, False))
                 return vn.end()

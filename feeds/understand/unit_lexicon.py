@@ -77,8 +77,10 @@ SECTOR_WRITTEN = [
 NATIONAL_SECTOR = {
     exact_key(a): s["name"] for s in TABLES.data["sectors"] for a in s.get("national_aliases", ())
 }
+# "ngành Y tế", "ngành: Giáo dục, Y tế", "các ngành Giáo dục, Y tế" (the list follows).
 SECTOR = re.compile(
-    rf"{SP}(?P<nganh>(?i:ngành){SP})?(?P<sector>(?i:{alternation(SECTOR_WRITTEN)}))(?![\w&])"
+    rf"{SP}(?P<nganh>(?i:(?:các{SP})?ngành)(?:{OSP}:)?{SP})?"
+    rf"(?P<sector>(?i:{alternation(SECTOR_WRITTEN)}))(?![\w&])"
 )
 # Sector names that are also verbs: lowercase after "ngành" they are not the union.
 VERB_SECTORS = {"Xây dựng"}
@@ -91,7 +93,7 @@ CENTRAL_LIST = re.compile(
 )
 # The next sector of a coordinated list: "Công đoàn ngành Giáo dục, Y tế và Xây dựng tỉnh X".
 SECTOR_NEXT = re.compile(
-    rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
+    rf"(?:{OSP}[,;]{OSP}|{SP}(?:và|với){SP})(?:(?i:ngành){SP})?"
     rf"(?P<sector>{alternation(SECTOR_WRITTEN)})(?![\w&])"
 )
 
@@ -281,14 +283,18 @@ DEPARTMENTS: list[tuple[str, re.Pattern[str]]] = [
         ("Văn phòng", rf"văn{SP}phòng"),
     ]
 ]
+# Departments that are units of their own; the others count for their owner only.
+TLD_DEPARTMENTS = frozenset(TABLES.data["national"]["departments"])
+FEDERATION_DEPARTMENTS = frozenset(TABLES.data["province_departments"]["names"])
 LDLD = rf"L[ĐD]{OSP}L[ĐD]|liên{SP}đoàn{SP}lao{SP}động"
-# The Front's department for unions: "Ban Công tác Công đoàn (của) Ủy ban Trung ương MTTQ Việt Nam".
+# The Front's department for unions: "Ban Công tác Công đoàn (của) Ủy ban Trung ương MTTQ
+# Việt Nam".  A Front body, not a union unit (the contract has no form for it): read so
+# that its "Công đoàn" is not taken for a union.
 MTTQ = (
     rf"{SP}(?:(?i:thuộc|của){SP})?(?:(?:(?i:ủy{SP}ban{SP}trung{SP}ương)|UBTƯ|UBTW){SP})?"
     rf"(?:MTTQ|(?i:mặt{SP}trận{SP}tổ{SP}quốc))(?:{SP}(?:(?i:việt{SP}nam)|VN))?(?!\w)"
 )
 MTTQ_TAIL = re.compile(MTTQ)
-MTTQ_UNION_DEPT = "Ban Công tác Công đoàn Ủy ban Trung ương MTTQ Việt Nam"
 DEPT_ALT = "|".join(p.pattern[4:-3] for _, p in DEPARTMENTS)  # strip "(?i:" and ")\Z"
 ANCHOR = re.compile(
     # The first-letter class rejects most positions before the alternatives run.
@@ -300,18 +306,24 @@ ANCHOR = re.compile(
     rf"(?:(?i:của|thuộc|trực{SP}thuộc){SP})?"
     rf"(?=(?i:tổng{SP}|{LDLD}|công{SP}đoàn)|TLĐ|CĐ(?!\w))"
     # "Tổng Công đoàn Việt Nam": the federation's name from 1961 to 1988.
-    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐ|Tổng{SP}(?i:công{SP}đoàn)(?={SP}(?i:việt{SP}nam)))(?!\w)"
+    rf"|(?P<tld>(?i:tổng{SP}(?:{LDLD}|liên{SP}đoàn))(?:VN)?|TLĐLĐ(?:{OSP}VN)?|TLĐ|Tổng{SP}(?i:công{SP}đoàn)(?={SP}(?i:việt{SP}nam)))(?!\w)"
     rf"|(?P<ldld>(?i:{LDLD}))(?!\w)"
-    rf"|(?P<cd>(?i:công{SP}đoàn)|CĐ|(?i:ban{SP}công{SP}đoàn)(?={SP}(?i:quốc{SP}phòng)))(?!\w)"
+    rf"|(?P<cd>(?i:công{SP}đoàn)|CĐVC|CĐ|(?i:ban{SP}công{SP}đoàn)(?={SP}(?i:quốc{SP}phòng)))(?!\w)"
     rf"|(?P<khoi>(?i:khối{SP}thi{SP}đua))(?!\w)"
     rf"|(?P<cum>(?i:cụm{SP}thi{SP}đua))(?!\w)"
     r")"
 )
 
+# "Quỹ Xã hội Công đoàn tỉnh X", "Quỹ Mái ấm Công đoàn": the text right before a
+# "Công đoàn" head that makes it part of a fund's name (1-4 words after "Quỹ", none
+# of them a preposition or "và", which would make the union a party of its own).
+FUND_BEFORE = re.compile(
+    rf"(?<!\w)(?i:quỹ)(?:{SP}(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
+)
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 VN = re.compile(rf"{SP}(?:(?i:việt{SP}nam)|VN)(?!\w)")
 LEVEL = re.compile(
-    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên))"
+    rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên)(?:{SP}(?i:đảo))?)"
     rf"|(?P<quan>(?i:quận))|(?P<tx>(?i:thị{SP}xã)|(?i:tx)\.?)|(?P<xa>(?i:xã))"
     rf"|(?P<phuong>(?i:phường))|(?P<dk>(?i:đặc{SP}khu)))(?:(?<=\.)|(?!\w))"
 )
@@ -322,20 +334,37 @@ GENERIC_TAIL = re.compile(
 )
 # A district written as a place ("tại huyện Vĩnh Linh"): names a bare "LĐLĐ huyện".
 DISTRICT_WORD = re.compile(rf"(?<!\w)(?P<level>huyện|quận|thị{SP}xã)(?=\s)")
-CAC = re.compile(rf"{SP}(?i:các)(?!\w)")
+# A ward written as a place ("UBND phường Hòa Khánh"): names a bare "Công đoàn phường".
+COMMUNE_WORD = re.compile(rf"(?<!\w)(?P<level>xã|phường|đặc{SP}khu)(?=\s)")
+# A plural after a head: "các", or a count ("LĐLĐ 2 tỉnh", "Công đoàn 24 phường, xã").
+CAC = re.compile(rf"{SP}(?:(?i:các)|\d{{1,3}})(?!\w)")
 # "gồm", "như", a colon: what follows a plural is the list of its members.
 _LIST_INTRO = rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?|là))?"
 CAC_PROVINCES = re.compile(
-    rf"{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố){_LIST_INTRO}"
+    rf"{SP}(?:(?i:các)|\d{{1,2}}){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố)"
+    rf"{_LIST_INTRO}"
 )
+# A district listed after a union with its head elided: ", Quận 5", " và Huyện Củ Chi".
+ELIDED_DISTRICT = re.compile(rf"(?:{OSP},{OSP}|{SP}và{SP})(?P<word>Quận|Huyện|Thị{SP}xã)(?=\s)")
+COMMUNE_LEVEL = re.compile(rf"(?<!\w)(?i:xã|phường|đặc{SP}khu)(?!\w)")
 COMMUNE_WORDS = {"xã", "phường", "đặc khu"}
 _LEVEL_WORDS = rf"huyện|quận|thị{SP}xã|thành{SP}phố|tp\.?|xã|phường|đặc{SP}khu"
 LEVEL_WORD = re.compile(rf"(?i:{_LEVEL_WORDS})(?!\w)")
 # A list item's own level word: ", phường Đông Hòa", " và thị xã Cửa Lò".
 PLACE_LEVEL = re.compile(rf"{SP}(?P<word>(?i:{_LEVEL_WORDS}))(?!\w)")
-# "các huyện, thị xã, thành phố", "các xã, phường": the levels of a list that follows.
+_ONE_LEVEL = rf"(?i:{_LEVEL_WORDS})"
+_MORE_LEVEL = rf"(?:(?:{OSP},{OSP}|{SP}và{SP}){_ONE_LEVEL})"
+# Between a list's levels and its places: "trên địa bàn (tỉnh X)".
+_LIST_FILLER = (
+    rf"(?:{SP}(?i:trên{SP}địa{SP}bàn)"
+    rf"(?:{SP}(?i:tỉnh|thành{SP}phố|tp)\.?(?:{SP}(?i:{PROV_ALT}))?)?(?![\w'’]))?"
+)
+# The levels of a list that follows, when they are plural: "các huyện, thị xã", a count
+# ("Công đoàn 3 xã", "24 Công đoàn phường, xã trên địa bàn, gồm: ...") or several
+# level words ("Công đoàn xã, phường: ...").
 CAC_LEVELS = re.compile(
-    rf"{SP}(?i:các){SP}(?i:{_LEVEL_WORDS})(?:(?:{OSP},{OSP}|{SP}và{SP})(?i:{_LEVEL_WORDS}))*(?!\w)"
+    rf"{SP}(?:(?:(?i:các)|\d{{1,3}}){SP}(?P<levels>{_ONE_LEVEL}{_MORE_LEVEL}*)(?!\w)"
+    rf"|(?P<several>{_ONE_LEVEL}{_MORE_LEVEL}+)(?!\w)){_LIST_FILLER}"
 )
 
 
@@ -344,7 +373,9 @@ def places_of(level: str) -> dict[tuple[str, str], list[str]]:
     return TABLES.commune_province if level in COMMUNE_WORDS else TABLES.district_province
 
 
-LIST_COLON = re.compile(rf"(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?))(?={SP}[^\W\d_])")
+LIST_COLON = re.compile(
+    rf"(?:{OSP},)?(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?)(?:{OSP}:)?)(?={SP}[^\W\d_])"
+)
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")
 EXPLICIT_PROVINCE = re.compile(
@@ -371,7 +402,7 @@ SECTOR_WORD = re.compile(rf"{SP}([^\W\d_][\w'’]*|[-–])")
 # First words of a grassroots or non-union body: "Công đoàn Công ty X Việt Nam".
 NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", "Trường", "Bệnh viện",
                "Viện", "Báo", "Đài", "Bộ", "Cục", "Học viện", "Đại học", "Ngân hàng TMCP",
-               "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng"}  # fmt: skip
+               "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng", "Cơ quan", "Khối"}  # fmt: skip
 CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
 

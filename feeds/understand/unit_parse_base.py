@@ -67,6 +67,9 @@ class ParserBase:
         written = m.group("prov")
         if not m.group("level") and not written[0].isupper():
             return None  # a lowercase word that happens to spell a province
+        place = None if m.group("level") else lx.known_place(self.text, m.start("prov") - 1)
+        if place and place[1] > m.end("prov"):
+            return None  # ", Hà Giang 1": the next ward of a list, not a province
         return lx.PROVINCE_ALIASES[exact_key(written)], m.end()
 
     def province_here(self, pos: int, *, need_capital: bool) -> tuple[str, str | None, int] | None:
@@ -87,9 +90,14 @@ class ParserBase:
             if not sep:
                 break
             m = lx.PROVINCE.match(self.text, sep.end())
-            if not m or m.group("level") or not m.group("prov")[0].isupper():
+            if not m or not m.group("prov")[0].isupper():
                 break
-            found.append(lx.PROVINCE_ALIASES[exact_key(m.group("prov"))])
+            province = lx.PROVINCE_ALIASES[exact_key(m.group("prov"))]
+            # "LĐLĐ TP Đà Nẵng và tỉnh Quảng Nam": an item may bring its own level word,
+            # the right one for that province ("..., TP Thanh Hóa" is a city, not a list).
+            if m.group("level") and not _level_fits(m.group("level"), province):
+                break
+            found.append(province)
             pos = m.end()
         return found, pos
 
@@ -99,3 +107,11 @@ class ParserBase:
     def after_explicit(self, pos: int) -> int:
         exp = self.explicit_province(pos)
         return exp[1] if exp else pos
+
+
+def _level_fits(level: str, province: str) -> bool:
+    """ "tỉnh" before a province, "TP"/"thành phố" before a centrally-run city."""
+    word = " ".join(level.strip(" .").casefold().split())
+    if lx.TABLES.provinces[province]["kind"] == "tp":
+        return word in ("tp", "thành phố")
+    return word == "tỉnh"

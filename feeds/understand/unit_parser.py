@@ -37,14 +37,31 @@ class Parser(CdHeads):
             m = lx.ANCHOR.search(text, pos)
             if not m:
                 break
+            mark = len(self.specs)
             end = self.dispatch(m, m.start())
+            if len(self.specs) > mark and not lx.COMMUNE_LEVEL.search(text, m.start(), end):
+                end = self.elided_districts(end)  # (after a ward, ", Huyện X" is its address)
             pos = end if end > m.start() else m.end()
         return self.specs
 
+    def elided_districts(self, pos: int) -> int:
+        """ "LĐLĐ Thành phố, Công đoàn Viên chức Thành phố, Quận 5, 6, 7": a list of
+        unions whose last items drop the head.  Only a capitalised level word right
+        after a unit counts ("..., quận 5" in running text is a place)."""
+        m = lx.ELIDED_DISTRICT.match(self.text, pos)
+        if not m:
+            return pos
+        word = _level_word(m.group("word"))
+        place = self.place(m.end(), numbers=word == "quận")
+        if not place or (word, place[0]) not in lx.TABLES.district_province:
+            return pos
+        at = m.start("word")
+        self.add_district(at, word, *place)
+        return self.after_explicit(self.more_places(at, (word,), place[1]))
+
     def dispatch(self, m: re.Match[str], at: int) -> int:
         """Parse the mention whose head ``m`` matched; record specs at ``at``; return its end."""
-        if m.group("mttq"):
-            self.add(at, Named(lx.MTTQ_UNION_DEPT, "national_department", None, None, False))
+        if m.group("mttq"):  # the Front's department: skipped whole, no unit
             return lx.MTTQ_TAIL.match(self.text, m.end()).end()
         if m.group("dept"):
             return self.parse_dept(m, at)
@@ -107,6 +124,8 @@ class Parser(CdHeads):
         if vn:
             self.add(at, national())
             return vn.end()
+        if (stop := self.level_list(at, end)) is not None:  # "LĐLĐ 3 huyện A, B và C"
+            return stop
         return self.parse_level_place(at, end, head="ldld")
 
     def parse_level_place(self, at: int, end: int, head: str) -> int:
@@ -150,25 +169,33 @@ class Parser(CdHeads):
                 after = colon.end()
             place = self.place(after)
             if not place:
+                self.bare_commune(at, after, word)
                 return after
-            self.add_commune(at, word, *place)
-            return self.after_explicit(self.more_places(at, (word,), place[1]))
+            group: list[set[str]] = []
+            self.add_commune(at, word, *place, group=group)
+            return self.after_explicit(self.more_places(at, (word,), place[1], group=group))
         return after
 
-    def more_places(self, at: int, levels: tuple[str, ...], stop: int) -> int:
+    def more_places(
+        self,
+        at: int,
+        levels: tuple[str, ...],
+        stop: int,
+        group: list[set[str]] | None = None,
+    ) -> int:
         """Further known places of a list, each maybe with its own level word.
 
         "LĐLĐ huyện Nghi Lộc và Hưng Nguyên", "Công đoàn phường Dĩ An, phường Đông
         Hòa và xã Tân Đông Hiệp": only gazetteer names of the list's levels, so a
-        list of anything else ends it.
+        list of anything else ends it.  ``group`` collects the provinces each ward of
+        the list may be in (see :meth:`add_commune`).
         """
         text = self.text
         family = levels[0] in lx.COMMUNE_WORDS
         while sep := lx.LIST_NEXT.match(text, stop):
             pos, candidates = sep.end() - 1, levels
             if own := lx.PLACE_LEVEL.match(text, pos):
-                word = " ".join(own.group("word").split()).casefold()
-                word = "TP" if word in ("tp", "tp.", "thành phố") else word
+                word = _level_word(own.group("word"))
                 if (word in lx.COMMUNE_WORDS) != family:
                     break
                 pos, candidates = own.end(), (word,)
@@ -179,40 +206,47 @@ class Parser(CdHeads):
             if word is None:
                 break
             if family:
-                self.add_commune(at, candidates, *nxt)
+                self.add_commune(at, candidates, *nxt, group=group)
             else:
                 self.add_district(at, candidates, *nxt)
             stop = nxt[1]
         return stop
 
     def level_list(self, at: int, pos: int) -> int | None:
-        """ "các huyện, thị xã: A, B và C" / "các xã, phường A, B": the places listed."""
-        m = lx.CAC_LEVELS.match(self.text, pos)
+        """ "các huyện, thị xã: A, B và C", "Công đoàn 3 xã A, B", "Công đoàn phường, xã
+        trên địa bàn, gồm: A, B": the places listed, or None when none follows."""
+        text = self.text
+        m = lx.CAC_LEVELS.match(text, pos)
         if not m:
             return None
-        words = tuple(
-            "TP" if w in ("tp", "thành phố") else w
-            for w in (" ".join(x.split()).casefold() for x in lx.LEVEL_WORD.findall(m.group(0)))
-        )
+        written = m.group("levels") or m.group("several")
+        words = tuple(_level_word(x) for x in lx.LEVEL_WORD.findall(written))
         start = m.end()
-        if colon := lx.LIST_COLON.match(self.text, start):
+        if colon := lx.LIST_COLON.match(text, start):
             start = colon.end()
-        first = lx.known_place(self.text, start)
-        word = first and next((w for w in words if (w, first[0]) in lx.places_of(w)), None)
+        candidates = words
+        if (own := lx.PLACE_LEVEL.match(text, start)) and _level_word(own.group("word")) in words:
+            candidates, start = (_level_word(own.group("word")),), own.end()  # "gồm: phường A"
+        first = lx.known_place(text, start)
+        word = first and next((w for w in candidates if (w, first[0]) in lx.places_of(w)), None)
         if not first or word is None:
             return None  # "các huyện, thị xã": every one of them, not a list
+        group: list[set[str]] = []
         if word in lx.COMMUNE_WORDS:
-            self.add_commune(at, words, *first)
+            self.add_commune(at, candidates, *first, group=group)
         else:
-            self.add_district(at, words, *first)
-        return self.more_places(at, words, first[1])
+            self.add_district(at, candidates, *first)
+        return self.more_places(at, words, first[1], group=group)
 
     def parse_city(self, at: int, after: int) -> int:
         """After "TP"/"thành phố": a central city, a provincial city, or bare."""
         prov = self.province_here(after, need_capital=False)
         if prov and not prov[1] and lx.TABLES.provinces[prov[0]]["kind"] == "tp":
             self.add(at, province_unit(prov[0]))
-            return prov[2]
+            more, stop = self.province_list(prov[2])
+            for p in more:
+                self.add(at, province_unit(p))
+            return stop
         place = self.place(after)
         if place and place[0].split()[0] in lx.SURNAMES and place[0] not in lx.TABLES.city_province:
             place = None  # "Chủ tịch LĐLĐ TP Nguyễn Văn A": a person, not a city
@@ -254,7 +288,11 @@ class Parser(CdHeads):
                 src = ctx.source
                 if src and lx.TABLES.provinces[src]["kind"] == "tp":
                     return [province_unit(src)]
-                return maybe(ctx.central_city(), province_unit)
+                if city := ctx.central_city():
+                    return [province_unit(city)]
+                # "Công đoàn phường Bến Thành ... LĐLĐ thành phố": the ward's city.
+                p = ctx.province()
+                return [province_unit(p)] if p and lx.TABLES.provinces[p]["kind"] == "tp" else []
 
             self.add(at, Deferred(city))
         else:
@@ -265,6 +303,14 @@ class Parser(CdHeads):
                 return [found] if found else ctx.district_named(level)
 
             self.add(at, Deferred(district))
+
+    def bare_commune(self, at: int, pos: int, level: str) -> None:
+        """ "Công đoàn phường" alone: the ward the text names, unless it is a plural
+        ("các Công đoàn xã", "Công đoàn xã, phường")."""
+        before = self.text[max(0, at - 6) : at].casefold().split()
+        if lx.GENERIC_TAIL.match(self.text, pos) or (before and before[-1] in ("các", "những")):
+            return
+        self.add(at, Deferred(lambda ctx: ctx.commune_named(at, level)))
 
     def add_district(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
         """ "LĐLĐ huyện X"; ``level`` may list the levels a list allows."""
@@ -282,10 +328,30 @@ class Parser(CdHeads):
 
         self.add(at, Deferred(build))
 
-    def add_commune(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
-        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows."""
-        explicit = self.explicit_province(end)
+    def add_commune(
+        self,
+        at: int,
+        level: str | tuple[str, ...],
+        place: str,
+        end: int,
+        group: list[set[str]] | None = None,
+    ) -> None:
+        """ "Công đoàn xã X (province)"; ``level`` may list the levels a list allows.
+
+        The wards of one list are in one province: ``group`` (shared by the list's
+        items) holds where each may be, so "phường An Khê và Thanh Khê" is Đà Nẵng's
+        An Khê, not Gia Lai's, and a province written after the last item counts for all.
+        """
         levels = (level,) if isinstance(level, str) else level
+        explicit = self.explicit_province(end)
+        known = {p for w in levels for p in lx.TABLES.commune_province.get((w, place), ())}
+        if explicit and known and explicit[0] not in known:
+            # Wards exist since 1/7/2025: "xã X, tỉnh Hà Giang (cũ)" is Tuyên Quang's X,
+            # and a province the gazetteer does not have X in is not X's.
+            merged = lx.TABLES.provinces[explicit[0]].get("merged_into")
+            explicit = (merged, explicit[1]) if merged in known else None
+        if group is not None:
+            group.append({explicit[0]} if explicit else known)
 
         def build(ctx: Context) -> list[Named]:
             prov = explicit[0] if explicit else ctx.province()
@@ -295,7 +361,10 @@ class Parser(CdHeads):
                 next((w for w in levels if (w, place) in lx.TABLES.commune_province), levels[0]),
             )
             gz = lx.TABLES.commune_province.get((level, place), [])
-            if not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+            shared = _shared_province(group, gz) if not explicit and prov not in gz else None
+            if shared:
+                prov = shared
+            elif not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
                 prov = gz[0]  # the gazetteer knows better than the article's other provinces
             name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
             return [Named(name, "commune", fed_name(prov), prov, False)]
@@ -332,8 +401,24 @@ class Parser(CdHeads):
             end = t.end()
             if strong:
                 keep, keep_end = len(tokens), end
+            if tok.isdigit() and len(tokens) >= 2 and tokens[-2].casefold() == "số":
+                break  # "Cụm thi đua số 2 LĐLĐ các huyện": the number ends the name
         if not keep:
             return m.end()
         name = "Cụm thi đua " + " ".join(tokens[:keep])
         self.add(at, Named(name, "emulation_block", None, None, False))
         return keep_end
+
+
+def _level_word(written: str) -> str:
+    """A level word as the names write it: "Thành  phố" -> "TP", "Xã" -> "xã"."""
+    word = " ".join(written.split()).casefold().rstrip(".")
+    return "TP" if word in ("tp", "thành phố") else word
+
+
+def _shared_province(group: list[set[str]] | None, options: list[str]) -> str | None:
+    """Of ``options``, the province most items of the list may be in (if any shares it)."""
+    if not group or not options:
+        return None
+    best = max(options, key=lambda p: sum(p in where for where in group))
+    return best if sum(best in where for where in group) > 1 else None

@@ -48,8 +48,18 @@ def _names() -> tuple[re.Pattern[str], dict[str, str]]:
             names.setdefault(alias.casefold(), alias)
     # Longest first; names are looked up in the dict, the regex only finds candidates.
     alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?i:{_LEVEL_WORDS})[^\S\n]+(?P<name>{alternation})(?![\w'’])")
+    pattern = re.compile(
+        rf"(?<!\w)(?i:{_LEVEL_WORDS})[^\S\n]*:?[^\S\n]+(?P<name>{alternation})(?![\w'’])"
+    )
     return pattern, names
+
+
+@cache
+def _next_name() -> re.Pattern[str]:
+    """The next known name of a list: ", Y TẾ", "; CÔNG THƯƠNG", " VÀ HÀ TĨNH"."""
+    _pattern, names = _names()
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:[^\S\n]*[,;]|[^\S\n]+(?i:và))[^\S\n]+(?P<name>{alternation})(?![\w'’])")
 
 
 def _is_caps_line(line: str) -> bool:
@@ -67,9 +77,12 @@ def _recase_line(line: str) -> str:
     pattern, names = _names()
     chars = list(out)
     for m in pattern.finditer(out):
-        written = names[m.group("name")]
-        if len(written) == len(m.group("name")):
-            chars[m.start("name") : m.end("name")] = written
+        # "NGÀNH Y TẾ, GIÁO DỤC VÀ XÂY DỰNG": the names listed after the first get theirs too.
+        while m:
+            written = names[m.group("name")]
+            if len(written) == len(m.group("name")):
+                chars[m.start("name") : m.end("name")] = written
+            m = _next_name().match(out, m.end("name"))
     return "".join(chars)
 
 

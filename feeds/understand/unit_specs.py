@@ -84,6 +84,10 @@ class Context:
             self._mentions = counts
         return self._mentions
 
+    def forget_mentions(self) -> None:
+        """Count the provinces again (after more units were named)."""
+        self._mentions = None
+
     def province(self, scope: str = "any") -> str | None:
         """The province a bare mention refers to (scope "tinh": not a central city)."""
 
@@ -128,6 +132,31 @@ class Context:
         if len(places) != 1:
             return []
         return [district_unit(level, places.pop(), None, self)]
+
+    def commune_named(self, pos: int, level: str) -> list[Named]:
+        """The ward union a bare "Công đoàn phường" means: the one ward union the text
+        names, else the one ward of that level it names as a place ("UBND phường X")."""
+        prefix = f"Công đoàn {level} "
+        found = self.nearest(pos, lambda f: f.kind == "commune" and f.name.startswith(prefix))
+        if found:
+            return [found]
+        places = set()
+        for m in lx.COMMUNE_WORD.finditer(self.text):
+            if " ".join(m.group("level").split()) != level:
+                continue
+            known = lx.known_place(self.text, m.end())
+            if known and (level, known[0]) in lx.TABLES.commune_province:
+                places.add(known[0])
+        if len(places) != 1:
+            return []
+        place = places.pop()
+        where = lx.TABLES.commune_province[(level, place)]
+        prov = self.province()
+        if prov not in where:
+            if len(where) != 1:
+                return []  # a name several provinces have, and nothing says which
+            prov = where[0]
+        return [Named(f"{prefix}{place} ({prov})", "commune", fed_name(prov), prov, False)]
 
     def nearest(self, pos: int, pred: Callable[[Named], bool]) -> Named | None:
         """The unit satisfying ``pred`` named closest before ``pos`` (else first after)."""

@@ -76,12 +76,13 @@ def norm_name(name: str) -> str:
 
 
 def load_devset(path: Path) -> list[dict[str, Any]]:
-    """Read the JSONL dev set (one object per non-empty line)."""
+    """Read a JSONL set (one object per non-empty line); a folder: all its ``*.jsonl``."""
     items = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                items.append(json.loads(line))
+    for part in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
+        with part.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    items.append(json.loads(line))
     return items
 
 
