@@ -349,6 +349,91 @@ def test_not_an_event(text: str, published: date) -> None:
     assert extract_events(text, published) == []
 
 
+# --- false events found on real pages: replaced days, undated reports, history -----
+
+
+def test_a_replaced_deadline_keeps_only_the_new_day() -> None:
+    text = (
+        "Ban Tổ chức thông báo hạn nộp bài dự thi sẽ là ngày 15/9/2026 thay cho thời hạn cũ"
+        " 30/8/2026."
+    )
+    assert days(text, date(2026, 8, 20)) == [("2026-09-15", "deadline")]
+
+
+def test_a_postponed_meeting_keeps_only_the_new_day() -> None:
+    text = "LĐLĐ huyện lùi thời gian tổ chức hội nghị từ ngày 12/10/2026 sang ngày 20/10/2026."
+    assert days(text, date(2026, 10, 5)) == [("2026-10-20", "event")]
+
+
+def test_an_undated_notice_reporting_its_own_issue_is_not_an_event() -> None:
+    # No publication date: "đã ban hành" says the day is past, whatever the title.
+    text = "Ngày 12/3/2024 Công đoàn ngành Y tế đã ban hành văn bản về việc tổ chức hội thao."
+    assert days(text, None, "Công văn số 58/CĐN về hội thao ngành Y tế") == []
+
+
+def test_an_undated_law_that_took_effect_long_ago_is_not_an_event() -> None:
+    text = (
+        "Bộ luật Lao động có hiệu lực thi hành từ ngày 01/01/2021 đã đặt ra nhiều yêu cầu"
+        " mới cho công đoàn cơ sở."
+    )
+    assert days(text, None) == []
+
+
+def test_an_undated_notice_still_gives_its_deadline() -> None:
+    text = "Các công đoàn cơ sở gửi báo cáo về LĐLĐ tỉnh chậm nhất ngày 20/11/2026."
+    assert days(text, None, "Thông báo về việc báo cáo số liệu đoàn viên") == [
+        ("2026-11-20", "deadline")
+    ]
+
+
+def test_a_history_is_not_read_as_a_report_of_its_first_day() -> None:
+    text = (
+        "Ngày 14/3/1946, Ban vận động công đoàn ngành được thành lập tại chiến khu.\n"
+        "Ngày 5/9/1948, tại hội nghị toàn ngành, Ban Chấp hành lâm thời chính thức được"
+        " thành lập."
+    )
+    assert days(text, None, "Lịch sử Công đoàn ngành Bưu điện") == []
+
+
+def test_an_anniversary_span_written_with_an_underscore_is_not_an_event() -> None:
+    text = "Lễ kỷ niệm 95 năm ngày thành lập Công đoàn Việt Nam (28-7-1929 _ 28-7-2024)."
+    assert days(text, date(2024, 5, 2)) == []
+
+
+def test_a_programme_named_in_quotes_is_a_report_not_an_agenda() -> None:
+    # Undated: the title starts with "Chương trình" but names what the report is about.
+    text = "Chiều 12/2, LĐLĐ huyện tổ chức chương trình “Tết sum vầy” cho công nhân ở lại."
+    assert days(text, None, "Chương trình “Tết sum vầy” cho công nhân Yên Phong") == []
+
+
+def test_a_span_in_progress_on_the_items_day_keeps_its_last_day() -> None:
+    text = "Trong 3 ngày từ 14 - 16/1/2026, LĐLĐ quận tổ chức Phiên chợ Công đoàn tại Cung Văn hóa."
+    assert days(text, date(2026, 1, 16)) == [("2026-01-16", "end")]
+    past = "Phiên chợ Công đoàn đã diễn ra từ 14 - 16/1/2026 tại Cung Văn hóa."
+    assert days(past, date(2026, 1, 16)) == []
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Ngày đăng: 12/05/2026",
+        "Cập nhật ngày 12/5/2026 | Lượt xem: 1.204",
+        "Thứ Ba, 12/05/2026 08:15",
+    ],
+)
+def test_the_pages_own_date_line_is_not_an_event_but_dates_the_notice(stamp: str) -> None:
+    # No publication date given: the page's stamp is its day, and "20/5" falls in its year.
+    text = f"{stamp}\nCác đơn vị gửi danh sách vận động viên trước ngày 20/5."
+    title = "Kế hoạch tổ chức Hội thao công nhân viên chức năm 2026"
+    assert days(text, None, title) == [("2026-05-20", "deadline")]
+
+
+def test_a_day_heading_an_agenda_is_kept() -> None:
+    text = "Thứ Ba, 19/5/2026\n- 8h00: Khai mạc hội nghị tập huấn."
+    title = "Chương trình Hội nghị tập huấn cán bộ công đoàn"
+    assert days(text, date(2026, 5, 4), title) == [("2026-05-19", "event")]
+
+
 # --- notices and descriptions ------------------------------------------------------
 
 

@@ -414,6 +414,154 @@ CASES: list[tuple[str, str, set[str]]] = [
 ]
 
 
+# --- issue 11: how union texts name these topics (made-up sentences, none from the corpora) ---
+RECALL_CASES: list[tuple[str, str, set[str]]] = [
+    (
+        "Đề cương tuyên truyền Đại hội Công đoàn tỉnh Sơn La lần thứ XV",
+        "LĐLĐ tỉnh ban hành đề cương tuyên truyền gửi các công đoàn cấp trên trực tiếp cơ sở. "
+        "Đề cương nêu những kết quả nổi bật của nhiệm kỳ và mục tiêu của Đại hội.",
+        {"tuyen_truyen_giao_duc", "dai_hoi_cong_doan"},
+    ),
+    (
+        "Tập huấn nghiệp vụ cho cán bộ công đoàn cơ sở năm 2026",
+        "Trong hai ngày, hơn 150 chủ tịch công đoàn cơ sở được bồi dưỡng nghiệp vụ công tác "
+        "công đoàn, kỹ năng tập hợp người lao động và kỹ năng tổ chức hội nghị.",
+        {"tuyen_truyen_giao_duc"},
+    ),
+    (
+        "Tập huấn an toàn, vệ sinh lao động cho an toàn vệ sinh viên",
+        "Công đoàn ngành Xây dựng tổ chức lớp tập huấn về an toàn, vệ sinh lao động cho 120 "
+        "an toàn vệ sinh viên; giảng viên hướng dẫn cách nhận diện nguy cơ tai nạn lao động.",
+        {"atvsld"},
+    ),
+    (
+        "Vận động công nhân nhà trọ tham gia bầu cử",
+        "Công đoàn các khu công nghiệp tuyên truyền, vận động công nhân ở trọ đi bầu cử đại "
+        "biểu Hội đồng nhân dân; tổ công nhân tự quản nhắc từng phòng trọ kiểm tra danh sách "
+        "cử tri.",
+        {"tuyen_truyen_giao_duc"},
+    ),
+    (
+        "LĐLĐ thành phố thành lập thêm 6 Công đoàn xã",
+        "Các công đoàn xã mới tập hợp đoàn viên của trường học, trạm y tế trên địa bàn; "
+        "Chủ nhiệm Ủy ban Kiểm tra của mỗi công đoàn xã là cán bộ kiêm nhiệm.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Đại hội Công đoàn phường Tân An lần thứ I, nhiệm kỳ 2025 - 2030",
+        "Đại hội đã thảo luận báo cáo chính trị, bầu 11 ủy viên Ban Chấp hành khóa I. Các "
+        "đại biểu đề nghị tăng cường đối thoại tại nơi làm việc và bảo vệ quyền lợi hợp pháp "
+        "của người lao động. Đồng chí Lê Văn Hải được bầu giữ chức Chủ tịch.",
+        {"dai_hoi_cong_doan"},
+    ),
+    (
+        "30 năm Công đoàn Dệt may - một chặng đường",
+        "Cách đây 30 năm, Công đoàn ngành được thành lập với vài nghìn đoàn viên. Qua các thời "
+        "kỳ, tổ chức công đoàn luôn đồng hành cùng người lao động ngành dệt may.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "LĐLĐ huyện mít tinh kỷ niệm Ngày thành lập Công đoàn Việt Nam",
+        "Nhân dịp kỷ niệm 96 năm Ngày thành lập Công đoàn Việt Nam, LĐLĐ huyện tổ chức mít "
+        "tinh, ôn lại truyền thống vẻ vang của giai cấp công nhân và tổ chức công đoàn.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "Giải bóng chuyền hơi công nhân lao động huyện năm 2026",
+        "Nhân dịp kỷ niệm 97 năm Ngày thành lập Công đoàn Việt Nam, LĐLĐ huyện tổ chức giải "
+        "bóng chuyền hơi với 18 đội tham gia. Các trận đấu diễn ra sôi nổi trong hai ngày.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Khai mạc giải cầu lông công nhân viên chức lao động",
+        "Nhằm hưởng ứng Tháng Công nhân năm 2026, Công đoàn ngành Y tế khai mạc giải cầu "
+        "lông với 96 vận động viên. Giải thi đấu ở 5 nội dung đơn và đôi.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Công đoàn phải là chỗ dựa, đại diện, chăm lo, bảo vệ quyền lợi người lao động",
+        "Tại buổi làm việc, lãnh đạo tỉnh đề nghị công đoàn đổi mới phương thức hoạt động, "
+        "tập trung đối thoại, thương lượng tập thể và giám sát việc thực hiện pháp luật lao "
+        "động tại doanh nghiệp.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Công đoàn trường tọa đàm kỷ niệm ngày thành lập Hội LHPN Việt Nam",
+        "Nhân ngày 20/10, Ban Nữ công công đoàn trường tổ chức tọa đàm với nữ cán bộ, giáo "
+        "viên về bình đẳng giới và xây dựng gia đình hạnh phúc.",
+        {"nu_cong"},
+    ),
+    (
+        "LĐLĐ huyện ủng hộ xây Khu tưởng niệm liệt sĩ của xã",
+        "Cán bộ, đoàn viên công đoàn trong huyện đã đóng góp 300 triệu đồng để xây dựng Khu "
+        "tưởng niệm liệt sĩ, công trình khởi công trong tháng này.",
+        set(),
+    ),
+    # Launching the month is its subject, even worded "phát động hưởng ứng".
+    (
+        "LĐLĐ huyện Nghi Lộc ra quân các hoạt động vì công nhân",
+        "Sáng 28/4, LĐLĐ huyện Nghi Lộc tổ chức Lễ phát động hưởng ứng Tháng Công nhân năm "
+        "2026 với chủ đề vì việc làm bền vững của người lao động.",
+        {"thang_cong_nhan"},
+    ),
+    # A named programme the body comes back to: the activities belong to it.
+    (
+        "LĐLĐ huyện Tân Kỳ kết nạp 410 đoàn viên mới",
+        "Từ đầu năm đến nay, LĐLĐ huyện Tân Kỳ đã kết nạp 410 đoàn viên mới và thành lập 3 "
+        "công đoàn cơ sở tại các doanh nghiệp ngoài nhà nước trên địa bàn huyện.\n"
+        "Trong Tháng Công nhân, các công đoàn cơ sở tổ chức gặp gỡ người lao động tại 12 "
+        "doanh nghiệp.\n"
+        "Tổng kết Tháng Công nhân năm 2026, LĐLĐ huyện đánh giá các hoạt động đều thiết thực.",
+        {"phat_trien_doan_vien", "thang_cong_nhan"},
+    ),
+    (
+        "LĐLĐ huyện Con Cuông kết nạp 280 đoàn viên mới",
+        "Từ đầu năm đến nay, LĐLĐ huyện Con Cuông đã kết nạp 280 đoàn viên mới và thành lập "
+        "2 công đoàn cơ sở tại các doanh nghiệp ngoài nhà nước trên địa bàn huyện.\n"
+        "Riêng trong Tháng Công nhân, 60 người lao động được kết nạp vào công đoàn.",
+        {"phat_trien_doan_vien"},
+    ),
+    (
+        "Công đoàn ngành Y tế tổ chức hành trình về nguồn",
+        "Đoàn cán bộ công đoàn thăm địa chỉ đỏ tại Tân Trào, thắp nến tri ân các anh hùng "
+        "liệt sĩ và nghe kể về những năm tháng kháng chiến.",
+        {"ky_niem_truyen_thong"},
+    ),
+    (
+        "Miễn nhiệm Phó Chủ tịch LĐLĐ huyện",
+        "Ban Thường vụ LĐLĐ tỉnh đã quyết định miễn nhiệm chức vụ Phó Chủ tịch đối với đồng chí "
+        "Trần Văn Lộc do chuyển công tác, đồng thời giao phụ trách cho một ủy viên Ban Thường vụ.",
+        {"to_chuc_can_bo"},
+    ),
+    (
+        "Công nhận danh hiệu Lao động tiên tiến cho 320 đoàn viên",
+        "Hội đồng thi đua của công ty xét và đề nghị Ban Giám đốc công nhận danh hiệu cho các "
+        "cá nhân hoàn thành tốt nhiệm vụ trong năm.",
+        {"thi_dua_khen_thuong"},
+    ),
+    # A newspaper's own day is not the union's anniversary.
+    (
+        "Báo tỉnh kỷ niệm 70 năm ngày ra số đầu tiên",
+        "Nhân kỷ niệm 99 năm Ngày Báo chí cách mạng Việt Nam, tòa soạn gặp mặt cộng tác viên; "
+        "lãnh đạo LĐLĐ tỉnh đến chúc mừng.",
+        set(),
+    ),
+    # Abbreviations union sites use in headlines.
+    (
+        "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
+        "Buổi gặp mặt có sự tham dự của các thế hệ cán bộ công đoàn của huyện.",
+        {"ky_niem_truyen_thong"},
+    ),
+    # Typed without diacritics, as some district sites and operators write.
+    (
+        "Tap huan nghiep vu cho can bo cong doan co so nam 2026",
+        "Hon 150 chu tich cong doan co so duoc boi duong nghiep vu cong tac cong doan va ky "
+        "nang to chuc hoi nghi.",
+        {"tuyen_truyen_giao_duc"},
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def classifier() -> TopicClassifier:
     return default_classifier()
@@ -427,6 +575,14 @@ def rules() -> TopicClassifier:
 
 @pytest.mark.parametrize(("title", "text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
 def test_classify(rules: TopicClassifier, title: str, text: str, expected: set[str]) -> None:
+    assert {t.id for t in rules.classify(title, text)} == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"), RECALL_CASES, ids=[c[0][:40] for c in RECALL_CASES]
+)
+def test_union_wording(rules: TopicClassifier, title: str, text: str, expected: set[str]) -> None:
+    """Propaganda, training, personnel, histories and occasions as union texts word them."""
     assert {t.id for t in rules.classify(title, text)} == expected
 
 

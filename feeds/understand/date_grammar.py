@@ -79,7 +79,8 @@ _DAY_LIST = re.compile(
 )
 # What may stand between the two ends of a range.
 _CONNECTOR = re.compile(
-    r"\s*\)?\s*(?:-|–|—|đến|tới)\s*(?:hết\s+)?"
+    # "_" stands for a dash in some sites' anniversary spans ("28-7-1929 _ 28-7-2019").
+    r"\s*\)?\s*(?:-|–|—|_|đến|tới)\s*(?:hết\s+)?"
     rf"(?:(?:{_POD}|ngày|{_WEEKDAY})[\s,(]*)*\(?\s*$",
     _I,
 )

@@ -84,11 +84,22 @@ _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7),
 _DOC_DATE = re.compile(
     r"(?:\d+[\w.]*[/-][A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))\s*,?\s*(?:ngày\s*)?$",
 )
+# "Chương trình “Tết không xa nhà” cho công nhân": a programme named in quotes is
+# what a report is about, not an agenda.
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
-    r"|thể lệ|chương trình)(?!\w)",
+    r"|thể lệ|chương trình(?!\s*[\"“‘']))(?!\w)",
     _I,
 )
+# A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
+_REPLACED = re.compile(
+    r"(?<!\w)(?:thay cho|thay vì|thay thế cho|thay thế)(?:\s+(?:thời hạn|hạn|thời gian|lịch))?"
+    r"(?:\s+(?:cũ|trước đây|ban đầu))?(?:\s+(?:là|vào))?\s*(?:ngày\s*)?$",
+    _I,
+)
+# "lùi thời gian tổ chức từ ngày 10/5 sang ngày 20/5": the first day no longer holds.
+_MOVED_FROM = re.compile(r"(?<!\w)(?:lùi|dời|hoãn|chuyển|điều chỉnh|thay đổi)(?!\w)", _I)
+_MOVED_TO = re.compile(r"\s*(?:\([^)]{0,30}\)\s*)?sang\s+(?:ngày\s+)?\d", _I)
 
 # --- page furniture -------------------------------------------------------------
 
@@ -102,6 +113,17 @@ _STOP_LINE = re.compile(
 _STAMP = re.compile(
     r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
+)
+# A line that only dates the page: "Ngày đăng: 12/05/2026", "Cập nhật ngày 12/5/2026 |
+# Lượt xem: 120", "Thứ Ba, 12/05/2026 08:15".  The page's own day, never an event; a bare
+# "Thứ Hai, 18/5/2026" may head a day of an agenda and is left alone.
+_PUB_LINE = re.compile(
+    r"^\W*(?P<label>(?:ngày đăng|đăng ngày|đăng lúc|ngày cập nhật|cập nhật(?: lúc| ngày)?"
+    r"|ngày xuất bản|thời gian đăng)\s*:?\s*)?(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,?\s*)?(?:ngày\s*)?"
+    r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})"
+    r"(?P<clock>\s*[,|-]?\s*\d{1,2}[:h]\d{2}\w*)?"
+    r"(?P<views>\s*[|-]?\s*lượt xem\s*:?\s*[\d.]+)?\W*$",
+    _I,
 )
 # A clock time given in the sentence after the day ("khai mạc lúc 10h30").
 _LONE_TIME = re.compile(
@@ -320,6 +342,11 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
             break
         if len(line) < 80 and _DOC_HEADER.match(line):
             continue
+        pub = _PUB_LINE.match(line) if len(line) < 80 else None
+        if pub is not None and (pub["label"] or pub["clock"] or pub["views"]):
+            if index < 8 and first_stamp is None:
+                first_stamp = _valid_date(int(pub["y"]), int(pub["m"]), int(pub["d"]))
+            continue
         stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
         if stamp is not None:
             g = [x for x in stamp.groups() if x is not None]
@@ -336,6 +363,13 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
                 continue  # the item's own stamp line carries no event
         lines.append(line)
     return lines, first_stamp
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _clauses(sentence: str) -> list[tuple[int, str]]:
@@ -370,8 +404,10 @@ def _kind_single(clause: str, expr: DateExpr, prev_end: int) -> str:
 def _skip(clause: str, expr: DateExpr) -> bool:
     """Document dates, holiday references and anniversary spans."""
     head = clause[max(0, expr.start - 60) : expr.start]
-    if _DOC_DATE.search(head) or _CUTOFF.search(head):
+    if _DOC_DATE.search(head) or _CUTOFF.search(head) or _REPLACED.search(head):
         return True
+    if _MOVED_TO.match(clause, expr.end) and _MOVED_FROM.search(head):
+        return True  # postponed: only the new day counts
     first, last = expr.first, expr.last
     if last is not None and first.year and last.year:
         if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
@@ -446,7 +482,9 @@ def _range_events(
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    if not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
+    # "trong 2 ngày từ 7-8/2" on the 8th: the span is in progress, its last day to come.
+    in_progress = not reading.undated and start < base == end and cue() >= 0
+    if not in_progress and not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
         return []
     out = []
     if start >= base or reading.undated:
@@ -465,8 +503,13 @@ def _keep(
 ) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
     if reading.undated:
-        # Without the item's date, only the text's own tense says it is to come.
-        return reading.notice or kind in ("deadline", "effective") or cue() > 0
+        # Without the item's date, only the text's own tense says it is to come; a
+        # past cue next to the day ("Ngày 19/11/2019 LĐLĐ đã ban hành Công văn",
+        # "Luật ... có hiệu lực từ ngày 01/01/2013 đã ...") is a report, notice or not.
+        direction = cue()
+        return direction > 0 or (
+            direction == 0 and (reading.notice or kind in ("deadline", "effective"))
+        )
     base = reading.base
     if day < base:
         return False
@@ -564,6 +607,9 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     """
     years = sorted({int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)})
     recent = [y for y in years if y >= years[-1] - 1] if years else []
+    # "Ngày 28/7/1929, Tổng Liên đoàn ... được thành lập" opening a history: a day
+    # years before the others the item writes is what it recounts, not its own day.
+    oldest_dateline = years[-1] - _HISTORY_YEARS + 1 if years else 0
     for line in lines[1:2]:  # lines[0] is the title
         first = split_sentences(line)[:1]
         if not first:
@@ -580,6 +626,8 @@ def _lead_day(lines: list[str], today: date) -> date | None:
             part = exprs[0].first
             if part.day is None or part.month is None:
                 return None
+            if part.year is not None and part.year < oldest_dateline:
+                return None
             year = part.year or (recent[0] if recent else today.year)
             try:
                 return date(year, part.month, part.day)
@@ -588,6 +636,7 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     return None
 
 
+_HISTORY_YEARS = 2  # a dated lead this many years before the item's latest year is history
 _NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
 # "Sáng 7/6, ...", "Ngày 20/12/2025, ...", "(ANTV) - Chiều 18/6, ...": a report's own day.
 _DATELINE = re.compile(

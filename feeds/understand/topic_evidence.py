@@ -45,11 +45,18 @@ class Segment:
 
 
 # "Chào mừng kỷ niệm 95 năm... (28/7/1929 - 28/7/2024), sáng 15/7, LĐLĐ tỉnh khai mạc
-# giải bóng đá": the frame names an occasion, not the subject; it ends at its clause's
-# comma (brackets skipped).  "Nhân dịp này" introduces the main clause: not a frame.
+# giải bóng đá", "nhằm hưởng ứng Tháng Công nhân": the frame names an occasion, not the
+# subject; it ends at its clause's comma (brackets skipped).  "Nhân dịp này" introduces
+# the main clause: not a frame; nor is "Lễ phát động hưởng ứng Tháng Công nhân" (its object).
 _FRAME = re.compile(
-    r"(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
-    r"|chào đón)(?!\w)[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*",
+    r"(?:(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
+    r"|chào đón|(?:nhằm|và|để) hưởng ứng)|^\W*hưởng ứng)(?!\w)"
+    r"[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*"
+    # "Hướng tới kỷ niệm 75 năm Ngày Thương binh, liệt sỹ (...), 93 năm ngày thành lập
+    # Công đoàn Việt Nam, 76 năm...": the occasions listed after the first one.
+    r"(?:,\s*(?:(?:và\s+)?(?:kỷ niệm\s+)?\d+\s+năm(?!\w)|[^\W\d][^,.;:!?\n(]{0,20}(?=\()"
+    r"|(?:và\s+)?(?:tháng công nhân|ngày (?!\d)|quốc tế lao động))"
+    r"[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*)*",
     re.IGNORECASE,
 )
 _OCCASION = re.compile(r"(?:nhân dịp|nhân kỷ niệm)(?!\w)", re.IGNORECASE)
@@ -57,6 +64,13 @@ _OCCASION = re.compile(r"(?:nhân dịp|nhân kỷ niệm)(?!\w)", re.IGNORECASE
 _FOUNDING = re.compile(
     r"(?:thành lập|truyền thống)\s+(?:công đoàn|liên đoàn|tổng liên đoàn|lđlđ|cđ)"
     r"|tháng\s+công\s+nhân",  # the union's own month of activities
+    re.IGNORECASE,
+)
+# ... when what the lead reports is the ceremony itself; "nhân dịp kỷ niệm..., LĐLĐ tổ
+# chức giải bóng đá" is a sports event held for the occasion (sports only).
+_CEREMONY = re.compile(
+    r"(?<!\w)(?:gặp mặt|họp mặt|gặp gỡ|mít tinh|lễ kỷ niệm|tọa đàm|dâng hoa|dâng hương|viếng"
+    r"|tri ân|ôn lại|tuyên dương|biểu dương|chúc mừng)(?!\w)",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
@@ -101,10 +115,16 @@ def split_segments(
                 pieces.append((m.group(0), True))
                 pos = m.end()
             pieces.append((clause[pos:], False))
-            for piece, framed in pieces:
+            for k, (piece, framed) in enumerate(pieces):
                 # "Nhân dịp kỷ niệm 95 năm Ngày thành lập Công đoàn Việt Nam, LĐLĐ tổ
                 # chức gặp mặt": in the lead the occasion is part of what happened.
-                if framed and not is_body and _OCCASION.match(piece) and _FOUNDING.search(piece):
+                if (
+                    framed
+                    and not is_body
+                    and _OCCASION.match(piece)
+                    and _FOUNDING.search(piece)
+                    and _CEREMONY.search(_rest(pieces, k, sentence, clause))
+                ):
                     framed = False
                 words = key_tokens(piece, folded=plain)
                 if not words:
@@ -116,6 +136,12 @@ def split_segments(
                 out.append(seg)
             unit += 1
     return out
+
+
+def _rest(pieces: list[tuple[str, bool]], k: int, sentence: str, clause: str) -> str:
+    """What the sentence says after frame ``k``: the clauses that report the happening."""
+    after = "".join(p for p, _ in pieces[k + 1 :])
+    return after + sentence[sentence.find(clause) + len(clause) :]
 
 
 def lead_and_body(text: str, sapo: str | None) -> tuple[str, str]:
@@ -219,7 +245,10 @@ def select(
     best = max(ev.score for ev in candidates.values())
     kept = {}
     for tid, ev in candidates.items():
-        if not ev.in_title and not (ev.in_lead and tid in lead_enough):
+        # A named programme (Tháng Công nhân, Mái ấm Công đoàn) that the body comes back
+        # to is what the reported activities belong to, however long the report.
+        named = tid in lead_enough and (ev.in_lead or (ev.body_hits >= 2 and ev.recurs()))
+        if not ev.in_title and not named:
             # The lead states what happened: a topic it names solidly needs a
             # smaller share beside a bigger one ("sơ kết 5 năm công tác Nữ công").
             # ... when the body comes back to it.

@@ -29,6 +29,13 @@ EXTRA_ABBREVIATIONS: dict[str, str] = {
     "đv": "đoàn viên",
     "lđ": "lao động",
     "ubkt": "ủy ban kiểm tra",
+    "lhpn": "liên hiệp phụ nữ",
+    "hlhpn": "hội liên hiệp phụ nữ",
+    "cđvn": "công đoàn việt nam",
+    "tđkt": "thi đua khen thưởng",
+    "qhlđ": "quan hệ lao động",
+    "tvpl": "tư vấn pháp luật",
+    "atvsv": "an toàn vệ sinh viên",
 }
 
 # Placeholders that survive keying: "#" = a number, "*" = any one word.
