@@ -84,10 +84,11 @@ _CONNECTOR = re.compile(
     rf"(?:(?:{_POD}|ngày|{_WEEKDAY})[\s,(]*)*\(?\s*$",
     _I,
 )
-# Words before a bare "13/4" that make it a date rather than a fraction.
+# Words before a bare "13/4" that make it a date rather than a fraction; "Trong 2 ngày,
+# 24-25/1" counts the days it then names.
 _CONTEXT_BEFORE = re.compile(
     r"(?:\b(?:từ|đến|tới|trước|sau|hết|vào|trong|lúc|nay|mai|hạn|là|ngày|hôm|sáng|trưa"
-    r"|chiều|tối|đêm)|:)\s*$",
+    r"|chiều|tối|đêm)|:|\d\s+ngày\s*,)\s*$",
     _I,
 )
 # A list continuing an accepted date: "ngày 5/6, 12/6 và 19/6".

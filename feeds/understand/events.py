@@ -46,7 +46,8 @@ class Event:
 
 _FUTURE = re.compile(
     r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
-    r"|chuẩn bị|tiến tới|kế hoạch|đề nghị|yêu cầu|đăng ký|kính mời|mời|triệu tập|lưu ý"
+    r"|chuẩn bị|tiến tới|kế hoạch(?!\s*(?:số\b|\d))|đề nghị|yêu cầu|đăng ký|kính mời|mời"
+    r"|triệu tập|lưu ý"
     r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần|phải|hãy|nộp"
     r"|gửi về|chương trình dự kiến)(?!\w)",
     _I,
@@ -72,23 +73,27 @@ _END_WORD = re.compile(r"(?<!\w)(?:đến|tới|kết thúc(?: vào)?|kết thú
 _BEFORE_WORD = re.compile(r"(?<!\w)trước\s*$", _I)
 # "chào mừng ngày 2/9", "kỷ niệm Ngày Phụ nữ Việt Nam 20/10/2023": a holiday, not a plan.
 _HOLIDAY_REF = re.compile(
-    r"(?<!\w)(?:kỷ niệm|chào mừng|mừng|nhân dịp|dịp|hướng về|hướng tới)(?!\w)"
+    r"(?<!\w)(?:kỷ niệm|chào mừng|mừng|nhân dịp|dịp|hướng về|hướng tới"
+    r"|(?<!công\s)(?<!cá\s)(?<!bệnh\s)nhân(?=\s*$))(?!\w)"
     r"(?![^,;:]*(?:diễn ra|tổ chức|khai mạc|họp|tiến hành))[^,;:]*$",
     _I,
 )
+_THAT_YEAR = re.compile(r"\s*,?\s*(?:của\s+)?năm\s+(?:ấy|đó|trước|ngoái|xưa)(?!\w)", _I)
 _RECURRING = re.compile(r"\s*(?:hằng|hàng|mỗi)\s+(?:năm|tháng|tuần|ngày)(?!\w)", _I)
 # Days that name a holiday; with a year they still do ("Ngày Phụ nữ Việt Nam 20/10/2023").
 _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7), (28, 7),
              (19, 8), (2, 9), (20, 10), (20, 11), (22, 12)}  # fmt: skip
 # "Quyết định số 4074/QĐ-TLĐ ngày 18/01/2022", "ban hành ngày ...": a document's date.
+# Real pages space the number as they like: "số 83/ KH-LĐLĐ ngày", "số 128 /QĐ-CĐN ngày".
 _DOC_DATE = re.compile(
-    r"(?:\d+[\w.]*[/-][A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))\s*,?\s*(?:ngày\s*)?$",
+    r"(?:\d+[\w.]*\s?[/-]\s?[A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))"
+    r"\s*,?\s*(?:ngày\s*)?$",
 )
 # "Chương trình “Tết không xa nhà” cho công nhân": a programme named in quotes is
 # what a report is about, not an agenda.
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
-    r"|thể lệ|chương trình(?!\s*[\"“‘']))(?!\w)",
+    r"|thể lệ|chương trình(?!\s*[\"“‘'])|sắp (?:diễn ra|khai mạc|tổ chức))(?!\w)",
     _I,
 )
 # A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
@@ -125,6 +130,19 @@ _PUB_LINE = re.compile(
     r"(?P<views>\s*[|-]?\s*lượt xem\s*:?\s*[\d.]+)?\W*$",
     _I,
 )
+# A credit line ("Tin, ảnh: Minh Anh - 12/5/2026", "Nguồn: ...") or a photo caption
+# ("... trao quà cho công nhân. Ảnh: Văn Hùng", "(Ảnh minh họa)"): what a photo shows
+# or when a reporter filed, never a day to act on.
+_CREDIT = re.compile(
+    r"^\W*(?:(?:tin|bài|ảnh|video|clip|thực hiện)(?:\s*(?:,|và|-|&)\s*(?:ảnh|bài|video|clip))?"
+    r"|nguồn|tác giả)\s*:",
+    _I,
+)
+_CAPTION = re.compile(
+    r"\(\s*ảnh(?:\s*:|\s+minh\s+họa|\s+tư\s+liệu)[^)]{0,40}\)\W*$"
+    r"|(?<!\w)ảnh\s*:\s*[^\W\d][^.!?:]{0,40}\)?\s*\.?\s*$",
+    _I,
+)
 # A clock time given in the sentence after the day ("khai mạc lúc 10h30").
 _LONE_TIME = re.compile(
     r"(?<!\w)(?:lúc|hồi)\s+(?P<h>\d{1,2})\s*(?:h|giờ|:)\s*(?P<m>\d{2})?(?:\s*phút)?(?![\w/])"
@@ -138,9 +156,10 @@ _DOC_HEADER = re.compile(
     r"\s+năm\s+\d{4}|số\s*:?\s*\d+[\w/.-]*)\W*$",
     _I,
 )
-# "Tính đến ngày 30/6", "tính đến hết ngày 31/12": a data cut-off.
+# "Tính đến ngày 30/6", "tính đến hết ngày 31/12", "Tính từ ngày 1/1 đến 15/12": the
+# window a figure counts, not a day to act on ("dự tính từ" is a plan).
 _CUTOFF = re.compile(
-    r"(?<!\w)(?:tính|lũy kế|cập nhật|thống kê|số liệu)\s+(?:đến|tới|từ đầu năm đến)"
+    r"(?<!\w)(?<!dự\s)(?:tính|lũy kế|cập nhật|thống kê|số liệu)\s+(?:đến|tới|từ đầu năm đến|từ)"
     r"(?:\s+hết)?\s*(?:ngày\s*)?$",
     _I,
 )
@@ -365,6 +384,11 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
     return lines, first_stamp
 
 
+def _furniture(sentence: str) -> bool:
+    """A credit or a document's "Hà Nội, ngày 01 tháng 9 năm 2011" sentence."""
+    return bool(_CREDIT.match(sentence) or (len(sentence) < 80 and _DOC_HEADER.match(sentence)))
+
+
 def _valid_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -416,6 +440,8 @@ def _skip(clause: str, expr: DateExpr) -> bool:
             return True
     if _RECURRING.match(clause, expr.end):
         return True  # "ngày 28/7 hằng năm": a yearly day, not a date in this year
+    if _THAT_YEAR.match(clause, expr.end):
+        return True  # "ngày 20/5 năm ấy", "ngày 3/2 năm trước": another year's day
     if first.day is None or not _HOLIDAY_REF.search(head[-60:]):
         return False
     no_year = first.year is None and (last is None or last.year is None)
@@ -432,7 +458,7 @@ def _events_in_clause(
     found: list[tuple[Event, bool]] = []
     prev_end = 0
     for expr in exprs:
-        if _skip(clause, expr):
+        if _skip(clause, expr) or not _placeable(expr, reading):
             prev_end = expr.end
             continue
         # Cues are read only when a year is missing or the day is the item's own.
@@ -453,6 +479,18 @@ def _events_in_clause(
         return []
     what = _what(clause, exprs, fallback)  # only for kept events: it is the costly part
     return [(replace(ev, what=what), single) for ev, single in found]
+
+
+def _placeable(expr: DateExpr, reading: _Reading) -> bool:
+    """Whether the day can be put in a year at all.
+
+    An item with no date of its own, no stamp, no dateline and no year anywhere in
+    its text ("ngày 22-1 (27 Tết), Quỹ sẽ tổ chức...") may be years old: guessing the
+    current year would put last decade's plans in today's calendar.
+    """
+    if not reading.undated or reading.year is not None:
+        return True
+    return any(part is not None and part.year is not None for part in (expr.first, expr.last))
 
 
 def _range_events(
@@ -561,10 +599,11 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     title = normalize(title).strip()
     notice = bool(_NOTICE_TITLE.match(title))
     if published is None and stamp is None and not notice:
-        stamp = _lead_day([title, *lines], _today())
+        stamp = _lead_day([title, *lines])
     base = published or stamp or _today()
     undated = published is None and stamp is None
-    reading = _Reading(base, notice, undated, _written_year(lines) if undated else None)
+    # An undated item's year-less days take a year its title or text writes.
+    reading = _Reading(base, notice, undated, _written_year([title, *lines]) if undated else None)
     fallback_title = _cut(title)
     events: list[Event] = []
     if title:
@@ -576,9 +615,14 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
             previous = line
             pending = _attach_time(events, pending, line)
             continue
+        if _CAPTION.search(line):
+            previous, pending = line, None  # a photo's caption: what it shows is done
+            continue
         for sentence in split_sentences(line):
             if not _MAYBE_DATE.search(sentence):
                 pending = _attach_time(events, pending, sentence)
+            elif _furniture(sentence):
+                pending = None
             else:
                 # "Thời gian: 8h00, ngày 20/5" describes the notice, or the line above it.
                 def fallback(prev: str = previous) -> str:
@@ -595,7 +639,7 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     return _dedupe(events)
 
 
-def _lead_day(lines: list[str], today: date) -> date | None:
+def _lead_day(lines: list[str]) -> date | None:
     """The day a report's dateline (title, then body lines) gives ("Sáng 7/6, LĐLĐ tỉnh khai mạc..."), if any.
 
     A dateline is a day after "Sáng/Chiều/Tối/Trưa/Ngày" in the lead's first
@@ -603,7 +647,7 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     "đến"/"từ" ("Đến ngày 01/6/1997..." in a history); notices,
     which open with the days to come, are not read this way.  A year-less
     dateline takes the earliest recent year the item writes ("Tết Sum vầy năm
-    2025 ... 10/1/2026" was written in 2025), else the current year.
+    2025 ... 10/1/2026" was written in 2025); without any year it dates nothing.
     """
     years = sorted({int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)})
     recent = [y for y in years if y >= years[-1] - 1] if years else []
@@ -618,6 +662,13 @@ def _lead_day(lines: list[str], today: date) -> date | None:
         for m in _DATELINE.finditer(sentence):
             if sentence.count("(", 0, m.start()) > sentence.count(")", 0, m.start()):
                 continue  # inside brackets: "(28/7/1929 - 28/7/2024)"
+            if _DOC_DATE.search(sentence, max(0, m.start() - 60), m.start()) and not (
+                _JUST_ISSUED.search(sentence, 0, m.start())
+            ):
+                # "Thực hiện kế hoạch số 83/KH-LĐLĐ ngày 15/2/2017, ...": an older
+                # document's day; "vừa ban hành Kế hoạch số 68/KH-TLĐ, ngày 30/9/2020"
+                # does date the news.
+                continue
             if _NOT_DATELINE.search(sentence, max(0, m.start() - 6), m.start()):
                 return None
             exprs = find_expressions(sentence[m.start() : m.end() + 30])
@@ -628,7 +679,9 @@ def _lead_day(lines: list[str], today: date) -> date | None:
                 return None
             if part.year is not None and part.year < oldest_dateline:
                 return None
-            year = part.year or (recent[0] if recent else today.year)
+            year = part.year or (recent[0] if recent else None)
+            if year is None:
+                return None  # no year anywhere: the item could be from any year
             try:
                 return date(year, part.month, part.day)
             except ValueError:
@@ -636,6 +689,7 @@ def _lead_day(lines: list[str], today: date) -> date | None:
     return None
 
 
+_JUST_ISSUED = re.compile(r"(?<!\w)(?:vừa|mới)\s+(?:ban hành|ký|kí|có|gửi)(?!\w)", _I)
 _HISTORY_YEARS = 2  # a dated lead this many years before the item's latest year is history
 _NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
 # "Sáng 7/6, ...", "Ngày 20/12/2025, ...", "(ANTV) - Chiều 18/6, ...": a report's own day.
