@@ -526,3 +526,128 @@ def test_speed_on_long_documents() -> None:
         extract_events(doc, date(2022, 7, 26))
     per_doc = (clock.perf_counter() - start) / 200
     assert per_doc < 0.005  # generous bound for shared CI machines
+
+
+# --- false events found on new real pages (tests/data/devset_events.jsonl) ------------
+# Each sentence below is made up for its class; none is copied from a corpus.
+
+
+def test_an_undated_page_with_no_year_anywhere_gives_no_year_less_day() -> None:
+    # Nothing says which year "ngày 14-2" is in: the page may be a decade old.
+    text = "Ông Trần Văn Bình cho biết ngày 14-2, Quỹ sẽ tổ chức bữa cơm tất niên cho công nhân."
+    assert days(text, None) == []
+    assert days("Các đơn vị gửi danh sách trước ngày 20/5.", None, "Thông báo đăng ký") == []
+    # The title's year is the text's own: "năm 2027" places "ngày 14-2".
+    assert days(text, None, "Tết sum vầy năm 2027 tại khu trọ Phú Lợi") == [("2027-02-14", "event")]
+
+
+def test_a_plan_named_by_its_number_is_not_a_future_cue() -> None:
+    # "kế hoạch số ..." names the document being carried out; the day is a report.
+    text = (
+        "Thực hiện kế hoạch số 27/KH-CĐN ngày 4/3/2024 của Công đoàn ngành, ngày 18/6/2024,"
+        " Công đoàn Trường THPT Lê Lợi tổ chức hội thi nấu ăn."
+    )
+    assert days(text, None) == []
+    assert days(
+        "Các đơn vị thực hiện theo kế hoạch, dự kiến hội thi vào ngày 18/6/2024.", None
+    ) == [("2024-06-18", "event")]
+
+
+@pytest.mark.parametrize("number", ["27/KH-LĐLĐ", "27/ KH-LĐLĐ", "27 /KH-LĐLĐ", "27 / KH-LĐLĐ"])
+def test_a_document_number_typed_with_spaces_still_dates_a_document(number: str) -> None:
+    text = f"Căn cứ Kế hoạch số {number} ngày 22/9/2026 của Ban Thường vụ, các đơn vị triển khai."
+    assert days(text, date(2026, 9, 20), "Kế hoạch tổ chức hội thi") == []
+
+
+def test_a_just_issued_documents_day_dates_an_undated_notice() -> None:
+    # "vừa ban hành ... ngày 2/3/2027": the news is from that day on, so days after it
+    # are to come; an older document being "carried out" dates nothing.
+    issued = (
+        "LĐLĐ tỉnh vừa ban hành Kế hoạch số 15/KH-LĐLĐ ngày 2/3/2027 về hội thi an toàn viên"
+        " giỏi.\nVòng sơ khảo kết thúc lúc 17 giờ, ngày 25/3/2027."
+    )
+    assert days(issued, None) == [("2027-03-25", "end")]
+    carried_out = (
+        "Thực hiện Kế hoạch số 15/KH-LĐLĐ ngày 2/3/2027 của LĐLĐ tỉnh, Công đoàn Khu kinh tế"
+        " tổ chức vòng sơ khảo.\nVòng sơ khảo kết thúc lúc 17 giờ, ngày 25/3/2027."
+    )
+    assert days(carried_out, None) == []
+
+
+def test_a_documents_place_and_date_sentence_inside_a_line_is_not_an_event() -> None:
+    text = "Số: 09/QĐ-CĐVC. Đà Nẵng, ngày 16 tháng 4 năm 2027.\nĐiều 1. Ban hành Quy chế chi tiêu."
+    assert days(text, None, "Quyết định ban hành Quy chế chi tiêu nội bộ") == []
+
+
+def test_credit_lines_and_photo_captions_are_not_events() -> None:
+    title = "Thông báo tổ chức Hội thao công chức năm 2027"
+    text = "Các đơn vị đăng ký trước ngày 20/5/2027.\nTin, ảnh: Thu Hà - 12/5/2027"
+    assert days(text, None, title) == [("2027-05-20", "deadline")]
+    caption = (
+        "Lãnh đạo LĐLĐ huyện trao cờ cho các đội tại lễ khai mạc ngày 24/5/2027. Ảnh: Đức Minh"
+    )
+    assert days(caption, date(2027, 5, 20), title) == []
+    assert days("Lễ khai mạc hội thao ngày 24/5/2027 (Ảnh minh họa).", None, title) == []
+
+
+def test_a_counting_window_is_not_a_range_to_attend() -> None:
+    text = "Tính từ ngày 1/1 đến ngày 20/12/2026, Công đoàn huyện đã kết nạp 640 đoàn viên mới."
+    assert days(text, date(2026, 12, 15)) == []
+    plan = "Dự tính từ ngày 20/12/2026 đến 25/12/2026, Công đoàn huyện sẽ trao quà Tết."
+    assert days(plan, date(2026, 12, 15)) == [("2026-12-20", "start"), ("2026-12-25", "end")]
+
+
+def test_nhan_ngay_names_the_holiday_an_activity_marks() -> None:
+    assert (
+        days("Nhân ngày 8/3, Công đoàn Trường tổ chức giao lưu cầu lông.", date(2027, 3, 1)) == []
+    )
+    holiday = "Nữ đoàn viên giao lưu cầu lông nhân ngày 8.3.2027 tại nhà thi đấu quận."
+    assert days(holiday, date(2027, 3, 1)) == []
+    # "công nhân ngày 12/5" is workers on a day, not a holiday.
+    workers = "Công nhân ngày 12/5 sẽ được khám sức khỏe tại trạm y tế phường."
+    assert days(workers, date(2027, 5, 2)) == [("2027-05-12", "event")]
+
+
+def test_a_day_of_that_year_in_a_story_is_not_an_event() -> None:
+    text = "Ngày 9/6 năm ấy, Công đoàn Nhà máy Dệt chính thức ra đời với 40 đoàn viên."
+    assert days(text, date(2026, 5, 30)) == []
+
+
+def test_a_counted_span_after_a_comma_is_a_range() -> None:
+    text = "Trong 2 ngày, 14-15/12, LĐLĐ quận tổ chức Phiên chợ nghĩa tình tại Nhà văn hóa."
+    assert days(text, date(2026, 12, 15)) == [("2026-12-15", "end")]
+
+
+def test_a_preview_headline_reads_as_a_notice() -> None:
+    text = "Lễ trao giải được tổ chức lúc 19h30 ngày 11/8 tại Nhà hát tỉnh."
+    title = "Sắp diễn ra Liên hoan Tiếng hát công nhân năm 2026"
+    assert extract_events(text, None, title=title)[0].date == date(2026, 8, 11)
+    assert days(text, None, "Liên hoan Tiếng hát công nhân năm 2026") == []
+
+
+def test_the_events_dev_set_is_new_material_in_the_corpus_shape() -> None:
+    # Compares URLs and titles only: the held-out and blind2 items are never read here.
+    import json
+
+    from tests.test_corpus_format import item_problems
+
+    data = SEEDS.parent
+    items = [
+        json.loads(line)
+        for line in (data / "devset_events.jsonl").read_text("utf-8").split("\n")
+        if line
+    ]
+    assert [i["id"] for i in items] == [f"de{n:03d}" for n in range(1, len(items) + 1)]
+    assert len(items) >= 50
+    assert [p for i in items for p in item_problems(i, "blind") if "half" not in p] == []
+    others = [data / f for f in ("corpus_train.jsonl", "corpus_blind.jsonl", "devset.jsonl",
+              "devset_extra.jsonl", "heldout.jsonl")] + sorted((data / "blind2").glob("*.jsonl"))  # fmt: skip
+    seen_urls, seen_titles = set(), set()
+    for path in others:
+        for line in path.read_text("utf-8").split("\n"):
+            if line:
+                other = json.loads(line)
+                seen_urls.add(other["url"])
+                seen_titles.add(other["title"].casefold())
+    assert not [i["id"] for i in items if i["url"] in seen_urls]
+    assert not [i["id"] for i in items if i["title"].casefold() in seen_titles]
