@@ -195,6 +195,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 procs.stop()
             out |= report(root, asked, args.pushes)
             refused = get_json(f"{root}/_fake/stats").get("refused", [])
+            if args.logs:  # what the fake saw (its clock), beside the senders' logs
+                sent = get_json(f"{root}/_fake/sent")
+                (tmp / "fake.json").write_text(
+                    json.dumps(
+                        {"sent": [[m["time"], m["chat_id"]] for m in sent], "refused": refused}
+                    ),
+                    encoding="utf-8",
+                )
             out["refused_by"] = dict(Counter(limit for _t, _chat, limit in refused))
         out["outbox"] = outbox.stats(db)
         out["reply_queued_to_sent_s"] = _quantiles(queued_to_sent(db))

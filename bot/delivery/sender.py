@@ -608,6 +608,7 @@ class OutboxSender:
                 return
             # Nothing is awaited from here to the wire.
             left = self.wall_clock()
+            departed = self.clock()
             message_id = await transport.send(
                 message.chat_id,
                 message.text,
@@ -654,7 +655,10 @@ class OutboxSender:
             if message.is_reply and message.part == 0 and message.created_at is not None:
                 waited = (self.wall_clock() - message.created_at).total_seconds()
                 metrics.replied(message.channel, time.monotonic() - waited)
-            self._log(message, "sent", message_id=message_id)
+            # How late it left after its slot (ms): a pace under strain shows here first.
+            self._log(
+                message, "sent", message_id=message_id, late_ms=round((departed - slot) * 1000)
+            )
 
     async def _rate_limited(self, message: OutboxMessage, exc: RateLimited) -> None:
         now = self.clock()

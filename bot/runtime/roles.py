@@ -47,6 +47,7 @@ from bot.delivery.replies import ReplyWaker
 from bot.delivery.sender import OutboxSender
 from bot.delivery.transport import Transport
 from bot.runtime.delivery_thread import DeliveryThread
+from bot.runtime.heap import settle_heap
 from bot.runtime.periodic import run_ticks
 from storage import leader
 from storage.db import Database
@@ -275,6 +276,7 @@ async def serve_scheduler(
             tasks.append(
                 _chat_task("zalo", zalo.connect_and_serve(router, halt, delivery), halt, rejected)
             )
+        settle_heap()  # the application, router and gazetteer are built
         log.info(
             "scheduler serving",
             extra={
@@ -723,6 +725,7 @@ async def deliver(
             connects.append(_chat_task("zalo", zalo_up(), stop, rejected))
         sender = OutboxSender(db, transports, config, worker_id=worker_id, pushes=pushes)
         on_sender(sender)
+        settle_heap()  # startup is done: full GC passes stay short while sending
         try:
             await sender.run(stop)
         finally:
