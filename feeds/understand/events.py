@@ -134,7 +134,7 @@ _PUB_LINE = re.compile(
 # ("... trao quà cho công nhân. Ảnh: Văn Hùng", "(Ảnh minh họa)"): what a photo shows
 # or when a reporter filed, never a day to act on.
 _CREDIT = re.compile(
-    r"^\W*(?:(?:tin|bài|ảnh|video|clip|thực hiện)(?:\s*(?:,|và|-|&)\s*(?:ảnh|bài|video|clip))?"
+    r"^\W*(?:(?:tin|bài|ảnh|video|clip)(?:\s*(?:,|và|-|&)\s*(?:ảnh|bài|video|clip))?"
     r"|nguồn|tác giả)\s*:",
     _I,
 )
