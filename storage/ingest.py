@@ -206,12 +206,15 @@ def store_outcome(
     timeout) ends the store with ``result.error`` instead of an exception."""
     now = now or datetime.now(UTC)
     result = StoreResult(source.id)
-    # Analysis is CPU work: do it before taking the write lock.
+    # Analysis is CPU work: do it before taking the write lock.  An undated entry is
+    # read as of its fetch: for a notice just found that is its day, so "trước ngày
+    # 15/12" gets its year and a reminder (the analyzer alone, given no date, keeps
+    # only dates whose year the text gives, as the labelled sets do).
     analyses = {
         id(c): analyzer(
             c.title,
             c.full_text,  # the page and its attached documents
-            c.published.astimezone(tz).date() if c.published else None,
+            (c.published or c.fetched_at).astimezone(tz).date(),
             c.url,
             source.province,
             c.description,

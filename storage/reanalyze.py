@@ -44,7 +44,8 @@ def reanalyze_all(
                     or ""
                 )
                 province = provinces.get(item.source_id)
-                published = item.published_at.astimezone(tz).date() if item.published_at else None
+                # As at ingest: an undated item is read as of its fetch.
+                published = (item.published_at or item.fetched_at).astimezone(tz).date()
                 analysis = analyzer(
                     item.title, text, published, item.url, province, item.description
                 )

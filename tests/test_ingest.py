@@ -194,3 +194,32 @@ def test_broken_sources_fail_clearly_back_off_and_spare_the_others(db: Database)
         assert failures == 1 and last_error == errors[sid]
         assert next_poll_at is not None and next_poll_at > started
     assert rows["good"][0] == 0
+
+
+def test_an_undated_notice_is_read_as_of_its_fetch(db: Database) -> None:
+    """A listing or feed without dates is common: a notice found today with
+    "trước ngày 28/12" (no year) still gets its deadline, hence a reminder."""
+    with LocalServer() as server:
+        base = server.url("")
+        link = f"{base}/thong-bao/nop-ho-so.html"
+        body = (
+            "Liên đoàn Lao động tỉnh Nghệ An đề nghị các công đoàn cơ sở gửi hồ sơ đề nghị "
+            "khen thưởng về Ban Tổ chức trước ngày 28/12. "
+        ) * 4
+        item = ITEM.replace("<pubDate>Mon, 23 Nov 2026 08:00:00 +0700</pubDate>\n", "")
+        feed = RSS.format(
+            base=base,
+            items=item.format(
+                title="Thông báo nộp hồ sơ khen thưởng", link=link, guid="n1", body=body
+            ),
+        )
+        server.route("/feed.rss", feed, content_type="application/rss+xml")
+        config = config_for(db, f'[[sources]]\nid = "f"\nurl = "{base}/feed.rss"\nkind = "rss"\n')
+        poll(config, db)
+        with db.read() as session:
+            story = session.scalars(select(Story)).one()
+            assert story.published_at is None
+            fetched = session.scalars(select(Item.fetched_at)).one()
+            dates = [e.date for e in story.events]
+        year = fetched.astimezone(config.tz).year
+        assert [(d.year, d.month, d.day) for d in dates] == [(year, 12, 28)]
