@@ -625,23 +625,25 @@ def test_a_preview_headline_reads_as_a_notice() -> None:
     assert days(text, None, "Liên hoan Tiếng hát công nhân năm 2026") == []
 
 
-def test_the_events_dev_set_is_new_material_in_the_corpus_shape() -> None:
+@pytest.mark.parametrize(
+    ("name", "prefix", "earlier"),
+    [("devset_events.jsonl", "de", ()), ("devset_events2.jsonl", "df", ("devset_events.jsonl",))],
+)
+def test_the_events_dev_sets_are_new_material_in_the_corpus_shape(
+    name: str, prefix: str, earlier: tuple[str, ...]
+) -> None:
     # Compares URLs and titles only: the held-out and blind2 items are never read here.
     import json
 
     from tests.test_corpus_format import item_problems
 
     data = SEEDS.parent
-    items = [
-        json.loads(line)
-        for line in (data / "devset_events.jsonl").read_text("utf-8").split("\n")
-        if line
-    ]
-    assert [i["id"] for i in items] == [f"de{n:03d}" for n in range(1, len(items) + 1)]
+    items = [json.loads(line) for line in (data / name).read_text("utf-8").split("\n") if line]
+    assert [i["id"] for i in items] == [f"{prefix}{n:03d}" for n in range(1, len(items) + 1)]
     assert len(items) >= 50
     assert [p for i in items for p in item_problems(i, "blind") if "half" not in p] == []
     others = [data / f for f in ("corpus_train.jsonl", "corpus_blind.jsonl", "devset.jsonl",
-              "devset_extra.jsonl", "heldout.jsonl")] + sorted((data / "blind2").glob("*.jsonl"))  # fmt: skip
+              "devset_extra.jsonl", "heldout.jsonl", *earlier)] + sorted((data / "blind2").glob("*.jsonl"))  # fmt: skip
     seen_urls, seen_titles = set(), set()
     for path in others:
         for line in path.read_text("utf-8").split("\n"):
@@ -651,3 +653,41 @@ def test_the_events_dev_set_is_new_material_in_the_corpus_shape() -> None:
                 seen_titles.add(other["title"].casefold())
     assert not [i["id"] for i in items if i["url"] in seen_urls]
     assert not [i["id"] for i in items if i["title"].casefold() in seen_titles]
+
+
+# --- classes found on the second round of new pages (tests/data/devset_events2.jsonl) ---
+# Each sentence below is made up for its class; none is copied from a corpus.
+
+
+def test_the_day_a_source_spoke_is_not_an_event() -> None:
+    # Reported on the day itself, with a plan in the same sentence: only the plan's day.
+    told = "Ngày 14/9, đồng chí Chủ tịch LĐLĐ huyện cho biết hội thao sẽ khai mạc vào ngày 21/9."
+    assert days(told, date(2027, 9, 14)) == [("2027-09-21", "event")]
+    by_source = "Chiều 14/9, theo Ban Tổ chức, giải việt dã sẽ diễn ra từ ngày 2 đến 3/10."
+    assert days(by_source, date(2027, 9, 14)) == [("2027-10-02", "start"), ("2027-10-03", "end")]
+    # The day itself planned, with the verb after "sẽ": kept.
+    planned = "Sáng 14/9, lãnh đạo LĐLĐ tỉnh sẽ trao đổi với công nhân khu trọ Tân Định."
+    assert days(planned, date(2027, 9, 14)) == [("2027-09-14", "event")]
+
+
+def test_a_window_from_now_runs_ahead_of_the_item() -> None:
+    # "từ nay đến ngày 5-8" opens on the writing day; the later window is this year's too.
+    text = (
+        "Thời gian treo băng rôn từ nay đến ngày 5-8 đối với Hội nghị công nhân và từ ngày"
+        " 18-10 đến hết ngày 2-11 đối với Ngày hội văn hóa công nhân."
+    )
+    assert days(text, date(2027, 7, 20)) == [
+        ("2027-08-05", "end"),
+        ("2027-10-18", "start"),
+        ("2027-11-02", "end"),
+    ]
+
+
+def test_a_schedule_heading_keeps_a_plan_on_an_undated_page() -> None:
+    plan = "Thời gian tổ chức chương trình từ 15/6 - 30/7/2027, tập trung vào các khu trọ."
+    assert days(plan, None) == [("2027-06-15", "start"), ("2027-07-30", "end")]
+    # The same heading over a report of what was done: nothing.
+    done = "Thời gian tổ chức từ 15/6 - 30/7/2027, chương trình đã thu hút 3.000 công nhân."
+    assert days(done, None) == []
+    # Without the heading an undated sentence has no tense: nothing either.
+    assert days("Chương trình từ 15/6 - 30/7/2027 tại các khu trọ.", None) == []

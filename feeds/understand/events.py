@@ -47,7 +47,7 @@ class Event:
 _FUTURE = re.compile(
     r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
     r"|chuẩn bị|tiến tới|kế hoạch(?!\s*(?:số\b|\d))|đề nghị|yêu cầu|đăng ký|kính mời|mời"
-    r"|triệu tập|lưu ý"
+    r"|triệu tập|lưu ý|từ nay"
     r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần|phải|hãy|nộp"
     r"|gửi về|chương trình dự kiến)(?!\w)",
     _I,
@@ -94,6 +94,20 @@ _DOC_DATE = re.compile(
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
     r"|thể lệ|chương trình(?!\s*[\"“‘'])|sắp (?:diễn ra|khai mạc|tổ chức))(?!\w)",
+    _I,
+)
+# "Ngày 25/5, Ban Tổ chức cho biết giải sẽ khai mạc ngày 30/5": the first day is when the
+# news was told, not a day to attend; only the day the speaker announces counts.
+_TOLD = re.compile(
+    r"\s*,?\s*(?:theo\s|[^,;:]{0,60}?(?<!\w)(?:cho biết|cho hay|thông tin|chia sẻ|khẳng định"
+    r"|nhấn mạnh|trả lời|trao đổi với)(?!\w))",
+    _I,
+)
+# "Thời gian tổ chức: từ 20/7 - 2/9/2025" heads the schedule of a plan: what follows is
+# set, not reported, even on an undated page whose sentence has no tense.
+_SCHEDULE_HEAD = re.compile(
+    r"^\W*thời gian\s+(?:tổ chức|diễn ra|thực hiện|triển khai|nhận bài|nhận hồ sơ|đăng ký"
+    r"|tuyên truyền|thi đấu)(?!\w)",
     _I,
 )
 # A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
@@ -432,6 +446,8 @@ def _skip(clause: str, expr: DateExpr) -> bool:
         return True
     if _MOVED_TO.match(clause, expr.end) and _MOVED_FROM.search(head):
         return True  # postponed: only the new day counts
+    if expr.last is None and _told(clause, expr.end):
+        return True  # the day the news was told
     first, last = expr.first, expr.last
     if last is not None and first.year and last.year:
         if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
@@ -448,6 +464,16 @@ def _skip(clause: str, expr: DateExpr) -> bool:
     return no_year or (last is None and (first.day, first.month) in _HOLIDAYS)
 
 
+def _told(clause: str, end: int) -> bool:
+    """ "Ngày 25/5, LĐLĐ tỉnh cho biết ...": the day names when a source spoke.
+
+    "Sáng 25/5, đồng chí Chủ tịch sẽ trao đổi với công nhân" is a plan: a strong
+    future cue before the verb keeps the day.
+    """
+    m = _TOLD.match(clause, end)
+    return m is not None and _STRONG_FUTURE.search(m.group()) is None
+
+
 def _events_in_clause(
     clause: str, reading: _Reading, fallback: Callable[[], str]
 ) -> list[tuple[Event, bool]]:
@@ -457,13 +483,14 @@ def _events_in_clause(
         return []
     found: list[tuple[Event, bool]] = []
     prev_end = 0
+    schedule = _SCHEDULE_HEAD.match(clause) is not None
     for expr in exprs:
         if _skip(clause, expr) or not _placeable(expr, reading):
             prev_end = expr.end
             continue
         # Cues are read only when a year is missing or the day is the item's own.
         cue = cache(partial(_nearest_cue, clause, expr.start, expr.end))
-        plan = partial(_plan_near, clause, expr.start, expr.end)
+        plan = partial(_plan_near, clause, expr.start, expr.end, schedule)
         if expr.last is None:
             lean = not reading.notice
             day = _resolve(expr.first, reading.base, cue, lean_past=lean, year_hint=reading.year)
@@ -546,7 +573,7 @@ def _keep(
         # "Luật ... có hiệu lực từ ngày 01/01/2013 đã ...") is a report, notice or not.
         direction = cue()
         return direction > 0 or (
-            direction == 0 and (reading.notice or kind in ("deadline", "effective"))
+            direction == 0 and (reading.notice or kind in ("deadline", "effective") or plan())
         )
     base = reading.base
     if day < base:
@@ -567,9 +594,9 @@ def _keep(
     return direction > 0 and plan()
 
 
-def _plan_near(clause: str, lo: int, hi: int) -> bool:
-    """A strong future cue ("sẽ", "dự kiến") close to the date ``clause[lo:hi]``."""
-    return _STRONG_FUTURE.search(clause, max(0, lo - 60), hi + 60) is not None
+def _plan_near(clause: str, lo: int, hi: int, schedule: bool = False) -> bool:
+    """A strong future cue ("sẽ", "dự kiến") near ``clause[lo:hi]``, or a schedule heading."""
+    return schedule or _STRONG_FUTURE.search(clause, max(0, lo - 60), hi + 60) is not None
 
 
 _KIND_ORDER = {"deadline": 0, "effective": 1, "start": 2, "event": 3, "end": 4}
