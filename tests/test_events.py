@@ -691,3 +691,24 @@ def test_a_schedule_heading_keeps_a_plan_on_an_undated_page() -> None:
     assert days(done, None) == []
     # Without the heading an undated sentence has no tense: nothing either.
     assert days("Chương trình từ 15/6 - 30/7/2027 tại các khu trọ.", None) == []
+
+
+def test_the_horizon_of_a_target_is_not_an_event() -> None:
+    # Like a data cut-off, the day a target counts to is no day to attend or act on.
+    target = "Phấn đấu đến ngày 31/12/2027, toàn huyện kết nạp thêm 1.500 đoàn viên mới."
+    assert days(target, date(2027, 6, 2)) == []
+    quota = "Chỉ tiêu năm 2027 đến hết ngày 30/11/2027 thành lập 12 công đoàn cơ sở."
+    assert days(quota, date(2027, 6, 2)) == []
+    # A plan running to the same kind of day still counts.
+    plan = "Cuộc thi sẽ nhận bài đến hết ngày 30/11/2027."
+    assert days(plan, date(2027, 6, 2)) == [("2027-11-30", "deadline")]
+
+
+def test_the_day_an_anniversary_falls_on_is_not_a_meeting() -> None:
+    text = "Ngày 9/10/2027, tròn 60 năm ngày thành lập Công đoàn ngành Dệt may tỉnh."
+    assert days(text, date(2027, 9, 30)) == []
+    founded = "Công đoàn huyện ra đời ngày 9/10/1967; đến ngày 9/10/2027 là tròn 60 năm."
+    assert days(founded, date(2027, 9, 30)) == []
+    # The ceremony on that day is one.
+    ceremony = "Lễ kỷ niệm 60 năm sẽ được tổ chức vào sáng ngày 9/10/2027 tại Hội trường tỉnh."
+    assert days(ceremony, date(2027, 9, 30)) == [("2027-10-09", "event")]

@@ -177,6 +177,16 @@ _CUTOFF = re.compile(
     r"(?:\s+hết)?\s*(?:ngày\s*)?$",
     _I,
 )
+# "Phấn đấu đến ngày 31/12/2026 kết nạp 5.000 đoàn viên", "chỉ tiêu đến hết ngày ...": the
+# horizon of a target, like a data cut-off, is no day to attend or act on.
+_TARGET = re.compile(
+    r"(?<!\w)(?:phấn đấu|chỉ tiêu|mục tiêu)(?:\s+(?:là|của|năm|\d{4}))*\s+(?:đến|tới)"
+    r"(?:\s+hết)?\s*(?:ngày\s*)?$",
+    _I,
+)
+# "Ngày 20/5/2026, tròn 50 năm ngày thành lập ...": an anniversary falls on the day; the
+# day itself is not a meeting unless the sentence schedules one.
+_ANNIVERSARY_AFTER = re.compile(r"\s*,?\s*(?:là\s+)?(?:tròn|đúng)\s+\d+\s+năm(?!\w)", _I)
 # Future cues that say the clause itself is a plan (not "kế hoạch" as a noun).
 _STRONG_FUTURE = re.compile(
     r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|kính mời|triệu tập|chuẩn bị)(?!\w)", _I
@@ -443,6 +453,8 @@ def _skip(clause: str, expr: DateExpr) -> bool:
     """Document dates, holiday references and anniversary spans."""
     head = clause[max(0, expr.start - 60) : expr.start]
     if _DOC_DATE.search(head) or _CUTOFF.search(head) or _REPLACED.search(head):
+        return True
+    if _TARGET.search(head) or _ANNIVERSARY_AFTER.match(clause, expr.end):
         return True
     if _MOVED_TO.match(clause, expr.end) and _MOVED_FROM.search(head):
         return True  # postponed: only the new day counts
