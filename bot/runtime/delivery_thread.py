@@ -74,18 +74,15 @@ class DeliveryThread:
         """The holder's chat task reached ``channel``'s API: delivery may connect."""
         self._up.setdefault(channel, threading.Event()).set()
 
-    async def ended(self) -> int:
-        """Returns (or raises) when delivery has ended, for whatever reason."""
-        return await asyncio.wrap_future(self._done)
-
-    async def stop(self) -> int:
-        """Stop delivery (messages in hand are finished first); returns messages
-        sent.  A rejected token or a crash in the thread is raised here."""
+    def request_stop(self) -> None:
+        """Ask delivery to stop (messages in hand are finished first); see :meth:`ended`."""
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(stop.set)
-        if self._thread.is_alive():
-            await asyncio.to_thread(self._thread.join)
+
+    async def ended(self) -> int:
+        """Messages sent, once delivery has ended for whatever reason; a rejected
+        token or a crash in the thread is raised here."""
         return await asyncio.wrap_future(self._done)
 
     # --- the thread's side -----------------------------------------------------------
@@ -93,7 +90,7 @@ class DeliveryThread:
     def _main(self) -> None:
         try:
             self._done.set_result(asyncio.run(self._run()))
-        except BaseException as exc:  # handed to stop(), which the main loop awaits
+        except BaseException as exc:  # handed to ended(), which the main loop awaits
             self._done.set_exception(exc)
         finally:
             self._ready.set()

@@ -332,18 +332,19 @@ async def _deliver_until(
     halted = asyncio.ensure_future(halt.wait())
     await asyncio.wait({ended, halted}, return_when=asyncio.FIRST_COMPLETED)
     halted.cancel()
+    unexpected = not halt.is_set()
+    delivery.request_stop()
     try:
-        await delivery.stop()
+        await ended  # the one wait for the thread's outcome: its error is read here
     except TokenRejected as exc:
         if not rejected:  # the chat task may have said it first (the same token)
             rejected.append(exc)
     except Exception:
         log.exception("delivery thread failed")
     else:
-        if not halt.is_set():
+        if unexpected:
             log.error("delivery stopped unexpectedly; the holder restarts its roles")
     finally:
-        ended.cancel()
         halt.set()
 
 
