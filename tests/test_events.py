@@ -193,6 +193,20 @@ def test_missing_published_takes_the_reports_own_day_from_its_dateline() -> None
     assert days(history, None) == []
 
 
+def test_a_years_review_in_january_is_dated_the_next_year() -> None:
+    # The review of 2024 is held in early 2025: what 2024 saw is past, the Tết to come is not.
+    title = "Hội nghị tổng kết công tác công đoàn năm 2024"
+    text = (
+        "Chiều 10/1, Liên đoàn Lao động tỉnh tổ chức Hội nghị tổng kết công tác năm 2024.\n"
+        "Hội thao công nhân năm 2024 tổ chức vào ngày 15/8/2024 với 800 vận động viên.\n"
+        "Chương trình Tết Sum vầy năm 2025 diễn ra ngày 18/1/2025 tại Quảng trường."
+    )
+    assert days(text, None, title) == [("2025-01-18", "event")]
+    # In December the review is of the year it is held in.
+    december = text.replace("Chiều 10/1", "Chiều 20/12")
+    assert days(december, None, title) == [("2025-01-18", "event")]
+
+
 def test_missing_published_takes_the_year_the_text_writes() -> None:
     text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
     assert days(text, None) == [("2024-05-20", "event")]

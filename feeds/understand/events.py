@@ -721,11 +721,26 @@ def _lead_day(lines: list[str]) -> date | None:
             year = part.year or (recent[0] if recent else None)
             if year is None:
                 return None  # no year anywhere: the item could be from any year
+            if part.year is None and part.month <= _REVIEW_MONTHS and _reviews_year(lines, year):
+                # "Chiều 10/1, ... tổng kết công tác năm 2024": a year is reviewed
+                # once it is over, so the meeting is in the next January.
+                year += 1
             try:
                 return date(year, part.month, part.day)
             except ValueError:
                 return None
     return None
+
+
+_REVIEW_MONTHS = 3  # a year's review conference is held by the end of the next March
+_REVIEWED_YEAR = re.compile(
+    r"(?<!\w)(?:tổng kết|nhìn lại)(?!\w)[^.;\n]{0,60}?(?<!\w)năm\s+((?:19|20)\d\d)(?!\d)", _I
+)
+
+
+def _reviews_year(lines: list[str], year: int) -> bool:
+    """Whether the title or lead reviews ``year`` ("Hội nghị tổng kết công tác Công đoàn năm 2024")."""
+    return any(int(m[1]) == year for line in lines[:2] for m in _REVIEWED_YEAR.finditer(line))
 
 
 _JUST_ISSUED = re.compile(r"(?<!\w)(?:vừa|mới)\s+(?:ban hành|ký|kí|có|gửi)(?!\w)", _I)
