@@ -726,3 +726,49 @@ def test_the_day_an_anniversary_falls_on_is_not_a_meeting() -> None:
     # The ceremony on that day is one.
     ceremony = "Lễ kỷ niệm 60 năm sẽ được tổ chức vào sáng ngày 9/10/2027 tại Hội trường tỉnh."
     assert days(ceremony, date(2027, 9, 30)) == [("2027-10-09", "event")]
+
+
+# --- general reports (devset_general, round three) ----------------------------------
+
+
+def test_a_place_name_is_no_future_cue() -> None:
+    # "Cần Thơ" is a city, not "cần" (need); "sắp xếp" is "arrange", not "sắp" (soon).
+    text = (
+        "Chiều ngày 28 tháng 7, Liên đoàn Lao động thành phố Cần Thơ đã tổ chức hội nghị.\n"
+        "Báo cáo nêu kết quả 6 tháng đầu năm 2025."
+    )
+    assert days(text, None) == []
+    same_day = "Ghi nhận sáng 13/2, các đoàn xe Công đoàn được sắp xếp gọn gàng."
+    assert days(same_day, date(2026, 2, 13)) == []
+    # The cues themselves still work.
+    assert days("Các đơn vị cần gửi báo cáo trước ngày 20/2.", date(2026, 2, 13)) == [
+        ("2026-02-20", "deadline")
+    ]
+
+
+def test_a_plans_number_typed_with_a_space_does_not_date_the_report() -> None:
+    # The plan's day is a document's; the report's own day follows it in the lead.
+    text = (
+        "Thực hiện kế hoạch số 12/KH- LĐLĐ ngày 2/6/2022, chiều ngày 8/7/2022, Liên đoàn Lao"
+        " động quận tổ chức chương trình khám sức khỏe cho 200 công nhân."
+    )
+    assert days(text, None) == []
+
+
+def test_a_day_from_the_unions_history_is_never_an_event() -> None:
+    text = (
+        "Năm 1929, đồng chí Nguyễn Đức Cảnh được giao triệu tập Đại hội thành lập Tổng Công"
+        " hội đỏ Bắc Kỳ vào ngày 28/7/1929 tại Hà Nội."
+    )
+    assert days(text, None) == []
+
+
+def test_a_deadline_followed_by_a_comment_is_still_a_deadline() -> None:
+    # "..., khẳng định ..." after the day is not a source speaking on that day.
+    text = (
+        "Liên đoàn Lao động thành phố triển khai kế hoạch, bảo đảm hoàn thành trước ngày"
+        " 31/12/2025, khẳng định vai trò đại diện của tổ chức Công đoàn."
+    )
+    assert days(text, date(2025, 9, 24)) == [("2025-12-31", "deadline")]
+    # A dateline followed by what a source said stays the day it was told.
+    assert days("Ngày 25/9, LĐLĐ thành phố cho biết sẽ tổ chức hội nghị.", date(2025, 9, 24)) == []

@@ -44,11 +44,12 @@ class Event:
 
 # --- cues ---------------------------------------------------------------------
 
+# "sắp xếp" (arrange) is no "sắp" (soon); "Cần Thơ", "Cần Giờ" are places, not "cần" (need).
 _FUTURE = re.compile(
-    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp(?!\s+xếp)|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
     r"|chuẩn bị|tiến tới|kế hoạch(?!\s*(?:số\b|\d))|đề nghị|yêu cầu|đăng ký|kính mời|mời"
     r"|triệu tập|lưu ý|từ nay"
-    r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần|phải|hãy|nộp"
+    r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần(?!\s+(?:thơ|giờ|giuộc|đước)(?!\w))|phải|hãy|nộp"
     r"|gửi về|chương trình dự kiến)(?!\w)",
     _I,
 )
@@ -71,6 +72,8 @@ _EFFECTIVE = re.compile(r"(?<!\w)hiệu lực(?: thi hành)?(?!\w)", _I)
 _START_WORD = re.compile(r"(?<!\w)(?:kể từ|từ)\s*$", _I)
 _END_WORD = re.compile(r"(?<!\w)(?:đến|tới|kết thúc(?: vào)?|kết thúc đến)(?:\s+hết)?\s*$", _I)
 _BEFORE_WORD = re.compile(r"(?<!\w)trước\s*$", _I)
+# A day that bounds something ("trước", "đến", "từ" ngày ...) is no dateline.
+_BOUND_WORD = re.compile(r"(?<!\w)(?:trước|đến|tới|từ|kể từ)\s+(?:ngày\s+)?$", _I)
 # "chào mừng ngày 2/9", "kỷ niệm Ngày Phụ nữ Việt Nam 20/10/2023": a holiday, not a plan.
 _HOLIDAY_REF = re.compile(
     r"(?<!\w)(?:kỷ niệm|chào mừng|mừng|nhân dịp|dịp|hướng về|hướng tới"
@@ -86,7 +89,7 @@ _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7),
 # "Quyết định số 4074/QĐ-TLĐ ngày 18/01/2022", "ban hành ngày ...": a document's date.
 # Real pages space the number as they like: "số 83/ KH-LĐLĐ ngày", "số 128 /QĐ-CĐN ngày".
 _DOC_DATE = re.compile(
-    r"(?:\d+[\w.]*\s?[/-]\s?[A-ZĐ][\wĐđ.\-/]*|(?<!\w)(?:ban hành|ký|kí)(?!\w))"
+    r"(?:\d+[\w.]*(?:\s?[/-]\s?[A-ZĐ][\wĐđ.]*)+[\-/]?|(?<!\w)(?:ban hành|ký|kí)(?!\w))"
     r"\s*,?\s*(?:ngày\s*)?$",
 )
 # "Chương trình “Tết không xa nhà” cho công nhân": a programme named in quotes is
@@ -189,7 +192,7 @@ _TARGET = re.compile(
 _ANNIVERSARY_AFTER = re.compile(r"\s*,?\s*(?:là\s+)?(?:tròn|đúng)\s+\d+\s+năm(?!\w)", _I)
 # Future cues that say the clause itself is a plan (not "kế hoạch" as a noun).
 _STRONG_FUTURE = re.compile(
-    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp|tới đây|kính mời|triệu tập|chuẩn bị)(?!\w)", _I
+    r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp(?!\s+xếp)|tới đây|kính mời|triệu tập|chuẩn bị)(?!\w)", _I
 )
 # Without a cue, a year-less day this far ahead of the item's date is more likely
 # last year's: news reports what happened; plans say "sẽ", "dự kiến".
@@ -458,8 +461,8 @@ def _skip(clause: str, expr: DateExpr) -> bool:
         return True
     if _MOVED_TO.match(clause, expr.end) and _MOVED_FROM.search(head):
         return True  # postponed: only the new day counts
-    if expr.last is None and _told(clause, expr.end):
-        return True  # the day the news was told
+    if expr.last is None and _told(clause, expr.end) and not _BOUND_WORD.search(head):
+        return True  # the day the news was told (not "trước ngày 31/12, khẳng định ...")
     first, last = expr.first, expr.last
     if last is not None and first.year and last.year:
         if (first.day, first.month) == (last.day, last.month) and first.year != last.year:
@@ -579,6 +582,8 @@ def _keep(
     clock: bool = False,
 ) -> bool:
     """Scheduled or upcoming as of the item's date, not a report of the past."""
+    if day < _WEB_ERA:
+        return False  # "triệu tập Đại hội ... vào ngày 28/7/1929": history, on any page
     if reading.undated:
         # Without the item's date, only the text's own tense says it is to come; a
         # past cue next to the day ("Ngày 19/11/2019 LĐLĐ đã ban hành Công văn",
@@ -610,6 +615,9 @@ def _plan_near(clause: str, lo: int, hi: int, schedule: bool = False) -> bool:
     """A strong future cue ("sẽ", "dự kiến") near ``clause[lo:hi]``, or a schedule heading."""
     return schedule or _STRONG_FUTURE.search(clause, max(0, lo - 60), hi + 60) is not None
 
+
+# No union web page schedules anything before this; older days are history.
+_WEB_ERA = date(2000, 1, 1)
 
 _KIND_ORDER = {"deadline": 0, "effective": 1, "start": 2, "event": 3, "end": 4}
 
@@ -748,7 +756,8 @@ _HISTORY_YEARS = 2  # a dated lead this many years before the item's latest year
 _NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
 # "Sáng 7/6, ...", "Ngày 20/12/2025, ...", "(ANTV) - Chiều 18/6, ...": a report's own day.
 _DATELINE = re.compile(
-    r"(?<!\w)(?:sáng|chiều|tối|trưa|ngày)\s+(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}(?![\d])", _I
+    r"(?<!\w)(?:sáng|chiều|tối|trưa|ngày)\s+(?:ngày\s+)?\d{1,2}(?:[/.-]|\s+tháng\s+)\d{1,2}(?![\d])",
+    _I,
 )
 
 
