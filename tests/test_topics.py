@@ -546,6 +546,25 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "lãnh đạo LĐLĐ tỉnh đến chúc mừng.",
         set(),
     ),
+    # The same words in another organisation's congress or inspection: not the union's.
+    (
+        "Đại hội Đoàn TNCS Hồ Chí Minh tỉnh lần thứ XVII",
+        "Đại hội đại biểu Đoàn TNCS Hồ Chí Minh tỉnh khai mạc với 300 đại biểu chính thức; "
+        "báo cáo chính trị tổng kết nhiệm kỳ và bầu Ban Chấp hành khóa mới.",
+        set(),
+    ),
+    (
+        "Phát hiện nhiều sai phạm tại xưởng gỗ",
+        "Đoàn kiểm tra của Sở Nội vụ chỉ ra nhiều sai phạm về kiểm tra tài chính và chế độ"
+        " bảo hộ tại xưởng; đoàn kiểm tra đề nghị xử phạt chủ cơ sở.",
+        set(),
+    ),
+    (
+        "Đại hội Công đoàn phường lần thứ I",
+        "Đại hội đại biểu Công đoàn phường khai mạc với 120 đại biểu chính thức; báo cáo "
+        "chính trị tổng kết nhiệm kỳ và bầu Ban Chấp hành khóa mới.",
+        {"dai_hoi_cong_doan"},
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",

@@ -68,6 +68,9 @@ class _Definition:
     # Topics this one, named in the title, turns into recounted history: they then
     # count only when the title names them too (a union's history lists its congresses).
     eclipses: list[str] = field(default_factory=list)
+    # Words one of which the item must contain ("công đoàn"): a Youth Union congress or a
+    # state inspection uses the same phrases as the union's own, but is not the union's.
+    requires: list[str] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
     lead_enough: bool = False  # a named programme: a solid phrase in the lead is the subject
 
@@ -168,6 +171,7 @@ class TopicClassifier:
                     del accepted[other]
         if self._model is not None:
             self._vote(self._model, (title or "", lead, body), evidence, accepted)
+        self._drop_unrequited(title, text, accepted)
         for topic_id, score in list(accepted.items()):
             for implied in self._defs[topic_id].implies:
                 if implied in self._defs and implied not in accepted:
@@ -211,6 +215,18 @@ class TopicClassifier:
             if prob >= limit:
                 # Ranked after the topics the rules are sure of.
                 accepted[tid] = prob * thresholds[tid] * 0.9
+
+    def _drop_unrequited(self, title: str, text: str, accepted: dict[str, float]) -> None:
+        """Drop accepted topics whose required words the item never writes."""
+        needy = [tid for tid in accepted if self._defs[tid].requires]
+        if not needy:
+            return
+        folded = vntext.match_keys(title + "\n" + text)[1]
+        for tid in needy:
+            # Letters only around the word: pages glue digits on ("năm 2021công đoàn").
+            words = (vntext.fold_key(w) for w in self._defs[tid].requires)
+            if not any(re.search(rf"(?<![a-z]){w}(?![a-z])", folded) for w in words):
+                del accepted[tid]
 
     def _evidence(self, title: str, lead: str, body: str) -> dict[str, Evidence]:
         """What the phrase rules found for every topic, accepted or not."""
@@ -334,6 +350,7 @@ def _load_builtin() -> dict[str, _Definition]:
             guards=list(spec.get("guards", [])),
             implies=list(spec.get("implies", [])),
             eclipses=list(spec.get("eclipses", [])),
+            requires=list(spec.get("requires", [])),
             threshold=float(spec.get("threshold", DEFAULT_THRESHOLD)),
             lead_enough=bool(spec.get("lead_enough", False)),
         )

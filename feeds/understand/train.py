@@ -9,7 +9,8 @@ Trains one logistic regression per topic (scikit-learn, training only) over the
 features of :mod:`feeds.understand.topic_model`, on every development set in
 ``tests/data/`` that is present (``devset.jsonl``, ``devset_extra.jsonl``,
 ``corpus_train.jsonl``, ``corpus_blind.jsonl``: the lead has read the last one, so
-it is development material now).  Each topic's
+it is development material now; the event sets ``devset_events*.jsonl`` and the general
+set ``devset_general/``).  Each topic's
 two thresholds (the probability to add a topic the rules missed, never below
 ``MIN_THRESHOLD``; the probability a topic the rules accepted needs to stay)
 are those that maximize the out-of-fold F1 (5-fold cross-validation) of the
@@ -38,7 +39,17 @@ from feeds.understand.topics import TopicClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-TRAIN_FILES = ("devset.jsonl", "devset_extra.jsonl", "corpus_train.jsonl", "corpus_blind.jsonl")
+TRAIN_FILES = (
+    "devset.jsonl",
+    "devset_extra.jsonl",
+    "corpus_train.jsonl",
+    "corpus_blind.jsonl",
+    "devset_events.jsonl",
+    "devset_events2.jsonl",
+    "devset_general/north.jsonl",
+    "devset_general/central.jsonl",
+    "devset_general/south.jsonl",
+)
 UNSEEN = ("heldout.jsonl",)  # measured by the bench, never trained on
 UNSEEN_DIR = "blind2"  # the fresh blind set: every file in it is for measuring only
 MIN_POSITIVES = 3  # fewer labelled items than this: the topic stays with the rules alone
