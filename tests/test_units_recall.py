@@ -94,6 +94,15 @@ RECALL: list[tuple[str, str | None, list[str]]] = [
 ]  # fmt: skip
 
 PRECISION: list[tuple[str, str | None, list[str]]] = [
+    # A commune union of before 1/7/2025 was a grassroots union; a ward the 2025 list
+    # does not have (a headline cut short) is no unit either.
+    ("Đoàn viên Công đoàn xã Tượng Sơn, huyện Thạch Hà được hỗ trợ 3 triệu đồng.", None, []),
+    ("Cử đại biểu dự Đại hội Công đoàn phường Khương", "Hà Nội", []),
+    ("Đại hội Công đoàn phường Khương Đình lần thứ I.", "Hà Nội",
+     ["Công đoàn phường Khương Đình (Hà Nội)"]),
+    # A cluster named by its members ("Cụm thi đua Công đoàn khối ...") has no name of its own.
+    ("Thành lập Cụm thi đua Công đoàn khối doanh nghiệp trên địa bàn quận.", None, []),
+    ("Cụm thi đua số 2 tổng kết phong trào năm 2025.", None, ["Cụm thi đua số 2"]),
     # Funds named after the union are funds.
     ("Quỹ Xã hội Công đoàn tỉnh Sơn La hỗ trợ 40 triệu đồng xây nhà.", None, []),
     ("Quỹ Mái ấm Công đoàn Hà Tĩnh trao 3 căn nhà.", None, []),

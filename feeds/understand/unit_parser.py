@@ -361,6 +361,11 @@ class Parser(CdHeads):
                 next((w for w in levels if (w, place) in lx.TABLES.commune_province), levels[0]),
             )
             gz = lx.TABLES.commune_province.get((level, place), [])
+            if not gz:
+                # Commune and ward unions exist since 1/7/2025, for the wards the 2025
+                # list has; "Công đoàn xã Tượng Sơn, huyện Thạch Hà" was a grassroots
+                # union, and "phường Khương" a headline cut short.
+                return []
             shared = _shared_province(group, gz) if not explicit and prov not in gz else None
             if shared:
                 prov = shared
@@ -403,11 +408,18 @@ class Parser(CdHeads):
                 keep, keep_end = len(tokens), end
             if tok.isdigit() and len(tokens) >= 2 and tokens[-2].casefold() == "số":
                 break  # "Cụm thi đua số 2 LĐLĐ các huyện": the number ends the name
+        if keep and _UNION_WORD_TAIL.match(text, keep_end) and tokens[keep - 1] in ("Công", "Liên"):
+            # "Cụm thi đua Công đoàn khối doanh nghiệp": named by its members, not a
+            # cluster's own name; "Cụm thi đua Công" would be a unit nobody has.
+            keep -= 1
         if not keep:
             return m.end()
         name = "Cụm thi đua " + " ".join(tokens[:keep])
         self.add(at, Named(name, "emulation_block", None, None, False))
         return keep_end
+
+
+_UNION_WORD_TAIL = re.compile(r"\s+đoàn(?!\w)")
 
 
 def _level_word(written: str) -> str:
