@@ -20,7 +20,14 @@ DATA = Path(__file__).parent / "data"
 # folder -> (part -> id prefix), and the sets that existed before it was labelled.
 FOLDERS = {
     "blind2": {"north": "xa", "central": "xb", "south": "xc"},
-    "devset_general": {"north": "ga", "central": "gb", "south": "gc"},
+    "devset_general": {
+        "north": "ga",
+        "central": "gb",
+        "south": "gc",
+        "older": "gd",
+        "middle": "ge",
+        "recent": "gf",
+    },
 }
 FIRST_SETS = (
     "corpus_train.jsonl",
@@ -41,7 +48,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (120, 30, 15)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (250, 30, 20)}
 
 
 def _load(path: Path) -> list[dict]:
