@@ -772,3 +772,61 @@ def test_a_deadline_followed_by_a_comment_is_still_a_deadline() -> None:
     assert days(text, date(2025, 9, 24)) == [("2025-12-31", "deadline")]
     # A dateline followed by what a source said stays the day it was told.
     assert days("Ngày 25/9, LĐLĐ thành phố cho biết sẽ tổ chức hội nghị.", date(2025, 9, 24)) == []
+
+
+def test_a_lunar_date_beside_a_solar_one_is_not_a_second_day() -> None:
+    text = "Đêm hội sẽ tổ chức lúc 18 giờ 30 tối ngày 5-9, nhằm ngày 14-8 Âm lịch."
+    assert days(text, date(2026, 8, 1)) == [("2026-09-05", "event")]
+
+
+def test_the_day_a_source_met_is_not_the_plan_it_announced() -> None:
+    text = (
+        "Theo thông tin từ cuộc họp Ban Tổ chức sáng ngày 12/7, Hội thao công nhân sẽ diễn ra"
+        " ngày 3/8 tại Nhà thi đấu tỉnh."
+    )
+    assert days(text, date(2022, 7, 12)) == [("2022-08-03", "event")]
+    # "Theo kế hoạch, ..." is the plan itself.
+    assert days("Theo kế hoạch, ngày 3/8 sẽ khai mạc hội thao.", date(2022, 7, 12)) == [
+        ("2022-08-03", "event")
+    ]
+
+
+def test_today_on_a_page_of_no_known_day_is_no_day() -> None:
+    text = "Hội thao nhằm xây dựng một đất nước giàu mạnh như ngày hôm nay, năm 2015."
+    assert days(text, None, "Kế hoạch tổ chức Hội thao năm 2015") == []
+
+
+def test_a_plan_named_as_a_noun_is_no_future_cue() -> None:
+    text = (
+        "Thực hiện Kế hoạch số 104/KH-LĐLĐ ngày 12/3/2015 về Hội thao công nhân năm 2015.\n"
+        "Để hội thao diễn ra theo đúng kế hoạch đề ra, ngày 12/6/2015, Liên đoàn Lao động"
+        " huyện tổ chức họp Ban Tổ chức và bốc thăm thi đấu."
+    )
+    assert days(text, None) == []
+
+
+def test_the_datelines_own_sentence_gives_its_year() -> None:
+    text = (
+        "Chiều 8/6, giải chạy tri ân năm 2022 vừa được công bố tại thành phố.\n"
+        "Giải dự kiến diễn ra vào ngày 3/7, dành cho lực lượng chống dịch năm 2021."
+    )
+    assert days(text, None) == [("2022-07-03", "event")]
+
+
+def test_a_list_announced_as_a_plan_keeps_its_days() -> None:
+    text = (
+        "Liên đoàn Lao động thành phố sẽ tổ chức 2 đêm hội, gồm: Nhà Văn hóa Lao động (lúc"
+        " 18 giờ 30 tối ngày 2-10); phường Bàn Thạch (lúc 18 giờ 30 tối ngày 3-10)."
+    )
+    found = [(e.date.isoformat(), e.time) for e in extract_events(text, date(2025, 10, 3))]
+    assert found == [("2025-10-03", time(18, 30))]
+
+
+def test_ranges_listed_months_ahead_stay_in_the_same_year() -> None:
+    text = (
+        "Hội thao sẽ diễn ra tại hai khu vực: phía Bắc tổ chức từ ngày 3 – 5/8; phía Nam tổ"
+        " chức tại Vũng Tàu từ ngày 27 – 30/9."
+    )
+    assert [d for d, _ in days(text, date(2022, 7, 12))] == [
+        "2022-08-03", "2022-08-05", "2022-09-27", "2022-09-30"
+    ]  # fmt: skip

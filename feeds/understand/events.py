@@ -47,7 +47,7 @@ class Event:
 # "sắp xếp" (arrange) is no "sắp" (soon); "Cần Thơ", "Cần Giờ" are places, not "cần" (need).
 _FUTURE = re.compile(
     r"(?<!\w)(?:sẽ|dự kiến|dự định|sắp(?!\s+xếp)|tới đây|thời gian tới|(?:tuần|tháng|năm|ngày|đợt|kỳ) tới"
-    r"|chuẩn bị|tiến tới|kế hoạch(?!\s*(?:số\b|\d))|đề nghị|yêu cầu|đăng ký|kính mời|mời"
+    r"|chuẩn bị|tiến tới|kế hoạch(?!\s*(?:số\b|\d|đề ra|đã))|đề nghị|yêu cầu|đăng ký|kính mời|mời"
     r"|triệu tập|lưu ý|từ nay"
     r"|hạn(?! chế)|chậm nhất|muộn nhất|hiệu lực|bắt đầu|kéo dài|đang|cần(?!\s+(?:thơ|giờ|giuộc|đước)(?!\w))|phải|hãy|nộp"
     r"|gửi về|chương trình dự kiến)(?!\w)",
@@ -82,6 +82,17 @@ _HOLIDAY_REF = re.compile(
     _I,
 )
 _THAT_YEAR = re.compile(r"\s*,?\s*(?:của\s+)?năm\s+(?:ấy|đó|trước|ngoái|xưa)(?!\w)", _I)
+# "ngày 3-10, nhằm ngày 12-8 Âm lịch", "(tức 14/1 âm lịch)": the lunar name of a day
+# already given; its numbers are no solar date.
+_LUNAR_AFTER = re.compile(r"\s*\)?\s*(?:âm lịch|\(?\s*(?:âl|al)\s*\))", _I)
+_LUNAR_BEFORE = re.compile(r"(?<!\w)(?:tức|nhằm)\s+(?:ngày\s+)?$", _I)
+# "Theo thông tin từ cuộc họp Ban Tổ chức sáng 12/7, Hội thao sẽ ...": the day the
+# source met or spoke, not the plan it announced.
+_ATTRIBUTION = re.compile(
+    r"^\W*(?:[A-ZĐ][\w.]*\s*[–-]\s*)?theo\s+(?:thông tin|thông báo|báo cáo|kết luận|ý kiến"
+    r"|lời|đồng chí|ông|bà|lãnh đạo)(?!\w)[^;.:\d]*$",  # its first day only
+    _I,
+)
 _RECURRING = re.compile(r"\s*(?:hằng|hàng|mỗi)\s+(?:năm|tháng|tuần|ngày)(?!\w)", _I)
 # Days that name a holiday; with a year they still do ("Ngày Phụ nữ Việt Nam 20/10/2023").
 _HOLIDAYS = {(3, 2), (8, 3), (26, 3), (30, 4), (1, 5), (19, 5), (1, 6), (27, 7), (28, 7),
@@ -196,7 +207,7 @@ _STRONG_FUTURE = re.compile(
 )
 # Without a cue, a year-less day this far ahead of the item's date is more likely
 # last year's: news reports what happened; plans say "sẽ", "dự kiến".
-_UNCUED_AHEAD = timedelta(days=60)
+_UNCUED_AHEAD = timedelta(days=90)
 # Cheap pre-filter: lines without any of these hold no date expression.  Digits
 # and the tails of "hôm nay"/"ngày mai" come first so the scan rejects letters fast.
 _MAYBE_DATE = re.compile(r"\d\s*[/.\-–]\s*\d|\d\s+(?:tháng|và|đến|tới)\s|(?:nay|mai|kia)(?!\w)")
@@ -272,9 +283,9 @@ def _resolve(
     return nearest
 
 
-def _nearest_cue(clause: str, lo: int, hi: int) -> int:
-    """+1 future, -1 past, 0 none: the cue nearest to ``clause[lo:hi]`` decides."""
-    best, best_dist = 0, 10**9
+def _nearest_cue(clause: str, lo: int, hi: int, default: int = 0) -> int:
+    """+1 future, -1 past, ``default`` none: the cue nearest to ``clause[lo:hi]`` decides."""
+    best, best_dist = default, 10**9
     for pattern, sign in ((_FUTURE, 1), (_PAST, -1)):
         for m in pattern.finditer(clause):
             if lo <= m.start() < hi:
@@ -469,6 +480,10 @@ def _skip(clause: str, expr: DateExpr) -> bool:
             return True  # (28/7/1929 – 28/7/2024)
         if last.year - first.year >= 3:
             return True
+    if _LUNAR_AFTER.match(clause, expr.end) or _LUNAR_BEFORE.search(head):
+        return True
+    if expr.last is None and _ATTRIBUTION.match(clause, 0, expr.start):
+        return True
     if _RECURRING.match(clause, expr.end):
         return True  # "ngày 28/7 hằng năm": a yearly day, not a date in this year
     if _THAT_YEAR.match(clause, expr.end):
@@ -489,10 +504,21 @@ def _told(clause: str, end: int) -> bool:
     return m is not None and _STRONG_FUTURE.search(m.group()) is None
 
 
+def _listed_plan(sentence: str) -> bool:
+    """ "X sẽ tổ chức 2 đêm hội, gồm: A (18h30 ngày 2-10); B (18h30 ngày 3-10)": the plan's
+    cue before the colon governs every item of the list after it."""
+    head, colon, tail = sentence.partition(":")
+    return bool(colon) and ";" in tail and ";" not in head and bool(_STRONG_FUTURE.search(head))
+
+
 def _events_in_clause(
-    clause: str, reading: _Reading, fallback: Callable[[], str]
+    clause: str, reading: _Reading, fallback: Callable[[], str], planned: bool = False
 ) -> list[tuple[Event, bool]]:
-    """Events of one clause, each flagged True when it comes from a single day."""
+    """Events of one clause, each flagged True when it comes from a single day.
+
+    ``planned``: the clause is an item of a list a future cue announced (no cue of its own
+    needed).
+    """
     exprs = find_expressions(clause)
     if not exprs:
         return []
@@ -504,8 +530,8 @@ def _events_in_clause(
             prev_end = expr.end
             continue
         # Cues are read only when a year is missing or the day is the item's own.
-        cue = cache(partial(_nearest_cue, clause, expr.start, expr.end))
-        plan = partial(_plan_near, clause, expr.start, expr.end, schedule)
+        cue = cache(partial(_nearest_cue, clause, expr.start, expr.end, 1 if planned else 0))
+        plan = partial(_plan_near, clause, expr.start, expr.end, schedule or planned)
         if expr.last is None:
             lean = not reading.notice
             day = _resolve(expr.first, reading.base, cue, lean_past=lean, year_hint=reading.year)
@@ -530,9 +556,12 @@ def _placeable(expr: DateExpr, reading: _Reading) -> bool:
     its text ("ngày 22-1 (27 Tết), Quỹ sẽ tổ chức...") may be years old: guessing the
     current year would put last decade's plans in today's calendar.
     """
+    parts = [part for part in (expr.first, expr.last) if part is not None]
+    if reading.undated and any(part.rel is not None for part in parts):
+        return False  # "hôm nay" on a page of no known day: no day at all
     if not reading.undated or reading.year is not None:
         return True
-    return any(part is not None and part.year is not None for part in (expr.first, expr.last))
+    return any(part.year is not None for part in parts)
 
 
 def _range_events(
@@ -676,8 +705,9 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
                     return fallback_title if notice or not prev else _clean_previous(prev)
 
                 found: list[tuple[Event, bool]] = []
-                for _, clause in _clauses(sentence):
-                    found.extend(_events_in_clause(clause, reading, fallback))
+                listed = _listed_plan(sentence)
+                for k, (_, clause) in enumerate(_clauses(sentence)):
+                    found.extend(_events_in_clause(clause, reading, fallback, listed and k > 0))
                 events.extend(_pair_ends(found))
                 single = [e for e, one in found if one and e.kind in ("event", "start")]
                 timeless = len(found) == 1 and single and single[0].time is None
@@ -726,7 +756,10 @@ def _lead_day(lines: list[str]) -> date | None:
                 return None
             if part.year is not None and part.year < oldest_dateline:
                 return None
-            year = part.year or (recent[0] if recent else None)
+            # The year the dateline's own sentence writes ("Chiều 8/6, giải chạy ... năm
+            # 2022") beats the earliest one the item writes ("... chống dịch năm 2021").
+            own = [int(y) for y in _YEAR_WRITTEN.findall(sentence) if int(y) in recent]
+            year = part.year or (own[0] if own else recent[0] if recent else None)
             if year is None:
                 return None  # no year anywhere: the item could be from any year
             if part.year is None and part.month <= _REVIEW_MONTHS and _reviews_year(lines, year):
