@@ -27,6 +27,9 @@ FOLDERS = {
         "older": "gd",
         "middle": "ge",
         "recent": "gf",
+        "portals": "gg",
+        "papers": "gh",
+        "national": "gi",
     },
 }
 FIRST_SETS = (
@@ -48,7 +51,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (250, 30, 20)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (350, 30, 30)}
 
 
 def _load(path: Path) -> list[dict]:
