@@ -830,3 +830,62 @@ def test_ranges_listed_months_ahead_stay_in_the_same_year() -> None:
     assert [d for d, _ in days(text, date(2022, 7, 12))] == [
         "2022-08-03", "2022-08-05", "2022-09-27", "2022-09-30"
     ]  # fmt: skip
+
+
+# --- dated items of union portals, papers and national sites (devset_general, round three)
+
+
+def test_a_named_day_with_its_date_in_brackets_is_an_occasion() -> None:
+    text = (
+        "Hội thao chào mừng Ngày Truyền thống ngành (28/8), Ngày thành lập Công đoàn ngành"
+        " (30/8) diễn ra sôi nổi."
+    )
+    assert days(text, date(2018, 8, 18)) == []
+    festival = "Ngày hội Văn hóa công nhân (20/5/2026) sẽ diễn ra tại Quảng trường."
+    assert days(festival, date(2026, 5, 1)) == [("2026-05-20", "event")]
+    assert days("Hội nghị họp vào ngày Chủ nhật (24/5).", date(2026, 5, 1)) == [
+        ("2026-05-24", "event")
+    ]
+
+
+def test_a_letter_headed_ve_viec_schedules_its_time_lines() -> None:
+    text = "- Thời gian: 9h00 ngày 31/01/2017 tại sân trường."
+    found = extract_events(text, None, title="Về việc tổ chức giải thể thao Công đoàn")
+    assert [(e.date.isoformat(), e.time) for e in found] == [("2017-01-31", time(9, 0))]
+
+
+def test_the_notice_an_excerpt_comes_from_dates_the_page() -> None:
+    text = (
+        "Thời gian: Từ ngày 01/8/2017 đến ngày 05/10/2017.\n"
+        "(Trích thông báo số 27/TB-CĐ ngày 11 tháng 8 năm 2017)"
+    )
+    title = "Về việc tham gia Cuộc thi viết về nhà giáo"
+    assert days(text, None, title) == [("2017-10-05", "end")]
+
+
+def test_an_undated_page_is_later_than_the_documents_it_cites() -> None:
+    text = (
+        "Thực hiện Công văn số 1623/TLĐ ngày 10/8/2018 về cuộc thi viết, Công đoàn ngành"
+        " đề nghị các đơn vị hưởng ứng.\n"
+        "Thời hạn nhận bài thi từ 25/7/2018 đến hết ngày 30/10/2018."
+    )
+    assert [d for d, _ in days(text, None)] == ["2018-10-30"]
+
+
+def test_an_undated_pages_year_less_day_takes_a_year_of_its_own_paragraph() -> None:
+    text = (
+        "Thực hiện Kế hoạch số 19/KH-CĐCS ngày 28/02/2023, các công đoàn cơ sở thành viên"
+        " đã tổ chức đại hội.\n"
+        "Đại hội Công đoàn cơ sở Sở sẽ được tổ chức vào ngày 21/4 tới đây."
+    )
+    assert days(text, None) == []
+    same_paragraph = "Năm 2023, Đại hội Công đoàn cơ sở Sở sẽ được tổ chức vào ngày 21/4 tới đây."
+    assert days(same_paragraph, None) == [("2023-04-21", "event")]
+
+
+def test_the_verb_of_the_dates_own_phrase_tells_its_tense() -> None:
+    text = (
+        "Liên đoàn Lao động thành phố đã tổ chức 2 đêm hội (ngày 2 và 3-10), mỗi đêm mời"
+        " 300 cháu tham dự."
+    )
+    assert days(text, date(2025, 10, 3)) == []

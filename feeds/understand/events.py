@@ -86,6 +86,13 @@ _THAT_YEAR = re.compile(r"\s*,?\s*(?:của\s+)?năm\s+(?:ấy|đó|trước|ngo�
 # already given; its numbers are no solar date.
 _LUNAR_AFTER = re.compile(r"\s*\)?\s*(?:âm lịch|\(?\s*(?:âl|al)\s*\))", _I)
 _LUNAR_BEFORE = re.compile(r"(?<!\w)(?:tức|nhằm)\s+(?:ngày\s+)?$", _I)
+# "Ngày thành lập Công đoàn TTTT Việt Nam (30/8)", "ngày bầu cử Quốc hội ... (22/5/2016)":
+# a named day with its date in brackets is an occasion ("Ngày hội ... (20/5)" is an event).
+_NAMED_DAY = re.compile(
+    r"(?<!\w)ngày\s+(?!hội(?!\w)|chủ nhật|thứ(?!\w)|mai(?!\w)|nay(?!\w)|kia(?!\w))[^\W\d]"
+    r"[^()]{2,90}?\s*\(?\s*$",
+    _I,
+)
 # "Theo thông tin từ cuộc họp Ban Tổ chức sáng 12/7, Hội thao sẽ ...": the day the
 # source met or spoke, not the plan it announced.
 _ATTRIBUTION = re.compile(
@@ -107,7 +114,7 @@ _DOC_DATE = re.compile(
 # what a report is about, not an agenda.
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:kế hoạch|hướng dẫn|thông báo|quyết định|công văn|triệu tập|giấy mời|thư mời"
-    r"|thể lệ|chương trình(?!\s*[\"“‘'])|sắp (?:diễn ra|khai mạc|tổ chức))(?!\w)",
+    r"|thể lệ|chương trình(?!\s*[\"“‘'])|sắp (?:diễn ra|khai mạc|tổ chức)|về việc|v/v)(?!\w)",
     _I,
 )
 # "Ngày 25/5, Ban Tổ chức cho biết giải sẽ khai mạc ngày 30/5": the first day is when the
@@ -120,8 +127,8 @@ _TOLD = re.compile(
 # "Thời gian tổ chức: từ 20/7 - 2/9/2025" heads the schedule of a plan: what follows is
 # set, not reported, even on an undated page whose sentence has no tense.
 _SCHEDULE_HEAD = re.compile(
-    r"^\W*thời gian\s+(?:tổ chức|diễn ra|thực hiện|triển khai|nhận bài|nhận hồ sơ|đăng ký"
-    r"|tuyên truyền|thi đấu)(?!\w)",
+    r"^\W*thời gian(?:\s*:|\s+(?:tổ chức|diễn ra|thực hiện|triển khai|nhận bài|nhận hồ sơ"
+    r"|đăng ký|tuyên truyền|thi đấu|khai mạc|hướng dẫn|phát)(?!\w))",
     _I,
 )
 # A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
@@ -143,6 +150,11 @@ _STOP_LINE = re.compile(
     _I,
 )
 # A publication stamp line ("13:53 26/07/2022", "Hoạt động Công đoàn - 20/05/2022 17:40 ...").
+_EXCERPT_OF = re.compile(
+    r"^\W*trích\s+(?:thông báo|kế hoạch|công văn|quyết định|hướng dẫn)(?!\w)[^()]*?ngày\s+"
+    r"(?P<d>\d{1,2})(?:\s+tháng\s+|\s*[/.-]\s*)(?P<m>\d{1,2})(?:\s+năm\s+|\s*[/.-]\s*)(?P<y>\d{4})",
+    _I,
+)
 _STAMP = re.compile(
     r"(?:\d{1,2}:\d{2},?\s+(?:\w+,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})/(\d{1,2})/(\d{4}),?\s*(?:-\s*)?\d{1,2}:\d{2})(?![/\d])",
@@ -283,6 +295,9 @@ def _resolve(
     return nearest
 
 
+_COMMA_PENALTY = 40
+
+
 def _nearest_cue(clause: str, lo: int, hi: int, default: int = 0) -> int:
     """+1 future, -1 past, ``default`` none: the cue nearest to ``clause[lo:hi]`` decides."""
     best, best_dist = default, 10**9
@@ -291,6 +306,11 @@ def _nearest_cue(clause: str, lo: int, hi: int, default: int = 0) -> int:
             if lo <= m.start() < hi:
                 continue  # inside the date expression itself
             dist = lo - m.end() if m.end() <= lo else m.start() - hi
+            between = clause[m.end() : lo] if m.end() <= lo else clause[hi : m.start()]
+            if "," in between:
+                # "đã tổ chức 2 đêm hội (ngày 2 và 3-10), mỗi đêm mời 300 cháu": the verb of
+                # the date's own phrase tells its tense, not one past the comma.
+                dist += _COMMA_PENALTY
             if dist < best_dist or (dist == best_dist and sign < 0):
                 best, best_dist = sign, dist
     return best
@@ -404,6 +424,12 @@ def _body_lines(text: str, published: date | None) -> tuple[list[str], date | No
             if index < 8 and first_stamp is None:
                 first_stamp = _valid_date(int(pub["y"]), int(pub["m"]), int(pub["d"]))
             continue
+        issued = _EXCERPT_OF.match(line) if len(line) < 160 else None
+        if issued is not None:
+            # "(Trích thông báo số 27/TB-CĐ ngày 11 tháng 8 năm 2017)": the notice's day.
+            day = _valid_date(int(issued["y"]), int(issued["m"]), int(issued["d"]))
+            first_stamp = first_stamp or (day if published is None else None)
+            continue
         stamp = _STAMP.search(line) if len(line) < 120 and ":" in line else None
         if stamp is not None:
             g = [x for x in stamp.groups() if x is not None]
@@ -482,6 +508,13 @@ def _skip(clause: str, expr: DateExpr) -> bool:
             return True
     if _LUNAR_AFTER.match(clause, expr.end) or _LUNAR_BEFORE.search(head):
         return True
+    bracketed = clause.startswith("(", expr.start) or head.rstrip().endswith("(")
+    if (
+        bracketed
+        and expr.last is None
+        and _NAMED_DAY.search(clause, max(0, expr.start - 100), expr.start)
+    ):
+        return True  # "Ngày Truyền thống Ngành TTTT (28/8)": the day an occasion falls on
     if expr.last is None and _ATTRIBUTION.match(clause, 0, expr.start):
         return True
     if _RECURRING.match(clause, expr.end):
@@ -705,15 +738,39 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
                     return fallback_title if notice or not prev else _clean_previous(prev)
 
                 found: list[tuple[Event, bool]] = []
+                # An undated page's year-less day takes a year its own paragraph or the
+                # title writes, not one from another paragraph's story.
+                local = replace(reading, year=_written_year([title, line])) if undated else reading
                 listed = _listed_plan(sentence)
                 for k, (_, clause) in enumerate(_clauses(sentence)):
-                    found.extend(_events_in_clause(clause, reading, fallback, listed and k > 0))
+                    found.extend(_events_in_clause(clause, local, fallback, listed and k > 0))
                 events.extend(_pair_ends(found))
                 single = [e for e, one in found if one and e.kind in ("event", "start")]
                 timeless = len(found) == 1 and single and single[0].time is None
                 pending = (len(events) - 1, -1) if timeless else None
             previous = sentence
+    if undated:
+        # The page cites "Công văn số 1623/TLĐ ngày 10/8/2018": it was written after that.
+        floor = _latest_cited_document(lines)
+        events = [ev for ev in events if floor is None or ev.date >= floor]
     return _dedupe(events)
+
+
+_CITED_DOC = re.compile(
+    r"\d+[\w.]*(?:\s?[/-]\s?[A-ZĐ][\wĐđ.]*)+[\-/]?\s*,?\s*ngày\s*"
+    r"(?P<d>\d{1,2})(?:\s+tháng\s+|\s*[/.-]\s*)(?P<m>\d{1,2})(?:\s+năm\s+|\s*[/.-]\s*)(?P<y>\d{4})",
+    _I,
+)
+
+
+def _latest_cited_document(lines: list[str]) -> date | None:
+    """The latest day of a numbered document the item cites, if any."""
+    days = [
+        _valid_date(int(m["y"]), int(m["m"]), int(m["d"]))
+        for line in lines
+        for m in _CITED_DOC.finditer(line)
+    ]
+    return max((d for d in days if d is not None), default=None)
 
 
 def _lead_day(lines: list[str]) -> date | None:
