@@ -565,6 +565,26 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         "chính trị tổng kết nhiệm kỳ và bầu Ban Chấp hành khóa mới.",
         {"dai_hoi_cong_doan"},
     ),
+    # A sector's name is not its subject; an emulation "đại hội" is no union congress;
+    # gifts given "hưởng ứng Tháng Công nhân" are care, the month is their occasion.
+    (
+        "Hội thao ngành Thông tin và Truyền thông khu vực phía Nam",
+        "Công đoàn Thông tin và Truyền thông Việt Nam tổ chức hội thao với các môn bóng đá,"
+        " cầu lông, kéo co; 500 vận động viên thi đấu sôi nổi trong hai ngày.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "LĐLĐ quận tham gia Đại hội thi đua Quyết thắng của lực lượng vũ trang",
+        "Đại hội thi đua Quyết thắng lực lượng vũ trang quận lần thứ V khai mạc với 200 đại"
+        " biểu chính thức; Liên đoàn Lao động quận dự và tặng hoa.",
+        set(),
+    ),
+    (
+        "Trao 20 suất quà cho đoàn viên khó khăn",
+        "Ngày 4/5, hưởng ứng Tháng Công nhân năm 2022, Liên đoàn Lao động tỉnh trao 20 suất"
+        " quà, mỗi suất 500.000 đồng cho đoàn viên có hoàn cảnh khó khăn.",
+        {"cham_lo_doi_song"},
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",

@@ -50,7 +50,8 @@ class Segment:
 # the main clause: not a frame; nor is "Lễ phát động hưởng ứng Tháng Công nhân" (its object).
 _FRAME = re.compile(
     r"(?:(?<!\w)(?:chào mừng|nhân dịp(?! này)|nhân kỷ niệm|hướng tới|hướng đến|tiến tới"
-    r"|chào đón|(?:nhằm|và|để) hưởng ứng)|^\W*hưởng ứng)(?!\w)"
+    r"|chào đón|(?:nhằm|và|để) hưởng ứng|nằm trong (?:chuỗi |các )*hoạt động)"
+    r"|(?:^\W*|,\s*)hưởng ứng)(?!\w)"
     r"[^,.;:!?\n(]*(?:\([^)\n]*\)[^,.;:!?\n(]*)*"
     # "Hướng tới kỷ niệm 75 năm Ngày Thương binh, liệt sỹ (...), 93 năm ngày thành lập
     # Công đoàn Việt Nam, 76 năm...": the occasions listed after the first one.
