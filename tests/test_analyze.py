@@ -203,3 +203,15 @@ def test_undated_report_gets_no_guessed_event() -> None:
     )
     result = analyze_to_dict("LĐLĐ tỉnh Hà Tĩnh sơ kết quý I", text, None)
     assert [e["date"] for e in result["events"]] == ["2026-05-20"]
+
+
+def test_a_commune_union_before_the_2025_reform_is_a_grassroots_one() -> None:
+    text = "Công đoàn xã Tân Phú tổ chức Vui Tết Trung thu cho 40 cháu là con đoàn viên."
+    title = "Công đoàn xã Tân Phú vui Tết Trung thu"
+    after = analyze(title, text, published=date(2025, 10, 2), source_province="Đồng Nai")
+    before = analyze(title, text, published=date(2023, 9, 28), source_province="Đồng Nai")
+    undated_2023 = analyze(
+        title, text + " Năm 2023, xã có 300 đoàn viên.", source_province="Đồng Nai"
+    )
+    assert [u.name for u in after.units] == ["Công đoàn xã Tân Phú (Đồng Nai)"]
+    assert before.units == [] and undated_2023.units == []

@@ -8,6 +8,7 @@ Combines :mod:`feeds.understand.summary`, :mod:`feeds.understand.units`, :mod:`f
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -67,12 +68,30 @@ def analyze(
     text = text or ""
     province = source_province or province_for_url(url)
     full = f"{sapo}\n{text}" if sapo and sapo.strip() not in text else text
+    units = find_units(full, title=title, source_province=province)
+    if _before_reform(published, f"{title}\n{full}"):
+        # "Công đoàn xã Bình Phú" in 2023 was a grassroots union; commune and ward
+        # unions as upper-level units exist since the 2025 reform.
+        units = [u for u in units if u.kind != "commune"]
     return Analysis(
         summary=summarize(title, text, sapo=sapo),
-        units=find_units(full, title=title, source_province=province),
+        units=units,
         topics=(classifier or default_classifier()).classify(title, text, sapo=sapo),
         events=extract_events(full, published, title=title),
     )
+
+
+# Commune and ward unions were founded from June 2025 for the 1/7/2025 reform.
+REFORM_DAY = date(2025, 6, 1)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _before_reform(published: date | None, text: str) -> bool:
+    """Whether the item is from before the 2025 reform: its date, else the years it writes."""
+    if published is not None:
+        return published < REFORM_DAY
+    years = [int(y) for y in _YEAR.findall(text)]
+    return bool(years) and max(years) < REFORM_DAY.year
 
 
 def analyze_to_dict(
