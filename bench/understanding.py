@@ -140,11 +140,11 @@ def print_report(result: dict[str, Any]) -> None:
         f"Dev set: {result['devset']} ({result['items']} items, {result['errors']} analyzer errors)"
     )
     print()
-    print(f"{'category':<16}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}")
-    for key in ("units", "topics", "event_dates", "event_datetimes"):
+    print(f"{'category':<22}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}")
+    for key in ("units", "topics", "event_dates", "event_datetimes", "event_dates_day_known"):
         s = result[key]
         print(
-            f"{key:<16}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}"
+            f"{key:<22}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}"
             f"{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}"
         )
     print(f"\n{'topic':<28}{'P':>7}{'R':>7}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}")
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     result["speed"] = throughput(analyze, items)
     result["verdicts"] = verdicts(result)
     if not show:
-        for key in ("units", "topics", "event_dates", "event_datetimes"):
+        for key in ("units", "topics", "event_dates", "event_datetimes", "event_dates_day_known"):
             if isinstance(result.get(key), dict):
                 result[key].pop("worst", None)
     if args.json:

@@ -182,7 +182,7 @@ def per_topic(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -
 
 def score(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> dict[str, Any]:
     """Compare predictions with gold labels; ``None`` marks an analyzer error."""
-    units, topics, dates, datetimes = Score(), Score(), Score(), Score()
+    units, topics, dates, datetimes, known = Score(), Score(), Score(), Score(), Score()
     summary_fail: dict[str, list[str]] = {}
     for item, pred in zip(items, preds, strict=True):
         pred = pred or {}
@@ -192,6 +192,10 @@ def score(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> di
         pev = pred.get("events", []) or []
         dates.add(iid, event_dates(item["events"]), event_dates(pev))
         datetimes.add(iid, event_datetimes(item["events"]), event_datetimes(pev))
+        if item.get("published"):
+            # How issue 11 first measured events: on the items whose day is known (a feed
+            # item always has one: its date, else the day it was fetched).
+            known.add(iid, event_dates(item["events"]), event_dates(pev))
         problems = summary_problems(pred.get("summary"))
         if problems:
             summary_fail[iid] = problems
@@ -204,6 +208,7 @@ def score(items: list[dict[str, Any]], preds: list[dict[str, Any] | None]) -> di
         "per_topic": per_topic(items, preds),
         "event_dates": dates.as_dict(),
         "event_datetimes": datetimes.as_dict(),
+        "event_dates_day_known": known.as_dict(),
         "summary": {
             "ok": n - len(summary_fail),
             "ok_ratio": round((n - len(summary_fail)) / n, 4) if n else 0.0,
