@@ -30,6 +30,9 @@ FOLDERS = {
         "portals": "gg",
         "papers": "gh",
         "national": "gi",
+        "law": "gj",
+        "emul": "gk",
+        "dated": "gl",
     },
 }
 FIRST_SETS = (
@@ -51,7 +54,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (350, 30, 30)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (450, 30, 40)}
 
 
 def _load(path: Path) -> list[dict]:
