@@ -889,3 +889,39 @@ def test_the_verb_of_the_dates_own_phrase_tells_its_tense() -> None:
         " 300 cháu tham dự."
     )
     assert days(text, date(2025, 10, 3)) == []
+
+
+# --- round four: law, emulation and local dated items ---------------------------------
+
+
+def test_a_date_typed_with_spaces_around_its_slashes() -> None:
+    text = "– Từ ngày 14 /10/ 2013 (thứ Hai) đến ngày 08/ 11/ 2013 (thứ Sáu)"
+    assert days(text, None, "Kế hoạch giải bóng chuyền năm 2013") == [
+        ("2013-10-14", "start"), ("2013-11-08", "end")
+    ]  # fmt: skip
+
+
+def test_the_meeting_a_plan_follows_is_not_the_plan() -> None:
+    text = (
+        "Theo tinh thần cuộc họp Ban Văn thể Công đoàn ngày 26/9/2013, nhà trường sẽ tổ chức"
+        " giải bóng chuyền vào ngày 14/10/2013."
+    )
+    assert days(text, None) == [("2013-10-14", "event")]
+
+
+def test_an_anniversary_span_does_not_give_the_items_year() -> None:
+    text = (
+        "Sáng 25/8, nhân kỷ niệm 70 năm ngày truyền thống ngành (28/8/1945 - 28/8/2015),"
+        " Công đoàn ngành tổ chức cho học sinh báo công.\n"
+        "Chiều nay, đoàn sẽ dâng hương tại Khu di tích."
+    )
+    assert days(text, None) == []
+
+
+def test_a_lunar_new_years_name_gives_the_year() -> None:
+    text = (
+        "Sáng 11/1, Liên đoàn Lao động tỉnh khai mạc Giải bóng chuyền mừng xuân Đinh Dậu 2017.\n"
+        "Trận chung kết sẽ diễn ra lúc 15 giờ ngày 13/1."
+    )
+    found = [(e.date.isoformat(), e.time) for e in extract_events(text, None)]
+    assert found == [("2017-01-13", time(15, 0))]

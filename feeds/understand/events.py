@@ -96,7 +96,7 @@ _NAMED_DAY = re.compile(
 # "Theo thông tin từ cuộc họp Ban Tổ chức sáng 12/7, Hội thao sẽ ...": the day the
 # source met or spoke, not the plan it announced.
 _ATTRIBUTION = re.compile(
-    r"^\W*(?:[A-ZĐ][\w.]*\s*[–-]\s*)?theo\s+(?:thông tin|thông báo|báo cáo|kết luận|ý kiến"
+    r"^\W*(?:[A-ZĐ][\w.]*\s*[–-]\s*)?theo\s+(?:thông tin|thông báo|báo cáo|kết luận|ý kiến|tinh thần"
     r"|lời|đồng chí|ông|bà|lãnh đạo)(?!\w)[^;.:\d]*$",  # its first day only
     _I,
 )
@@ -395,9 +395,14 @@ def _light_normalize(text: str) -> str:
     """
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _ODD_CHARS.sub(lambda m: _ODD_MAP.get(m[0], " "), text)
+    text = _ODD_CHARS.sub(lambda m: _ODD_MAP.get(m[0], " "), text)
+    # "ngày 14 /10/ 2013": typed with spaces around the slashes.
+    if " /" not in text and "/ " not in text:
+        return text
+    return _SPACED_SLASH.sub(lambda m: "/".join(g for g in m.groups() if g), text)
 
 
+_SPACED_SLASH = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?(?!\d)")
 _ODD_MAP = {"Ð": "Đ", "ð": "đ", "\u200b": "", "\ufeff": "", "\u00ad": ""}
 _ODD_CHARS = re.compile(r"[\u00a0\u2000-\u200b\u202f\u3000\ufeff\u00adÐð]")
 
@@ -783,7 +788,7 @@ def _lead_day(lines: list[str]) -> date | None:
     dateline takes the earliest recent year the item writes ("Tết Sum vầy năm
     2025 ... 10/1/2026" was written in 2025); without any year it dates nothing.
     """
-    years = sorted({int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)})
+    years = sorted(set(_years_written(lines)))
     recent = [y for y in years if y >= years[-1] - 1] if years else []
     # "Ngày 28/7/1929, Tổng Liên đoàn ... được thành lập" opening a history: a day
     # years before the others the item writes is what it recounts, not its own day.
@@ -851,13 +856,28 @@ _DATELINE = re.compile(
 )
 
 
-_YEAR_WRITTEN = re.compile(r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|(?<!\w)năm\s+)((?:19|20)\d\d)(?!\d)", _I)
+# "15/8/2024", "năm 2025", "mừng xuân Đinh Dậu 2017", "Tết Nguyên đán Ất Tỵ 2025".
+_YEAR_WRITTEN = re.compile(
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|(?<!\w)năm\s+"
+    r"|(?<!\w)(?:xuân|tết(?:\s+nguyên\s+đán)?)\s+(?:[^\W\d]+\s+){0,2})((?:19|20)\d\d)(?!\d)",
+    _I,
+)
+
+
+# "(28/8/1945 - 28/8/2015)": an anniversary's span dates the anniversary, not the item.
+_SPAN_IN_BRACKETS = re.compile(r"\([^()]*?(?:19|20)\d\d\s*[-–—]\s*[^()]*?(?:19|20)\d\d\s*\)")
+
+
+def _years_written(lines: list[str]) -> list[int]:
+    """Years the item writes in a date or as "năm 2025", outside anniversary spans."""
+    return [
+        int(y) for line in lines for y in _YEAR_WRITTEN.findall(_SPAN_IN_BRACKETS.sub(" ", line))
+    ]
 
 
 def _written_year(lines: list[str]) -> int | None:
     """The latest year an undated item writes in a date or as "năm 2025"."""
-    years = [int(y) for line in lines for y in _YEAR_WRITTEN.findall(line)]
-    return max(years) if years else None
+    return max(_years_written(lines), default=None)
 
 
 def _attach_time(
