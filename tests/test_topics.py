@@ -585,6 +585,19 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " quà, mỗi suất 500.000 đồng cho đoàn viên có hoàn cảnh khó khăn.",
         {"cham_lo_doi_song"},
     ),
+    # The Women's Union's anniversary is its own; state emulation congresses still count.
+    (
+        "Hội Liên hiệp Phụ nữ tỉnh kỷ niệm 95 năm Ngày thành lập Hội",
+        "Hội Liên hiệp Phụ nữ tỉnh tổ chức mít tinh kỷ niệm Ngày Phụ nữ Việt Nam 20/10; các"
+        " chi hội phụ nữ trao quà cho hội viên phụ nữ nghèo.",
+        set(),
+    ),
+    (
+        "Đại hội Thi đua yêu nước ngành Xây dựng lần thứ V",
+        "Đại hội biểu dương 200 tập thể, cá nhân điển hình tiên tiến trong phong trào thi đua"
+        " yêu nước; Bộ trưởng trao bằng khen cho 50 tập thể xuất sắc.",
+        {"thi_dua_khen_thuong"},
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
