@@ -103,6 +103,10 @@ PRECISION: list[tuple[str, str | None, list[str]]] = [
     # A cluster named by its members ("Cụm thi đua Công đoàn khối ...") has no name of its own.
     ("Thành lập Cụm thi đua Công đoàn khối doanh nghiệp trên địa bàn quận.", None, []),
     ("Cụm thi đua số 2 tổng kết phong trào năm 2025.", None, ["Cụm thi đua số 2"]),
+    # A bare number names the cluster; a number before a noun counts its members.
+    ("Cụm thi đua 6 LĐLĐ tỉnh khu vực Bắc Trung Bộ tổng kết năm 2025.", None,
+     ["Cụm thi đua số 6"]),
+    ("Cụm thi đua 5 thành phố trực thuộc Trung ương nỗ lực vượt khó.", None, []),
     # Funds named after the union are funds.
     ("Quỹ Xã hội Công đoàn tỉnh Sơn La hỗ trợ 40 triệu đồng xây nhà.", None, []),
     ("Quỹ Mái ấm Công đoàn Hà Tĩnh trao 3 căn nhà.", None, []),

@@ -402,6 +402,14 @@ class Parser(CdHeads):
             strong = tok[0].isupper() or tok.isdigit()
             if not strong and tok.casefold() not in lx.CUM_WORDS:
                 break
+            if tok.isdigit() and not tokens:
+                # "Cụm thi đua 5 LĐLĐ các tỉnh" is cluster number 5; "Cụm thi đua 5 thành
+                # phố trực thuộc Trung ương" counts its members and names no cluster.
+                following = lx.TOKEN.match(text, t.end())
+                if following and following.group(1)[0].islower():
+                    return m.end()
+                self.add(at, Named(f"Cụm thi đua số {int(tok)}", "emulation_block", None, None, False))
+                return t.end()
             tokens.append(tok)
             end = t.end()
             if strong:
