@@ -408,7 +408,9 @@ class Parser(CdHeads):
                 following = lx.TOKEN.match(text, t.end())
                 if following and following.group(1)[0].islower():
                     return m.end()
-                self.add(at, Named(f"Cụm thi đua số {int(tok)}", "emulation_block", None, None, False))
+                self.add(
+                    at, Named(f"Cụm thi đua số {int(tok)}", "emulation_block", None, None, False)
+                )
                 return t.end()
             tokens.append(tok)
             end = t.end()
