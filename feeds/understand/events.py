@@ -248,7 +248,7 @@ class _Reading:
     base: date  # the item's date (else today): years are inferred from it
     notice: bool  # a Kế hoạch / Thông báo...: its days are to come
     undated: bool = False  # no date given or found: only the text's tense tells
-    year: int | None = None  # undated: the year the text itself writes, for year-less days
+    year: int | None = None  # undated: the year its paragraph or title writes, for year-less days
 
 
 def _resolve(
@@ -716,8 +716,7 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
         stamp = _lead_day([title, *lines])
     base = published or stamp or _today()
     undated = published is None and stamp is None
-    # An undated item's year-less days take a year its title or text writes.
-    reading = _Reading(base, notice, undated, _written_year([title, *lines]) if undated else None)
+    reading = _Reading(base, notice, undated)
     fallback_title = _cut(title)
     events: list[Event] = []
     if title:
@@ -732,6 +731,9 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
         if _CAPTION.search(line):
             previous, pending = line, None  # a photo's caption: what it shows is done
             continue
+        # An undated page's year-less day takes a year its own paragraph or the title
+        # writes, not one from another paragraph's story.
+        local = replace(reading, year=_written_year([title, line])) if undated else reading
         for sentence in split_sentences(line):
             if not _MAYBE_DATE.search(sentence):
                 pending = _attach_time(events, pending, sentence)
@@ -743,9 +745,6 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
                     return fallback_title if notice or not prev else _clean_previous(prev)
 
                 found: list[tuple[Event, bool]] = []
-                # An undated page's year-less day takes a year its own paragraph or the
-                # title writes, not one from another paragraph's story.
-                local = replace(reading, year=_written_year([title, line])) if undated else reading
                 listed = _listed_plan(sentence)
                 for k, (_, clause) in enumerate(_clauses(sentence)):
                     found.extend(_events_in_clause(clause, local, fallback, listed and k > 0))
