@@ -221,6 +221,10 @@ class TopicClassifier:
         needy = [tid for tid in accepted if self._defs[tid].requires]
         if not needy:
             return
+        plain = f"{title}\n{text}".lower()
+        needy = [t for t in needy if not any(w in plain for w in self._defs[t].requires)]
+        if not needy:
+            return  # the words as written: no folding needed (most items)
         folded = vntext.match_keys(title + "\n" + text)[1]
         for tid in needy:
             # Letters only around the word: pages glue digits on ("năm 2021công đoàn").
