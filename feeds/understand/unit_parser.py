@@ -369,7 +369,7 @@ class Parser(CdHeads):
             shared = _shared_province(group, gz) if not explicit and prov not in gz else None
             if shared:
                 prov = shared
-            elif not explicit and gz and prov not in gz and (len(gz) == 1 or not prov):
+            elif not explicit and prov not in gz and (len(gz) == 1 or not prov):
                 prov = gz[0]  # the gazetteer knows better than the article's other provinces
             name = f"Công đoàn {level} {place}" + (f" ({prov})" if prov else "")
             return [Named(name, "commune", fed_name(prov), prov, False)]
