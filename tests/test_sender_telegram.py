@@ -99,7 +99,9 @@ async def test_five_chats_three_messages_each_arrive_in_order(
         got = tg.sent(chat_id)
         assert [m.visible_text for m in got] == [f"Tin số {n} cho {chat_id}" for n in (1, 2, 3)]
         gaps = [b.time - a.time for a, b in itertools.pairwise(got)]
-        assert min(gaps) >= 0.95  # one message a second per private chat
+        # one message a second per private chat, timed on arrival at the fake (the
+        # transits of two requests differ on a busy box); a defect gives ~0.03 s
+        assert min(gaps) >= 0.9, gaps
     assert outbox.stats(sqlite_db)["sent"] == 15
 
 

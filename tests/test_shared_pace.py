@@ -121,7 +121,8 @@ async def test_one_officer_gets_five_messages_a_second_apart_in_order(tg, db: Da
     got = tg.sent(810001)
     assert [m.visible_text for m in got] == [f"Tin thứ {n}" for n in range(1, 6)]
     gaps = [b.time - a.time for a, b in itertools.pairwise(got)]
-    assert min(gaps) >= 0.95, gaps  # 1 s after the previous one left, less its transit
+    # 1 s after the previous one left, timed on arrival: two transits may differ
+    assert min(gaps) >= 0.9, gaps
     assert tg.stats.too_many_requests == 0
 
 

@@ -51,6 +51,7 @@ class LoggedRequest(NamedTuple):
     method: str
     path: str  # path with query string, as sent
     headers: Message  # case-insensitive .get()
+    at: float = 0.0  # time.monotonic() when the request line was read
 
 
 def _as_bytes(body: bytes | str) -> bytes:
@@ -89,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, send_body: bool) -> None:
         owner = self.server.owner
-        owner._log(LoggedRequest(self.command, self.path, self.headers))
+        owner._log(LoggedRequest(self.command, self.path, self.headers, time.monotonic()))
         route = owner._lookup(self.path)
         try:
             if route is None:
