@@ -193,6 +193,9 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn Viên chức TP Hà Nội", "Công đoàn ngành Y tế Hà Nội"]),
     ("LĐLĐ các tỉnh, thành phố như Hà Nội, Hải Phòng, Nghệ An tham gia.", None,
      ["LĐLĐ TP Hà Nội", "LĐLĐ TP Hải Phòng", "LĐLĐ tỉnh Nghệ An"]),
+    ("LĐLĐ các tỉnh, thành phố trong cụm thi đua miền Đông Nam Bộ gồm các tỉnh: Tây Ninh, "
+     "Đồng Nai và Bình Dương dự.", None,
+     ["LĐLĐ tỉnh Tây Ninh", "LĐLĐ tỉnh Đồng Nai", "LĐLĐ tỉnh Bình Dương"]),
     ("Các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí và Điện lực tham gia; "
      "Công đoàn Ngân hàng, Cao su Việt Nam ký kết.", None,
      ["Công đoàn Giao thông vận tải Việt Nam", "Công đoàn Dầu khí Việt Nam",
@@ -223,6 +226,7 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Liên đoàn Lao động huyện, thành, thị, Công đoàn ngành xây dựng trụ sở Xanh - Sạch - Đẹp.", NA, []),
     ("Giảng viên Trường CĐ Y tế Nghệ An tham gia.", None, []),
     ("Liên đoàn Lao động tỉnh, thành phố trên cả nước hưởng ứng.", NA, []),
+    ("LĐLĐ các tỉnh, thành phố trong cả nước đã tổ chức. Hội nghị gồm: Nghệ An báo cáo.", None, []),
     ("Đây là Công đoàn ngành có nhiều đoàn viên nhất.", NA, []),
 ]  # fmt: skip
 

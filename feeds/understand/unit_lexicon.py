@@ -344,6 +344,12 @@ CAC_PROVINCES = re.compile(
     rf"{SP}(?:(?i:các)|\d{{1,2}}){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố)"
     rf"{_LIST_INTRO}"
 )
+# "LĐLĐ các tỉnh trong cụm thi đua miền Đông Nam Bộ gồm các tỉnh: A, B": the plural
+# is qualified first, its members listed a few words on (one clause, no full stop).
+MEMBERS_AHEAD = re.compile(
+    rf"[^.;:\n()]{{0,80}}?{SP}(?i:gồm(?:{SP}có)?)"
+    rf"(?:{SP}(?i:các){SP}(?i:tỉnh(?:{OSP},{OSP}thành(?:{SP}phố)?)?|thành{SP}phố))?(?:{OSP}:)?"
+)
 # A district listed after a union with its head elided: ", Quận 5", " và Huyện Củ Chi".
 ELIDED_DISTRICT = re.compile(rf"(?:{OSP},{OSP}|{SP}và{SP})(?P<word>Quận|Huyện|Thị{SP}xã)(?=\s)")
 COMMUNE_LEVEL = re.compile(rf"(?<!\w)(?i:xã|phường|đặc{SP}khu)(?!\w)")

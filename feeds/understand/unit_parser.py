@@ -113,6 +113,8 @@ class Parser(CdHeads):
             listed = lx.CAC_PROVINCES.match(text, end)
             if listed:
                 first = self.province_here(listed.end(), need_capital=True)
+                if not first and (ahead := lx.MEMBERS_AHEAD.match(text, listed.end())):
+                    first = self.province_here(ahead.end(), need_capital=True)
                 if first:
                     self.add(at, province_unit(first[0]))
                     more, stop = self.province_list(first[2])
