@@ -196,6 +196,14 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("LĐLĐ các tỉnh, thành phố trong cụm thi đua miền Đông Nam Bộ gồm các tỉnh: Tây Ninh, "
      "Đồng Nai và Bình Dương dự.", None,
      ["LĐLĐ tỉnh Tây Ninh", "LĐLĐ tỉnh Đồng Nai", "LĐLĐ tỉnh Bình Dương"]),
+    ("Công đoàn (CĐ) Điện lực Việt Nam ngày 19-11 đã tổng kết cuộc thi viết.", None,
+     ["Công đoàn Điện lực Việt Nam"]),
+    ("Sáng 29.1, các cấp Công đoàn Đường sắt Việt Nam tổ chức tiệc tất niên.", None,
+     ["Công đoàn Đường sắt Việt Nam"]),
+    ("Tối 16/9, Công đoàn Khoa học và Công nghệ (KH&CN) Việt Nam tổ chức Lễ Tôn vinh.", None,
+     ["Công đoàn Khoa học và Công nghệ Việt Nam"]),
+    ("Hội thao do Công đoàn TTTT Việt Nam tổ chức.", None,
+     ["Công đoàn Thông tin và Truyền thông Việt Nam"]),
     ("Các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí và Điện lực tham gia; "
      "Công đoàn Ngân hàng, Cao su Việt Nam ký kết.", None,
      ["Công đoàn Giao thông vận tải Việt Nam", "Công đoàn Dầu khí Việt Nam",
@@ -226,6 +234,9 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Liên đoàn Lao động huyện, thành, thị, Công đoàn ngành xây dựng trụ sở Xanh - Sạch - Đẹp.", NA, []),
     ("Giảng viên Trường CĐ Y tế Nghệ An tham gia.", None, []),
     ("Liên đoàn Lao động tỉnh, thành phố trên cả nước hưởng ứng.", NA, []),
+    ("Các cấp Công đoàn tỉnh Nghệ An tổ chức tiệc tất niên.", None, []),
+    ("Chào mừng Đại hội XI CĐ TP và Đại hội CĐ Việt Nam lần XII.", None, []),
+    ("Liên đoàn Lao động huyện: Tập huấn công tác tổ chức Đại hội.", None, []),
     ("LĐLĐ các tỉnh, thành phố trong cả nước đã tổ chức. Hội nghị gồm: Nghệ An báo cáo.", None, []),
     ("Đây là Công đoàn ngành có nhiều đoàn viên nhất.", NA, []),
 ]  # fmt: skip

@@ -38,6 +38,8 @@ class CdHeads(ParserBase):
     def parse_cd(self, m: re.Match[str], at: int) -> int:
         text = self.text
         end = m.end()
+        if paren := lx.ABBR_PAREN.match(text, end):  # "Công đoàn (CĐ) Điện lực Việt Nam"
+            end = paren.end()
         if m.group("cd") == "CĐ":
             before = text[max(0, at - 12) : at].split()
             if before and before[-1].casefold() in {"trường", "hệ", "bậc", "đẳng", "học"}:
@@ -47,8 +49,9 @@ class CdHeads(ParserBase):
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
             # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
             # ngành Y tế tỉnh": the levels of one sector union, which is named.
+            # "các cấp Công đoàn Đường sắt Việt Nam": the levels of a central union.
             sector = lx.SECTOR.match(text, end)
-            if not (sector and sector.group("nganh")):
+            if not (sector and (sector.group("nganh") or self.national_after(sector.end()))):
                 return end
         if m.group("cd") == "CĐVC":  # "CĐVC tỉnh Cao Bằng": Công đoàn Viên chức
             stop = self.cd_sector(at, end, abbreviated="Viên chức")
@@ -189,7 +192,7 @@ class CdHeads(ParserBase):
         info = lx.TABLES.sectors[sector]
         capital = written[0].isupper()
         listed, list_end = self.sector_list(sm_end, central=True) if capital else ([], 0)
-        vn = lx.VN.match(text, list_end if listed else sm_end)
+        vn = self.national_after(list_end if listed else sm_end)
         # "Công đoàn TKV" names the central union without "Việt Nam".
         if vn or exact_key(written) in lx.NATIONAL_SECTOR:
             stop = vn.end() if vn else sm_end
@@ -253,6 +256,12 @@ class CdHeads(ParserBase):
         self.add(at, Deferred(build))
         return stop
 
+    def national_after(self, pos: int) -> re.Match[str] | None:
+        """ "Việt Nam" at ``pos``, maybe after the name's acronym: " (KH&CN) Việt Nam"."""
+        if acronym := lx.ACRONYM_PAREN.match(self.text, pos):
+            pos = acronym.end()
+        return lx.VN.match(self.text, pos)
+
     def sector_list(self, pos: int, *, central: bool = False) -> tuple[list[str], int]:
         """Further sectors after ", " / " và ", each written with a capital.
 
@@ -299,9 +308,9 @@ class CdHeads(ParserBase):
         pos = end
         while len(words) < 6:
             t = lx.SECTOR_WORD.match(text, pos)
-            if not t:
+            vn = self.national_after(pos)
+            if not (t or vn):
                 break
-            vn = lx.VN.match(text, pos)
             if vn and words:
                 written = " ".join(words)
                 if words[-1] in ("và", "-") or lx.GRASSROOTS.search(written):
@@ -316,10 +325,14 @@ class CdHeads(ParserBase):
                 name = f"Công đoàn {' '.join(words)} Việt Nam"
                 self.add(at, Named(name, "central_sector", NATIONAL_NAME, None, False))
                 return vn.end()
+            if not t:
+                break
             word = t.group(1)
             # The name starts with a capital; sector names go on in lowercase ("Tàu thủy").
             if not words and not word[0].isupper():
                 return None
+            if len(word) > 1 and word.isupper():
+                return None  # "CĐ TP và Đại hội CĐ Việt Nam": another mention, not a name
             words.append("-" if word in ("-", "–") else word)
             pos = t.end()
         return None

@@ -321,6 +321,8 @@ FUND_BEFORE = re.compile(
     rf"(?<!\w)(?i:quỹ)(?:{SP}(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
 )
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
+# A name's own acronym in brackets before "Việt Nam": "Khoa học và Công nghệ (KH&CN) Việt Nam".
+ACRONYM_PAREN = re.compile(rf"{OSP}\([A-ZĐ][A-ZĐ&]{{1,7}}\)")
 VN = re.compile(rf"{SP}(?:(?i:việt{SP}nam)|VN)(?!\w)")
 LEVEL = re.compile(
     rf"{SP}(?:(?P<tinh>(?i:tỉnh))|(?P<tp>(?i:thành{SP}phố)|(?i:tp)\.?)|(?P<huyen>(?i:huyện|huyên)(?:{SP}(?i:đảo))?)"

@@ -159,6 +159,8 @@ class Parser(CdHeads):
         if level in ("huyen", "quan", "tx"):
             word = {"huyen": "huyện", "quan": "quận", "tx": "thị xã"}[level]
             if colon := lx.LIST_COLON.match(text, after):  # "LĐLĐ huyện: Lâm Bình, Na Hang"
+                if not lx.known_place(text, colon.end()):
+                    return self.bare(at, after, word)  # "LĐLĐ huyện: Tập huấn…", a title
                 after = colon.end()
             place = self.place(after, numbers=level == "quan")
             if not place:
