@@ -46,6 +46,8 @@ class CdHeads(ParserBase):
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
         if lx.FUND_BEFORE.search(text, max(0, at - 48), at):
             return end  # "Quỹ Xã hội Công đoàn Hà Tĩnh": a fund, not the federation
+        if lx.COUNT_BEFORE.search(text, max(0, at - 8), at) and lx.SECTOR.match(text, end):
+            return end  # "5 Công đoàn ngành Y tế": a count, no union named
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
             # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
             # ngành Y tế tỉnh": the levels of one sector union, which is named.

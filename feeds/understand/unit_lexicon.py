@@ -318,8 +318,13 @@ ANCHOR = re.compile(
 # "Công đoàn" head that makes it part of a fund's name (1-4 words after "Quỹ", none
 # of them a preposition or "và", which would make the union a party of its own).
 FUND_BEFORE = re.compile(
-    rf"(?<!\w)(?i:quỹ)(?:{SP}(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
+    rf"(?<!\w)(?i:quỹ)(?:{SP}[“\"‘']?(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
 )
+# "CĐCS Liên đoàn Lao động tỉnh": the grassroots union of the federation's own office.
+# ("Công đoàn Cơ quan Tổng LĐLĐ" stays the federation's: the labels say so.)
+OFFICE_UNION_BEFORE = re.compile(rf"(?<!\w)(?:CĐCS|(?i:công{SP}đoàn{SP}cơ{SP}sở)){SP}\Z")
+# "5 Công đoàn ngành Y tế": a count of sector unions, none of them named.
+COUNT_BEFORE = re.compile(rf"(?<![\w/.,\-])\d{{1,3}}{SP}\Z")
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
 # A name's own acronym in brackets before "Việt Nam": "Khoa học và Công nghệ (KH&CN) Việt Nam".
 ACRONYM_PAREN = re.compile(rf"{OSP}\([A-ZĐ][A-ZĐ&]{{1,7}}\)")

@@ -65,6 +65,10 @@ class Parser(CdHeads):
             return lx.MTTQ_TAIL.match(self.text, m.end()).end()
         if m.group("dept"):
             return self.parse_dept(m, at)
+        if m.group("tld") or m.group("ldld"):
+            before = self.text[max(0, at - 48) : at]
+            if lx.FUND_BEFORE.search(before) or lx.OFFICE_UNION_BEFORE.search(before):
+                return m.end()  # "Quỹ Tấm lòng vàng Tổng LĐLĐ": a fund's or an office's name
         if m.group("tld"):
             return self.parse_tld(m, at)
         if m.group("ldld"):
@@ -124,7 +128,8 @@ class Parser(CdHeads):
             return end
         vn = lx.VN.match(text, end)
         if vn:
-            self.add(at, national())
+            if not text[max(0, at - 10) : at].casefold().endswith("thành lập "):
+                self.add(at, national())  # not "Ngày thành lập LĐLĐ Việt Nam", an occasion
             return vn.end()
         if (stop := self.level_list(at, end)) is not None:  # "LĐLĐ 3 huyện A, B và C"
             return stop
