@@ -204,6 +204,12 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn Khoa học và Công nghệ Việt Nam"]),
     ("Hội thao do Công đoàn TTTT Việt Nam tổ chức.", None,
      ["Công đoàn Thông tin và Truyền thông Việt Nam"]),
+    ("Công đoàn y tế Hà Nội, TP.HCM và Cần Thơ sẽ tăng cường phối hợp.", None,
+     ["Công đoàn ngành Y tế Hà Nội", "Công đoàn ngành Y tế Hồ Chí Minh",
+      "Công đoàn ngành Y tế Cần Thơ"]),
+    ("Các Công đoàn ngành Dệt May Bình Dương, Hà Nội, TP. Hồ Chí Minh có 120 CĐCS.", None,
+     ["Công đoàn ngành Dệt may Bình Dương", "Công đoàn ngành Dệt may Hà Nội",
+      "Công đoàn ngành Dệt may Hồ Chí Minh"]),
     ("Các Công đoàn ngành Trung ương: Giao thông vận tải, Dầu khí và Điện lực tham gia; "
      "Công đoàn Ngân hàng, Cao su Việt Nam ký kết.", None,
      ["Công đoàn Giao thông vận tải Việt Nam", "Công đoàn Dầu khí Việt Nam",

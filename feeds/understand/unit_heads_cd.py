@@ -225,9 +225,11 @@ class CdHeads(ParserBase):
             sectors += more
         prov = self.province_here(after, need_capital=True)
         stop = after
+        provinces: list[str] = []
         if prov:
             explicit: str | None = prov[0]
-            stop = prov[2]
+            # "Công đoàn ngành Dệt May Bình Dương, Hà Nội, TP. Hồ Chí Minh": each province's.
+            provinces, stop = self.province_list(prov[2])
         else:
             explicit = None
             bare_tinh = lx.LEVEL.match(text, after)
@@ -253,7 +255,7 @@ class CdHeads(ParserBase):
             p = explicit or ctx.province()
             if not p:
                 return []
-            return [sector_unit(s, p) for s in sectors]
+            return [sector_unit(s, q) for q in (p, *provinces) for s in sectors]
 
         self.add(at, Deferred(build))
         return stop
