@@ -242,8 +242,10 @@ class CdHeads(ParserBase):
                 self.add(at, Deferred(city_sector))
                 return bare_tinh.end()
             if bare_tinh and bare_tinh.lastgroup in ("huyen", "quan", "tx", "tp"):
-                # "Công đoàn Giáo dục huyện X" works under LĐLĐ huyện X: that is the unit.
-                return self.parse_level_place(at, after, head="cd")
+                # "Công đoàn Giáo dục huyện X": a district's sector union, which the
+                # contract does not count (nor its LĐLĐ huyện, unless named itself).
+                place = self.place(bare_tinh.end(), numbers=bare_tinh.lastgroup == "quan")
+                return place[1] if place else bare_tinh.end()
             if bare_tinh and bare_tinh.lastgroup == "tinh":
                 stop = bare_tinh.end()
             elif nganh and not capital and sector in lx.VERB_SECTORS:
