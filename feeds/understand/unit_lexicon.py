@@ -320,9 +320,10 @@ ANCHOR = re.compile(
 FUND_BEFORE = re.compile(
     rf"(?<!\w)(?i:quỹ)(?:{SP}[“\"‘']?(?!(?i:và|với|của|cho|từ|tại|thuộc)(?!\w))[^\W\d_]\w*){{1,4}}{SP}\Z"
 )
-# "CĐCS Liên đoàn Lao động tỉnh": the grassroots union of the federation's own office.
+# "CĐCS Liên đoàn Lao động tỉnh": the grassroots union of the federation's own office;
+# "các CĐCS cụm thi đua số 01": grassroots unions grouped for emulation.
 # ("Công đoàn Cơ quan Tổng LĐLĐ" stays the federation's: the labels say so.)
-OFFICE_UNION_BEFORE = re.compile(rf"(?<!\w)(?:CĐCS|(?i:công{SP}đoàn{SP}cơ{SP}sở)){SP}\Z")
+GRASSROOTS_BEFORE = re.compile(rf"(?<!\w)(?:CĐCS|(?i:công{SP}đoàn{SP}cơ{SP}sở)){SP}\Z")
 # "5 Công đoàn ngành Y tế": a count of sector unions, none of them named.
 COUNT_BEFORE = re.compile(rf"(?<![\w/.,\-])\d{{1,3}}{SP}\Z")
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")
@@ -416,6 +417,10 @@ SECTOR_WORD = re.compile(rf"{SP}([^\W\d_][\w'’]*|[-–])")
 NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", "Trường", "Bệnh viện",
                "Viện", "Báo", "Đài", "Bộ", "Cục", "Học viện", "Đại học", "Ngân hàng TMCP",
                "Thông tấn", "Nhà xuất", "Ủy ban", "Văn phòng", "Cơ quan", "Khối"}  # fmt: skip
+# "Cụm thi đua số III của Thanh tra Chính phủ": another body's cluster, not a union's.
+OWNER_NOT_UNION = re.compile(
+    rf"{OSP},?{SP}(?i:của|thuộc){SP}(?!(?i:công{SP}đoàn|liên{SP}đoàn|tổng{SP}liên|l[đd]l[đd]|cđ|tlđ)(?!\w))"
+)
 CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
               "hải", "núi", "phía", "trung", "du"}  # fmt: skip
 

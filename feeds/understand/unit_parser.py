@@ -67,7 +67,7 @@ class Parser(CdHeads):
             return self.parse_dept(m, at)
         if m.group("tld") or m.group("ldld"):
             before = self.text[max(0, at - 48) : at]
-            if lx.FUND_BEFORE.search(before) or lx.OFFICE_UNION_BEFORE.search(before):
+            if lx.FUND_BEFORE.search(before) or lx.GRASSROOTS_BEFORE.search(before):
                 return m.end()  # "Quỹ Tấm lòng vàng Tổng LĐLĐ": a fund's or an office's name
         if m.group("tld"):
             return self.parse_tld(m, at)
@@ -397,6 +397,8 @@ class Parser(CdHeads):
         text = self.text
         if text[max(0, at - 4) : at].casefold().strip() == "các":
             return m.end()
+        if lx.GRASSROOTS_BEFORE.search(text, max(0, at - 24), at):
+            return m.end()  # "các CĐCS cụm thi đua số 01"
         tokens: list[str] = []
         end = m.end()
         keep_end = end
@@ -417,9 +419,9 @@ class Parser(CdHeads):
                 following = lx.TOKEN.match(text, t.end())
                 if following and following.group(1)[0].islower():
                     return m.end()
-                self.add(
-                    at, Named(f"Cụm thi đua số {int(tok)}", "emulation_block", None, None, False)
-                )
+                if not lx.OWNER_NOT_UNION.match(text, t.end()):
+                    name = f"Cụm thi đua số {int(tok)}"
+                    self.add(at, Named(name, "emulation_block", None, None, False))
                 return t.end()
             tokens.append(tok)
             end = t.end()
@@ -433,6 +435,8 @@ class Parser(CdHeads):
             keep -= 1
         if not keep:
             return m.end()
+        if lx.OWNER_NOT_UNION.match(text, keep_end):
+            return keep_end
         name = "Cụm thi đua " + " ".join(tokens[:keep])
         self.add(at, Named(name, "emulation_block", None, None, False))
         return keep_end
