@@ -207,6 +207,8 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn Đường sắt Việt Nam"]),
     ("Tối 16/9, Công đoàn Khoa học và Công nghệ (KH&CN) Việt Nam tổ chức Lễ Tôn vinh.", None,
      ["Công đoàn Khoa học và Công nghệ Việt Nam"]),
+    ("Ông Phan Mạnh Hùng – Chủ tịch Công đoàn CSVN; đại diện các Ban thuộc Công đoàn BĐVN.", None,
+     ["Công đoàn Cao su Việt Nam", "Công đoàn Bưu điện Việt Nam"]),
     ("Hội thao do Công đoàn TTTT Việt Nam tổ chức.", None,
      ["Công đoàn Thông tin và Truyền thông Việt Nam"]),
     ("Công đoàn y tế Hà Nội, TP.HCM và Cần Thơ sẽ tăng cường phối hợp.", None,
