@@ -598,6 +598,28 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " yêu nước; Bộ trưởng trao bằng khen cho 50 tập thể xuất sắc.",
         {"thi_dua_khen_thuong"},
     ),
+    # A state agency's or the Party's own sports, culture and training are not union news;
+    # the same tournament run for workers is.
+    (
+        "Sở Nội vụ tỉnh tổ chức giải cầu lông ngành Nội vụ mở rộng năm 2015",
+        "Sáng 12/5, Sở Nội vụ tỉnh khai mạc giải cầu lông ngành Nội vụ mở rộng với 80 vận động"
+        " viên của 12 đội thi đấu. Giải nhằm đẩy mạnh phong trào thể dục thể thao, giao lưu"
+        " giữa các cơ quan.",
+        set(),
+    ),
+    (
+        "LĐLĐ tỉnh tổ chức giải cầu lông công nhân, viên chức, lao động năm 2015",
+        "Sáng 12/5, LĐLĐ tỉnh khai mạc giải cầu lông CNVCLĐ với 80 vận động viên của 12 đội"
+        " thi đấu. Giải nhằm đẩy mạnh phong trào thể dục thể thao, giao lưu giữa các công"
+        " đoàn cơ sở.",
+        {"van_hoa_the_thao"},
+    ),
+    (
+        "Đảng ủy Khối tổ chức lớp bồi dưỡng nhận thức về Đảng năm 2024",
+        "Hơn 100 quần chúng ưu tú được quán triệt, phổ biến các nội dung cơ bản về Đảng; học"
+        " viên được nâng cao nhận thức, kỹ năng.",
+        set(),
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
