@@ -620,6 +620,20 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " viên được nâng cao nhận thức, kỹ năng.",
         set(),
     ),
+    # The Party's badges and anniversary, kept by its committees, are not union news.
+    (
+        "44 đảng viên được tặng Huy hiệu Đảng dịp 3/2",
+        "Sáng 2/2, Đảng ủy Công ty tổ chức lễ trao Huy hiệu 30 năm tuổi Đảng cho 44 đảng viên."
+        " Đồng chí Bí thư chúc mừng các đảng viên được nhận huy hiệu, mong các đồng chí tiếp"
+        " tục hoàn thành xuất sắc nhiệm vụ.",
+        set(),
+    ),
+    (
+        "Lễ kỷ niệm 90 năm Ngày thành lập Đảng Cộng sản Việt Nam tại Đảng bộ Công ty",
+        "Đảng bộ Công ty tổ chức lễ kỷ niệm 90 năm Ngày thành lập Đảng Cộng sản Việt Nam."
+        " Đồng chí Bí thư ôn lại truyền thống vẻ vang của Đảng; công nhân công ty cùng dự.",
+        set(),
+    ),
     # Abbreviations union sites use in headlines.
     (
         "LĐLĐ huyện gặp mặt cán bộ hưu trí nhân Ngày thành lập CĐVN",
