@@ -174,6 +174,8 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Ban Nữ công Công đoàn Giáo dục huyện Vĩnh Thạnh họp mặt; LĐLĐ huyên Bù Đăng ủng hộ.", None,
      ["LĐLĐ huyện Bù Đăng"]),
     ("Cuộc thi do Công đoàn giáo dục huyện Lộc Bình phát động.", "Lạng Sơn", []),
+    # The district list misspelt this one ("Mù Căng Chải"); units use the official name.
+    ("LĐLĐ huyện Mù Cang Chải ra đời ngày 28/7/1981.", None, ["LĐLĐ huyện Mù Cang Chải"]),
     ("Tối 4/6, Cụm thi đua số III của Thanh tra Chính phủ khai mạc hội thi.", None, []),
     ("Giải nhất toàn đoàn thuộc về các CĐCS cụm thi đua số 01.", None, []),
     ("Cụm thi đua số 3 của LĐLĐ các tỉnh Bắc Trung Bộ tổng kết.", None, ["Cụm thi đua số 3"]),

@@ -89,10 +89,18 @@ def current_rows(matcher: dict[str, str]) -> list[tuple[str, str]]:
     return [(names[w.province_code], w.name) for w in Ward.iter_all()]
 
 
+# Misspellings in the 0.6 district list, by the official name pages write.
+_LEGACY_SPELLING = {"Huyện Mù Căng Chải": "Huyện Mù Cang Chải"}
+
+
 def legacy_rows(path: Path, matcher: dict[str, str]) -> list[tuple[str, str]]:
     """(province, district) before 1/7/2025, from a 0.6 ``nested-divisions.json``."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [(our_province(p["name"], matcher), d["name"]) for p in data for d in p["districts"]]
+    return [
+        (our_province(p["name"], matcher), _LEGACY_SPELLING.get(d["name"], d["name"]))
+        for p in data
+        for d in p["districts"]
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
