@@ -705,6 +705,10 @@ def test_a_schedule_heading_keeps_a_plan_on_an_undated_page() -> None:
     assert days(done, None) == []
     # Without the heading an undated sentence has no tense: nothing either.
     assert days("Chương trình từ 15/6 - 30/7/2027 tại các khu trọ.", None) == []
+    # Any "Thời gian <what>" line that goes straight to its days heads a schedule too.
+    training = "* Thời gian tập luyện từ ngày: 11/07 đến ngày 16/7/2027"
+    assert days(training, None) == [("2027-07-11", "start"), ("2027-07-16", "end")]
+    assert days("Thời gian qua, từ 5/3/2027 đến 7/3/2027 công ty đã tổ chức.", None) == []
 
 
 def test_the_horizon_of_a_target_is_not_an_event() -> None:
