@@ -711,6 +711,13 @@ def test_a_schedule_heading_keeps_a_plan_on_an_undated_page() -> None:
     assert days("Thời gian qua, từ 5/3/2027 đến 7/3/2027 công ty đã tổ chức.", None) == []
 
 
+def test_an_undated_legal_page_tells_effective_dates_after_the_fact() -> None:
+    told = "Nghị định 05 có hiệu lực từ ngày 01/3/2027 và thay thế Nghị định 196-CP năm 1994."
+    assert days(told, None) == []
+    coming = "Luật Công đoàn (sửa đổi) sẽ có hiệu lực từ ngày 01/7/2027."
+    assert days(coming, None) == [("2027-07-01", "effective")]
+
+
 def test_the_horizon_of_a_target_is_not_an_event() -> None:
     # Like a data cut-off, the day a target counts to is no day to attend or act on.
     target = "Phấn đấu đến ngày 31/12/2027, toàn huyện kết nạp thêm 1.500 đoàn viên mới."

@@ -560,8 +560,12 @@ def _keep(
         # past cue next to the day ("Ngày 19/11/2019 LĐLĐ đã ban hành Công văn",
         # "Luật ... có hiệu lực từ ngày 01/01/2013 đã ...") is a report, notice or not.
         direction = cue()
+        if kind == "effective" and direction >= 0:
+            # "Nghị định 05 có hiệu lực từ ngày 01/3/2015 và thay thế ...": a law's day
+            # told after the fact, unless the page says it is to come ("sẽ có hiệu lực").
+            return reading.notice or plan()
         return direction > 0 or (
-            direction == 0 and (reading.notice or kind in ("deadline", "effective") or plan())
+            direction == 0 and (reading.notice or kind == "deadline" or plan())
         )
     base = reading.base
     if day < base:
