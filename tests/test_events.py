@@ -207,6 +207,16 @@ def test_a_years_review_in_january_is_dated_the_next_year() -> None:
     assert days(december, None, title) == [("2025-01-18", "event")]
 
 
+def test_a_december_meeting_prepares_the_next_years_tet() -> None:
+    # "Tết ... năm 2027" is prepared in December 2026: the market in January is to come.
+    title = "Quảng Ninh: Chuẩn bị chợ Tết công đoàn năm 2027 tại phố mỏ"
+    text = (
+        "Chiều 9.12, LĐLĐ tỉnh đã họp bàn công tác chuẩn bị “Tết sum vầy” năm 2027.\n"
+        "Dự kiến “Chợ Tết công đoàn năm 2027” sẽ được tổ chức vào ngày 7 - 8.1.2027."
+    )
+    assert days(text, None, title) == [("2027-01-07", "start"), ("2027-01-08", "end")]
+
+
 def test_missing_published_takes_the_year_the_text_writes() -> None:
     text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
     assert days(text, None) == [("2024-05-20", "event")]

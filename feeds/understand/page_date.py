@@ -209,6 +209,10 @@ def lead_day(lines: list[str]) -> date | None:
                 # "Chiều 10/1, ... tổng kết công tác năm 2024": a year is reviewed
                 # once it is over, so the meeting is in the next January.
                 year += 1
+            if part.year is None and part.month >= _TET_PREP_MONTH and _prepares_tet(lines, year):
+                # "Chiều 9.12, ... chuẩn bị Chợ Tết công đoàn năm 2023": the Tết of year
+                # N is prepared in the last months of N-1.
+                year -= 1
             try:
                 return date(year, part.month, part.day)
             except ValueError:
@@ -220,6 +224,15 @@ _REVIEW_MONTHS = 3  # a year's review conference is held by the end of the next 
 _REVIEWED_YEAR = re.compile(
     r"(?<!\w)(?:tổng kết|nhìn lại)(?!\w)[^.;\n]{0,60}?(?<!\w)năm\s+((?:19|20)\d\d)(?!\d)", _I
 )
+
+
+_TET_PREP_MONTH = 10  # Tết gifts, markets and programmes are prepared from October
+_TET_YEAR = re.compile(r"(?<!\w)(?:tết|xuân)(?!\w)[^.;\n]{0,60}?(?<!\d)((?:19|20)\d\d)(?!\d)", _I)
+
+
+def _prepares_tet(lines: list[str], year: int) -> bool:
+    """Whether the title or lead names the Tết of ``year`` ("Tết sum vầy năm 2023")."""
+    return any(int(m[1]) == year for line in lines[:2] for m in _TET_YEAR.finditer(line))
 
 
 def _reviews_year(lines: list[str], year: int) -> bool:
