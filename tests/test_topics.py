@@ -620,6 +620,19 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " viên được nâng cao nhận thức, kỹ năng.",
         set(),
     ),
+    # A slowdown is a labour dispute; a school's staff meeting is workplace democracy.
+    (
+        "Bình Dương: hàng ngàn công nhân lãn công",
+        "Sáng 5/3, hàng ngàn công nhân Công ty TNHH Vĩnh Phát lãn công, đòi tăng lương."
+        " Công đoàn các khu công nghiệp đã đến nắm tình hình.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
+    (
+        "Hội nghị viên chức, người lao động năm học 2023-2024",
+        "Trường THCS Lê Lợi tổ chức Hội nghị viên chức, người lao động năm học 2023-2024."
+        " Hội nghị thông qua quy chế chi tiêu nội bộ và bầu Ban Thanh tra nhân dân.",
+        {"phap_luat_quan_he_lao_dong"},
+    ),
     # The Party's badges and anniversary, kept by its committees, are not union news.
     (
         "44 đảng viên được tặng Huy hiệu Đảng dịp 3/2",
