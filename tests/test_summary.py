@@ -145,6 +145,22 @@ def test_datelines_are_removed(prefix: str, rest: str) -> None:
     assert summarize("Tin công đoàn", prefix + rest) == rest
 
 
+def test_a_notice_heading_and_its_legal_basis_are_skipped() -> None:
+    # "THÔNG BÁO" heads the notice itself (it also heads sidebars, which end the text).
+    text = (
+        "THÔNG BÁO\nLịch tiếp công dân của UBND xã Tân Đoàn năm 2026\n"
+        "Căn cứ Luật Tiếp công dân ngày 25/11/2013;\n"
+        "Căn cứ Nghị định số 64/2014/NĐ-CP ngày 26/6/2014 của Chính phủ;\n"
+        "UBND xã thông báo lịch tiếp công dân năm 2026: Chủ tịch UBND xã tiếp công dân vào"
+        " ngày 15 hằng tháng.\nTHÔNG BÁO\nLịch trực Tết của xã."
+    )
+    summary = summarize("Thông báo Lịch tiếp công dân của UBND xã Tân Đoàn năm 2026", text)
+    assert summary == (
+        "UBND xã thông báo lịch tiếp công dân năm 2026: Chủ tịch UBND xã tiếp công dân vào"
+        " ngày 15 hằng tháng."
+    )
+
+
 def test_empty_input_gives_empty_summary() -> None:
     assert summarize("Tiêu đề", "") == ""
     assert summarize("Tiêu đề", "Ảnh: Thanh Thủy\nTIN TỨC MỚI NHẤT") == ""

@@ -57,9 +57,10 @@ _DATELINE = re.compile(
     r"^\s*(?:\([^()]{1,40}\)\s*[-–—:]?\s*"
     r"|(?:[A-ZĐÀ-Ỹ][\w.]*\s+){0,2}[A-ZĐÀ-Ỹ][\w.]*\s*[-–—]\s+(?=[A-ZĐÀ-Ỹ\d]))"
 )
-# Attendance lists and protocol sentences say nothing about what happened.
+# Attendance lists, protocol sentences and a notice's legal basis ("Căn cứ Luật ...")
+# say nothing about what happened.
 _PROTOCOL = re.compile(
-    r"^(?:tham dự|dự (?:hội nghị|buổi|lễ|chương trình|đại hội|hội thảo|tọa đàm)|tới dự|"
+    r"^(?:căn cứ |tham dự|dự (?:hội nghị|buổi|lễ|chương trình|đại hội|hội thảo|tọa đàm)|tới dự|"
     r"đến dự|cùng dự|về phía|tham gia (?:hội nghị|buổi)[^,.]{0,40} có|"
     r"đồng chí [^,.]{2,40} (?:phát biểu|chủ trì)|quang cảnh|toàn cảnh)",
     re.IGNORECASE,
@@ -100,14 +101,18 @@ def summarize(title: str, text: str, *, sapo: str | None = None, max_chars: int 
 
 
 def _content_lines(text: str, keep_short_lines: bool) -> Iterator[str]:
-    """Article lines without furniture; stops at the first sidebar heading."""
+    """Article lines without furniture; stops at the first sidebar heading after them
+    (a notice opens with its own "THÔNG BÁO" heading)."""
+    started = False
     for raw in text.splitlines():
         # NFC is enough for these checks; split_sentences does the full normalize.
         line = vntext.collapse_whitespace(unicodedata.normalize("NFC", raw))
         if not line:
             continue
         if _END_MARKERS.match(line):
-            break
+            if started:
+                break
+            continue
         if (
             _FURNITURE.match(line)
             or _CREDIT.match(line)
@@ -119,6 +124,7 @@ def _content_lines(text: str, keep_short_lines: bool) -> Iterator[str]:
         line = _END_MARK.sub(".", line).rstrip(" |")
         if not keep_short_lines and len(line) <= _VERBLESS_MAX and line[-1] not in _TERMINAL:
             continue  # captions, headings, author names, notice titles
+        started = True
         yield line
 
 
