@@ -215,6 +215,13 @@ def test_a_december_meeting_prepares_the_next_years_tet() -> None:
         "Dự kiến “Chợ Tết công đoàn năm 2027” sẽ được tổ chức vào ngày 7 - 8.1.2027."
     )
     assert days(text, None, title) == [("2027-01-07", "start"), ("2027-01-08", "end")]
+    # Mid-Autumn ("Tết Trung thu năm 2027") is held in the autumn of its own year: a
+    # report of it dates its page 2027, and the day it tells of is past.
+    autumn = (
+        "Tối 12.11, LĐLĐ tỉnh đã tổ chức Tết Trung thu năm 2027 cho con công nhân.\n"
+        "Trước đó, ngày 5/11/2027, LĐLĐ đã trao 500 suất quà."
+    )
+    assert days(autumn, None, "Vui Tết Trung thu năm 2027 cùng con công nhân") == []
 
 
 def test_missing_published_takes_the_year_the_text_writes() -> None:

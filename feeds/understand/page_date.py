@@ -226,8 +226,15 @@ _REVIEWED_YEAR = re.compile(
 )
 
 
-_TET_PREP_MONTH = 10  # Tết gifts, markets and programmes are prepared from October
-_TET_YEAR = re.compile(r"(?<!\w)(?:tết|xuân)(?!\w)[^.;\n]{0,60}?(?<!\d)((?:19|20)\d\d)(?!\d)", _I)
+_TET_PREP_MONTH = 11  # Tết gifts, markets and programmes are prepared from November
+# The lunar New Year, not the other "Tết": Mid-Autumn (Tết Trung thu, in September or
+# October), Children's Day, the solar New Year.
+_TET_YEAR = re.compile(
+    r"(?<!\w)(?:tết(?!\s+(?:trung\s+thu|thiếu\s+nhi|dương\s+lịch|độc\s+lập|đoan\s+ngọ"
+    r"|hàn\s+thực|thanh\s+minh|nhà\s+giáo|quốc\s+tế))|xuân)(?!\w)"
+    r"[^.;\n]{0,60}?(?<!\d)((?:19|20)\d\d)(?!\d)",
+    _I,
+)
 
 
 def _prepares_tet(lines: list[str], year: int) -> bool:
