@@ -722,10 +722,10 @@ def test_a_schedule_heading_keeps_a_plan_on_an_undated_page() -> None:
     assert days(done, None) == []
     # Without the heading an undated sentence has no tense: nothing either.
     assert days("Chương trình từ 15/6 - 30/7/2027 tại các khu trọ.", None) == []
-    # Any "Thời gian <what>" line that goes straight to its days heads a schedule too.
+    # Training is an activity with a schedule; a policy's period is not.
     training = "* Thời gian tập luyện từ ngày: 11/07 đến ngày 16/7/2027"
     assert days(training, None) == [("2027-07-11", "start"), ("2027-07-16", "end")]
-    assert days("Thời gian qua, từ 5/3/2027 đến 7/3/2027 công ty đã tổ chức.", None) == []
+    assert days("Thời gian áp dụng từ ngày 1/1/2027 đến ngày 31/12/2027.", None) == []
 
 
 def test_an_undated_legal_page_tells_effective_dates_after_the_fact() -> None:

@@ -129,12 +129,12 @@ _TOLD = re.compile(
 )
 # "Thời gian tổ chức: từ 20/7 - 2/9/2025" heads the schedule of a plan: what follows is
 # set, not reported, even on an undated page whose sentence has no tense.
-# "Thời gian tập luyện từ ngày: 11/07 ..." likewise: a line that opens "Thời gian <what>"
-# and goes straight to the day ("Thời gian qua, ..." does not).
+# The heads name an activity ("Thời gian tập luyện từ ngày: 11/07 ..."); a policy's
+# period ("Thời gian áp dụng từ ngày 1/1/2021", "Thời gian nghỉ Tết") is not a schedule.
 _SCHEDULE_HEAD = re.compile(
     r"^\W*thời gian(?:\s*:|\s+(?:tổ chức|diễn ra|thực hiện|triển khai|nhận bài|nhận hồ sơ"
-    r"|đăng ký|tuyên truyền|thi đấu|khai mạc|hướng dẫn|phát)(?!\w)"
-    r"|(?:\s+[^\W\d]+){1,3}\s*:?\s*(?:từ\s+)?ngày\s*:?\s*\d)",
+    r"|đăng ký|tuyên truyền|thi đấu|khai mạc|hướng dẫn|phát|tập luyện|tập huấn|bồi dưỡng"
+    r"|học|thi)(?!\w))",
     _I,
 )
 # A date that another replaces: "thời hạn ... là 31/1/2017 thay cho thời hạn cũ 30/11/2016".
