@@ -33,6 +33,9 @@ FOLDERS = {
         "law": "gj",
         "emul": "gk",
         "dated": "gl",
+        "merged": "gm",
+        "relations": "gn",
+        "ceremony": "gp",
     },
 }
 FIRST_SETS = (
@@ -54,7 +57,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (450, 30, 40)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (600, 35, 45)}
 
 
 def _load(path: Path) -> list[dict]:
