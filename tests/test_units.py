@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from feeds.understand.units import Unit, find_units, province_for_url, slugify, taxonomy
+from feeds.understand.analyze import analyze
+from feeds.understand.units import (
+    Unit,
+    find_units,
+    place_for_url,
+    province_for_url,
+    slugify,
+    taxonomy,
+)
 
 NA = "Nghệ An"
 
@@ -398,6 +406,36 @@ def test_speed_on_seeds() -> None:
 )
 def test_province_for_url(url: str | None, expected: str | None) -> None:
     assert province_for_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "province", "expected"),
+    [
+        ("https://nghiloc.nghean.gov.vn/tin-tuc/a", NA, ("huyện", "Nghi Lộc")),
+        ("https://thanhphovinh.nghean.gov.vn/a", NA, ("TP", "Vinh")),
+        ("http://mgxamytai.pgddtphumy.edu.vn/tin-tuc/a.html", "Bình Định", ("huyện", "Phù Mỹ")),
+        ("https://backancity.gov.vn/a", "Bắc Kạn", ("TP", "Bắc Kạn")),
+        # The province's own sites: the city of the same name needs its level word.
+        ("https://congdoanthanhhoa.vn/a", "Thanh Hóa", None),
+        ("https://ldld.hatinh.gov.vn/a", "Hà Tĩnh", None),
+        ("https://congdoannghean.vn/tin-tuc", NA, None),
+        ("https://nghiloc.nghean.gov.vn/a", None, None),
+    ],
+)
+def test_place_for_url(url: str, province: str | None, expected: tuple[str, str] | None) -> None:
+    assert place_for_url(url, province) == expected
+
+
+def test_a_district_sites_bare_federation_is_that_districts() -> None:
+    text = "Sáng 27/4, các chủ tịch công đoàn tập trung về LĐLĐ huyện để dự lễ phát động."
+    on_site = analyze("Hưởng ứng Tháng Công nhân", text, url="https://nghiloc.nghean.gov.vn/a")
+    assert [u.name for u in on_site.units] == ["LĐLĐ huyện Nghi Lộc"]
+    # The same words on the province's paper name no district.
+    assert analyze("Hưởng ứng Tháng Công nhân", text, url="https://baonghean.vn/a").units == []
+    # A district the text names itself still wins over the site's.
+    named = text.replace("LĐLĐ huyện", "LĐLĐ huyện Hưng Nguyên")
+    on_site = analyze("Hưởng ứng Tháng Công nhân", named, url="https://nghiloc.nghean.gov.vn/a")
+    assert [u.name for u in on_site.units] == ["LĐLĐ huyện Hưng Nguyên"]
 
 
 # --- taxonomy ------------------------------------------------------------------------

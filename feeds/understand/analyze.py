@@ -16,7 +16,7 @@ from typing import Any
 from feeds.understand.events import Event, extract_events
 from feeds.understand.summary import summarize
 from feeds.understand.topics import Topic, TopicClassifier, default_classifier
-from feeds.understand.units import Unit, find_units, province_for_url
+from feeds.understand.units import Unit, find_units, place_for_url, province_for_url
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def analyze(
     """Summary, units, topics and events of one clean item.
 
     ``source_province`` (the default for "LĐLĐ tỉnh" without a name) falls back
-    to the province of the URL's site.  The sapo, when the source gives one, is
+    to the province of the URL's site; a district's or city's own site
+    (nghiloc.nghean.gov.vn) also names its bare "LĐLĐ huyện".  The sapo, when the source gives one, is
     the summary and weighs as the lead for topics; units and events read it too,
     since sapos often carry the date and the organizer.
     """
@@ -68,7 +69,9 @@ def analyze(
     text = text or ""
     province = source_province or province_for_url(url)
     full = f"{sapo}\n{text}" if sapo and sapo.strip() not in text else text
-    units = find_units(full, title=title, source_province=province)
+    units = find_units(
+        full, title=title, source_province=province, source_place=place_for_url(url, province)
+    )
     if _before_reform(published, f"{title}\n{full}"):
         # "Công đoàn xã Bình Phú" in 2023 was a grassroots union; commune and ward
         # unions as upper-level units exist since the 2025 reform.

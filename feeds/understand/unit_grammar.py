@@ -46,7 +46,13 @@ def _normalized(text: str) -> str:
     return normalize(text)
 
 
-def recognize(text: str, *, title: str = "", source_province: str | None = None) -> list[Named]:
+def recognize(
+    text: str,
+    *,
+    title: str = "",
+    source_province: str | None = None,
+    source_place: tuple[str, str] | None = None,
+) -> list[Named]:
     """Units named in ``title`` then ``text``, in order of first mention, each once."""
     doc = recase(_normalized(f"{title}\n{text}" if title else text))
     specs = Parser(doc).run()
@@ -54,7 +60,7 @@ def recognize(text: str, *, title: str = "", source_province: str | None = None)
     fixed += [
         (pos, s.inner) for pos, s in specs if isinstance(s, Dept) and isinstance(s.inner, Named)
     ]
-    ctx = Context(doc, sorted(fixed, key=lambda x: x[0]), source_province)
+    ctx = Context(doc, sorted(fixed, key=lambda x: x[0]), source_province, source_place)
     # Deferred district/commune/city mentions with their own place name are
     # context for the bare ones ("Liên đoàn Lao động thành phố" -> TP Vinh).
     named: list[tuple[int, Named]] = []

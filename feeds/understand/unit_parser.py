@@ -297,6 +297,8 @@ class Parser(CdHeads):
                 src = ctx.source
                 if src and lx.TABLES.provinces[src]["kind"] == "tp":
                     return [province_unit(src)]
+                if ctx.source_place and ctx.source_place[0] == "TP":  # the city's own site
+                    return [district_unit("TP", ctx.source_place[1], src, ctx)]
                 if city := ctx.central_city():
                     return [province_unit(city)]
                 # "Công đoàn phường Bến Thành ... LĐLĐ thành phố": the ward's city.

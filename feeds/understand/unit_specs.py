@@ -67,10 +67,18 @@ def national() -> Named:
 class Context:
     """What the whole text says about provinces and city/district unions."""
 
-    def __init__(self, text: str, fixed: list[tuple[int, Named]], source: str | None) -> None:
+    def __init__(
+        self,
+        text: str,
+        fixed: list[tuple[int, Named]],
+        source: str | None,
+        source_place: tuple[str, str] | None = None,
+    ) -> None:
         self.text = text
         self.fixed = fixed
         self.source = source if source in lx.TABLES.provinces else None
+        # The district or city whose own site this is: its bare "LĐLĐ huyện".
+        self.source_place = source_place if self.source else None
         self._mentions: Counter[str] | None = None
 
     def mentions(self) -> Counter[str]:
@@ -129,9 +137,11 @@ class Context:
             known = lx.known_place(self.text, m.end())
             if known and (level, known[0]) in lx.TABLES.district_province:
                 places.add(known[0])
-        if len(places) != 1:
-            return []
-        return [district_unit(level, places.pop(), None, self)]
+        if len(places) == 1:
+            return [district_unit(level, places.pop(), None, self)]
+        if not places and self.source_place and self.source_place[0] == level:
+            return [district_unit(level, self.source_place[1], self.source, self)]
+        return []
 
     def commune_named(self, pos: int, level: str) -> list[Named]:
         """The ward union a bare "Công đoàn phường" means: the one ward union the text

@@ -521,11 +521,48 @@ def province_for_url(url: str | None) -> str | None:
     return None
 
 
-def find_units(text: str, *, title: str = "", source_province: str | None = None) -> list[Unit]:
-    """Units named in title + text, in order of first mention, each once."""
+# What a district or city portal puts around its place's name in its host:
+# pgddtphumy.edu.vn (the district's education office), nghiloc.nghean.gov.vn,
+# thanhphovinh..., backancity.gov.vn.  A level word marks the place's own site.
+_SITE_OFFICE = re.compile(r"^(?:pgd(?:dt)?|ubnd|ldld|congdoan)+")
+_SITE_LEVEL = re.compile(r"^(?:huyen|thixa|thanhpho|tp|quan)|city$")
+
+
+def place_for_url(url: str | None, province: str | None) -> tuple[str, str] | None:
+    """(level, place) of a district or city whose own site ``url`` is, in ``province``:
+    its bare "LĐLĐ huyện", "Liên đoàn Lao động thành phố" are that place's."""
+    if not url or not province:
+        return None
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    named: dict[str, bool] = {}  # a host label's place part -> written with a level word
+    for label in host.split("."):
+        bare = _SITE_OFFICE.sub("", label.replace("-", ""))
+        place = _SITE_LEVEL.sub("", bare)
+        named[place] = named.get(place, False) or place != bare
+    province_slug = slugify(province).replace("-", "")
+    found = set()
+    for (level, place), provinces in taxonomy().tables.district_province.items():
+        slug = slugify(place).replace("-", "")
+        # congdoanthanhhoa.vn is the province's site; thanhphothanhhoa... the city's.
+        if province in provinces and slug in named and (slug != province_slug or named[slug]):
+            found.add((level, place))
+    return found.pop() if len(found) == 1 else None
+
+
+def find_units(
+    text: str,
+    *,
+    title: str = "",
+    source_province: str | None = None,
+    source_place: tuple[str, str] | None = None,
+) -> list[Unit]:
+    """Units named in title + text, in order of first mention, each once
+    (``source_place``: the district or city whose site this is, see :func:`place_for_url`)."""
     tax = taxonomy()
     units: dict[str, Unit] = {}
-    for named in recognize(text, title=title, source_province=source_province):
+    for named in recognize(
+        text, title=title, source_province=source_province, source_place=source_place
+    ):
         unit = tax.make(named)
         units.setdefault(unit.id, unit)
     return list(units.values())
