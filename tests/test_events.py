@@ -483,6 +483,15 @@ def test_what_is_the_clause_without_its_date() -> None:
     assert event.what == "Hạn cuối nộp bài dự thi"
 
 
+def test_what_drops_the_agency_credit_and_the_count_of_days() -> None:
+    text = "HNN.VN - Trong hai ngày 16 và 17/8, Đoàn phường Thanh Thủy tổ chức đợt ra quân."
+    events = extract_events(text, date(2027, 8, 16))
+    assert [e.what for e in events] == ["Đoàn phường Thanh Thủy tổ chức đợt ra quân"] * 2
+    text = "(GLO)- Trong 2 ngày 22 và 23-8, Công đoàn VNPT Bình Định tổ chức Hội thao."
+    events = extract_events(text, date(2027, 8, 22))
+    assert [e.what for e in events] == ["Công đoàn VNPT Bình Định tổ chức Hội thao"] * 2
+
+
 def test_what_names_the_congress() -> None:
     text = (
         "Đại hội Công đoàn tỉnh Nghệ An lần thứ XX, nhiệm kỳ 2025 – 2030 "

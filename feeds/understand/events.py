@@ -291,7 +291,7 @@ def _nearest_cue(clause: str, lo: int, hi: int, default: int = 0) -> int:
 # --- "what" -----------------------------------------------------------------------
 
 _LEAD = re.compile(
-    r"^(?:\s*(?:[-–•+*>]+|\([^)]{2,30}\)\s*[-–]|(?:theo đó|dự kiến|cụ thể|đồng thời|ngoài ra"
+    r"^(?:\s*(?:[-–•+*>]+|\([^)]{2,30}\)\s*[-–]|(?-i:[A-ZĐ][A-ZĐ0-9.]{1,12})\s*[-–],?|(?:theo đó|dự kiến|cụ thể|đồng thời|ngoài ra"
     r"|trước đó|bên cạnh đó|tiếp đó|sau đó|như vậy|được biết|theo kế hoạch|theo thông báo|lưu ý"
     r"|thời gian|thời gian tổ chức|thời gian diễn ra|tại đây|vào|lúc|từ|trong|đến|tới|ngày"
     r"|sáng|trưa|chiều|tối|đêm|nay|mai|hôm nay)(?!\w)\s*[,:]?)\s*)+",
@@ -305,7 +305,10 @@ _TRAIL = re.compile(
 )
 # A preposition left behind when the date after it is cut out.
 _PREP_BEFORE = re.compile(
-    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|trong|hết|trước)\s*$", _I
+    r"(?<!\w)(?:kể từ|bắt đầu từ|từ|đến hết|đến|tới|vào(?: lúc)?|lúc|hết|trước"
+    # "Trong 2 ngày 22 và 23-8, ...": the count belongs to the days removed.
+    r"|trong(?:\s+(?:\d{1,2}|hai|ba|bốn|năm|sáu|bảy)(?=\s*$))?)\s*$",
+    _I,
 )
 # A side clause that only lengthens the description.
 _SIDE_CLAUSE = re.compile(
