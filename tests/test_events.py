@@ -492,6 +492,18 @@ def test_what_drops_the_agency_credit_and_the_count_of_days() -> None:
     assert [e.what for e in events] == ["Công đoàn VNPT Bình Định tổ chức Hội thao"] * 2
 
 
+def test_what_is_never_a_count_of_days_nor_only_hours() -> None:
+    text = "Trong 5 ngày (từ 18 - 22/5/2027), các vận động viên sẽ tranh tài ở 3 nội dung."
+    assert {e.what for e in extract_events(text, date(2027, 5, 1))} == {
+        "Các vận động viên sẽ tranh tài ở 3 nội dung"
+    }
+    title = "Thông báo lịch thi đấu bóng chuyền công nhân"
+    (event,) = extract_events(
+        "Thời gian: 15h00 đến 18h00 ngày 20/5/2027.", date(2027, 5, 1), title=title
+    )
+    assert event.what == title
+
+
 def test_what_names_the_congress() -> None:
     text = (
         "Đại hội Công đoàn tỉnh Nghệ An lần thứ XX, nhiệm kỳ 2025 – 2030 "

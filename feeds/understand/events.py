@@ -294,7 +294,8 @@ _LEAD = re.compile(
     r"^(?:\s*(?:[-–•+*>]+|\([^)]{2,30}\)\s*[-–]|(?-i:[A-ZĐ][A-ZĐ0-9.]{1,12})\s*[-–],?|(?:theo đó|dự kiến|cụ thể|đồng thời|ngoài ra"
     r"|trước đó|bên cạnh đó|tiếp đó|sau đó|như vậy|được biết|theo kế hoạch|theo thông báo|lưu ý"
     r"|thời gian|thời gian tổ chức|thời gian diễn ra|tại đây|vào|lúc|từ|trong|đến|tới|ngày"
-    r"|sáng|trưa|chiều|tối|đêm|nay|mai|hôm nay)(?!\w)\s*[,:]?)\s*)+",
+    r"|sáng|trưa|chiều|tối|đêm|nay|mai|hôm nay"
+    r"|(?:\d{1,2}|hai|ba|bốn|năm|sáu|bảy)\s+(?:ngày|buổi))(?!\w)\s*[,:]?)\s*)+",
     _I,
 )
 # Lower case only: "Ban Tổ chức" is a name, "sẽ tổ chức" a dangling verb.
@@ -314,7 +315,12 @@ _PREP_BEFORE = re.compile(
 _SIDE_CLAUSE = re.compile(
     r"[,;]\s*(?:đồng thời|nhằm|để|trong đó|qua đó|góp phần|theo đó)(?!\w).*$", _I
 )
-_GENERIC = re.compile(r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$", _I)
+_GENERIC = re.compile(
+    r"^(?:thời gian|địa điểm|thời hạn|ngày|lịch|hạn)?$"
+    # "15h00 đến 18h00": only the hours are left
+    r"|^(?:(?:từ|đến|tới)?\s*\d{1,2}\s*(?:h|giờ|:)\s*(?:\d{2})?(?:\s*phút)?\s*[-–,]?\s*)+$",
+    _I,
+)
 
 
 _WEEKDAY_PAREN = re.compile(r"\(\s*(?:thứ\s+\w+|chủ\s+nhật)\s*\)", _I)
@@ -352,6 +358,8 @@ def _what(clause: str, exprs: list[DateExpr], fallback: Callable[[], str]) -> st
         text = _TRAIL.sub("", text).strip(" ,;:.-–(")
         if text == before:
             break
+    if text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip(" ,;:.-–")  # "Mùng 4 Tết)": its "(" went with the date
     if len(text.split()) < 2 or _GENERIC.match(text):
         text = fallback()
     if not text:
