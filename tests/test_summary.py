@@ -161,6 +161,25 @@ def test_a_notice_heading_and_its_legal_basis_are_skipped() -> None:
     )
 
 
+def test_list_markers_and_a_documents_own_date_never_lead() -> None:
+    text = (
+        "(SGGP).- Theo Bộ LĐTB-XH, Tuần lễ quốc gia an toàn - vệ sinh lao động năm 2027 sẽ"
+        " được khai mạc vào ngày 16-3.\n* Trao 63 suất học bổng cho học sinh nghèo vượt khó."
+    )
+    assert summarize("Tuần lễ quốc gia an toàn lao động", text) == (
+        "Theo Bộ LĐTB-XH, Tuần lễ quốc gia an toàn - vệ sinh lao động năm 2027 sẽ được khai"
+        " mạc vào ngày 16-3. Trao 63 suất học bổng cho học sinh nghèo vượt khó."
+    )
+    decision = (
+        "Số: 1072/QĐ-TLĐ. Hà Nội, ngày 01 tháng 9 năm 2027.\nQUYẾT ĐỊNH VỀ VIỆC BAN HÀNH QUY"
+        " CHẾ\n- Căn cứ Luật Công đoàn năm 2024; Điều lệ Công đoàn Việt Nam;\nĐiều 1. Ban hành"
+        " kèm theo Quyết định này Quy chế quản lý tài chính công đoàn."
+    )
+    assert summarize("Quyết định 1072/QĐ-TLĐ về Quy chế tài chính", decision) == (
+        "Ban hành kèm theo Quyết định này Quy chế quản lý tài chính công đoàn."
+    )
+
+
 def test_empty_input_gives_empty_summary() -> None:
     assert summarize("Tiêu đề", "") == ""
     assert summarize("Tiêu đề", "Ảnh: Thanh Thủy\nTIN TỨC MỚI NHẤT") == ""

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from itertools import islice, pairwise
 
 from feeds import vntext
+from feeds.understand.page_date import DOC_HEADER
 
 MAX_SENTENCES = 2
 _MIN_SENTENCE_CHARS = 25
@@ -65,6 +66,8 @@ _PROTOCOL = re.compile(
     r"đồng chí [^,.]{2,40} (?:phát biểu|chủ trì)|quang cảnh|toàn cảnh)",
     re.IGNORECASE,
 )
+# A list item's marker or a heading's number: "- ", "* ", ".- ", "📅 ", "I. ", "2) ".
+_BULLET = re.compile(r"^(?:[^\w\"“‘'(\[]+|(?:[IVX]{1,4}|\d{1,2})[.)]\s+)")
 _WORD = re.compile(r"\w+")
 _END_MARK = re.compile(r"\s*\.?/\.\s*$")
 _VERBLESS_MAX = 120  # a line this short without final punctuation is a caption/heading
@@ -135,7 +138,9 @@ def _is_caps_label(line: str) -> bool:
 
 def _sentences(text: str, keep_short_lines: bool) -> Iterator[str]:
     for line in _content_lines(text, keep_short_lines):
-        line = _DATELINE.sub("", line, count=1)
+        # "- (SGGP).- Theo Bộ ...": a marker, the dateline, the marker after it.
+        for pattern in (_BULLET, _DATELINE, _BULLET):
+            line = pattern.sub("", line, count=1)
         yield from vntext.split_sentences(line)
 
 
@@ -152,6 +157,7 @@ def _usable(sentences: Iterator[str], title_key: str) -> Iterator[str]:
             or _CAPTION.search(sentence)
             or sentence.endswith("!")
             or _SLOGAN.search(sentence)
+            or (len(sentence) < 80 and DOC_HEADER.match(sentence))  # the document's date
             or _repeats_title(key, title_key)
         ):
             continue
