@@ -182,6 +182,10 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("Ban Nữ công Công đoàn Giáo dục huyện Vĩnh Thạnh họp mặt; LĐLĐ huyên Bù Đăng ủng hộ.", None,
      ["LĐLĐ huyện Bù Đăng"]),
     ("Cuộc thi do Công đoàn giáo dục huyện Lộc Bình phát động.", "Lạng Sơn", []),
+    # A bare "LĐLĐ huyện" before its officer's name: the name is a person, not a district.
+    ("LĐLĐ huyện Thạch Hà trao quyết định. Phó chủ tịch Liên đoàn lao động huyện Dương Chí"
+     " Biên phát biểu.", "Hà Tĩnh", ["LĐLĐ huyện Thạch Hà"]),
+    ("LĐLĐ huyện Dương Minh Châu tổ chức hội thao.", None, ["LĐLĐ huyện Dương Minh Châu"]),
     # The district list misspelt this one ("Mù Căng Chải"); units use the official name.
     ("LĐLĐ huyện Mù Cang Chải ra đời ngày 28/7/1981.", None, ["LĐLĐ huyện Mù Cang Chải"]),
     ("Tối 4/6, Cụm thi đua số III của Thanh tra Chính phủ khai mạc hội thi.", None, []),

@@ -168,6 +168,8 @@ class Parser(CdHeads):
                     return self.bare(at, after, word)  # "LĐLĐ huyện: Tập huấn…", a title
                 after = colon.end()
             place = self.place(after, numbers=level == "quan")
+            if place and _person(place[0]) and not lx.known_place(text, after):
+                place = None  # "Phó Chủ tịch LĐLĐ huyện Dương Chí Biên": a person's name
             if not place:
                 return self.bare(at, after, word)
             self.add_district(at, word, *place)
@@ -445,6 +447,12 @@ class Parser(CdHeads):
 
 
 _UNION_WORD_TAIL = re.compile(r"\s+đoàn(?!\w)")
+
+
+def _person(written: str) -> bool:
+    """Three syllables or more after a surname: how people, not districts, are named."""
+    words = written.split()
+    return len(words) >= 3 and words[0] in lx.SURNAMES
 
 
 def _level_word(written: str) -> str:
