@@ -224,6 +224,11 @@ def test_a_december_meeting_prepares_the_next_years_tet() -> None:
     assert days(autumn, None, "Vui Tết Trung thu năm 2027 cùng con công nhân") == []
 
 
+def test_a_lead_reporting_two_days_dates_the_page_on_the_last() -> None:
+    lead = "Đại hội Công đoàn cơ sở đã diễn ra vào chiều ngày 16/5/2027 và sáng ngày 17/5/2027."
+    assert days(lead, None, "Chúc mừng Đại hội Công đoàn cơ sở") == []
+
+
 def test_missing_published_takes_the_year_the_text_writes() -> None:
     text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
     assert days(text, None) == [("2024-05-20", "event")]

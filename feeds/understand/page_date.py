@@ -191,12 +191,19 @@ def lead_day(lines: list[str]) -> date | None:
                 continue
             if _NOT_DATELINE.search(sentence, max(0, m.start() - 6), m.start()):
                 return None
-            exprs = find_expressions(sentence[m.start() : m.end() + 30])
+            head = sentence[m.start() : m.end() + 50]
+            exprs = find_expressions(head)
             if not exprs or exprs[0].last is not None:
                 return None
             part = exprs[0].first
             if part.day is None or part.month is None:
                 return None
+            if len(exprs) > 1 and _AND_DAY.fullmatch(head, exprs[0].end, exprs[1].start):
+                # "đã diễn ra vào chiều ngày 16/5/2023 và sáng ngày 17/5/2023": a report
+                # of both days, written on the last.
+                nxt = exprs[1].first
+                if exprs[1].last is None and nxt.day and nxt.month and nxt.year == part.year:
+                    part = nxt
             if part.year is not None and part.year < oldest_dateline:
                 return None
             # The year the dateline's own sentence writes ("Chiều 8/6, giải chạy ... năm
@@ -247,6 +254,7 @@ def _reviews_year(lines: list[str], year: int) -> bool:
     return any(int(m[1]) == year for line in lines[:2] for m in _REVIEWED_YEAR.finditer(line))
 
 
+_AND_DAY = re.compile(r"\s*(?:,|và)\s*")
 _JUST_ISSUED = re.compile(r"(?<!\w)(?:vừa|mới)\s+(?:ban hành|ký|kí|có|gửi)(?!\w)", _I)
 _HISTORY_YEARS = 2  # a dated lead this many years before the item's latest year is history
 _NOT_DATELINE = re.compile(r"(?<!\w)(?:đến|từ|tới|trước|sau)\s+$", _I)
