@@ -186,8 +186,20 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     ("LĐLĐ huyện Thạch Hà trao quyết định. Phó chủ tịch Liên đoàn lao động huyện Dương Chí"
      " Biên phát biểu.", "Hà Tĩnh", ["LĐLĐ huyện Thạch Hà"]),
     ("LĐLĐ huyện Dương Minh Châu tổ chức hội thao.", None, ["LĐLĐ huyện Dương Minh Châu"]),
-    # The district list misspelt this one ("Mù Căng Chải"); units use the official name.
+    # The district list misspelt these ("Mù Căng Chải", "Ia H' Drai"); units use the
+    # official names, whichever way the page types them.
     ("LĐLĐ huyện Mù Cang Chải ra đời ngày 28/7/1981.", None, ["LĐLĐ huyện Mù Cang Chải"]),
+    ("LĐLĐ huyện Ia H' Drai và LĐLĐ huyện Ia H'Drai.", "Kon Tum", ["LĐLĐ huyện Ia H'Drai"]),
+    # The members of a plural placed first and listed after "gồm".
+    ("Ông Nhân trao quyết định cho 8 Công đoàn phường thuộc khu vực TP Dĩ An, tỉnh Bình"
+     " Dương cũ, gồm 8 phường: Dĩ An, Tân Đông Hiệp, Đông Hòa.", "Hồ Chí Minh",
+     ["Công đoàn phường Dĩ An (Hồ Chí Minh)", "Công đoàn phường Tân Đông Hiệp (Hồ Chí Minh)",
+      "Công đoàn phường Đông Hòa (Hồ Chí Minh)"]),
+    ("Ông Đạt trao quyết định cho Công đoàn các phường, xã ở khu vực TP Bến Cát, huyện Bàu"
+     " Bàng, tỉnh Bình Dương cũ, gồm: Trừ Văn Thố, Bàu Bàng và Tây Nam.", "Hồ Chí Minh",
+     ["Công đoàn xã Trừ Văn Thố (Hồ Chí Minh)", "Công đoàn xã Bàu Bàng (Hồ Chí Minh)",
+      "Công đoàn phường Tây Nam (Hồ Chí Minh)"]),
+    ("8 Công đoàn phường đã tổ chức đại hội.", "Hồ Chí Minh", []),
     ("Tối 4/6, Cụm thi đua số III của Thanh tra Chính phủ khai mạc hội thi.", None, []),
     ("Giải nhất toàn đoàn thuộc về các CĐCS cụm thi đua số 01.", None, []),
     ("Cụm thi đua số 3 của LĐLĐ các tỉnh Bắc Trung Bộ tổng kết.", None, ["Cụm thi đua số 3"]),

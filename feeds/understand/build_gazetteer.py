@@ -90,7 +90,10 @@ def current_rows(matcher: dict[str, str]) -> list[tuple[str, str]]:
 
 
 # Misspellings in the 0.6 district list, by the official name pages write.
-_LEGACY_SPELLING = {"Huyện Mù Căng Chải": "Huyện Mù Cang Chải"}
+_LEGACY_SPELLING = {
+    "Huyện Mù Căng Chải": "Huyện Mù Cang Chải",
+    "Huyện Ia H' Drai": "Huyện Ia H'Drai",
+}
 
 
 def legacy_rows(path: Path, matcher: dict[str, str]) -> list[tuple[str, str]]:

@@ -40,7 +40,13 @@ _NEEDS_NORMALIZE = re.compile(
 )
 
 
+# "Ia H' Drai", "Đắk R' Lấp": a highland name typed with a space after its apostrophe.
+_SPACED_APOSTROPHE = re.compile(r"(?<![^\W\d_])([A-ZĐ])(['’])\s+(?=[A-ZĐ])")
+
+
 def _normalized(text: str) -> str:
+    if "' " in text or "’ " in text:
+        text = _SPACED_APOSTROPHE.sub(r"\1\2", text)
     if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZE.search(text):
         return text
     return normalize(text)

@@ -381,6 +381,14 @@ CAC_LEVELS = re.compile(
     rf"|(?P<several>{_ONE_LEVEL}{_MORE_LEVEL}+)(?!\w)){_LIST_FILLER}"
 )
 
+# "Công đoàn các phường, xã ở khu vực TP Bến Cát, huyện Dầu Tiếng, ..., gồm: A, B";
+# "8 Công đoàn phường thuộc khu vực TP Dĩ An, ..., gồm 8 phường: A, B": the plural is
+# placed first (commas and all), its members listed after "gồm", in one sentence.
+LEVEL_MEMBERS_AHEAD = re.compile(
+    rf"[^.;:\n]{{0,160}}?{SP}(?i:gồm(?:{SP}có)?)"
+    rf"(?:{SP}(?:\d{{1,3}}|(?i:các)){SP}{_ONE_LEVEL}{_MORE_LEVEL}*)?(?:{OSP}:)?"
+)
+
 
 def places_of(level: str) -> dict[tuple[str, str], list[str]]:
     """The gazetteer's (level, place) -> provinces table for a level word."""

@@ -180,8 +180,7 @@ class Parser(CdHeads):
                 after = colon.end()
             place = self.place(after)
             if not place:
-                self.bare_commune(at, after, word)
-                return after
+                return self.bare_commune(at, after, word)
             group: list[set[str]] = []
             self.add_commune(at, word, *place, group=group)
             return self.after_explicit(self.more_places(at, (word,), place[1], group=group))
@@ -235,13 +234,21 @@ class Parser(CdHeads):
         start = m.end()
         if colon := lx.LIST_COLON.match(text, start):
             start = colon.end()
+        stop = self.listed_places(at, start, words)
+        if stop is None and (ahead := lx.LEVEL_MEMBERS_AHEAD.match(text, m.end())):
+            stop = self.listed_places(at, ahead.end(), words)
+        return stop  # None: "các huyện, thị xã" means every one of them, not a list
+
+    def listed_places(self, at: int, start: int, words: tuple[str, ...]) -> int | None:
+        """The known places of the levels ``words`` listed from ``start``, if any."""
+        text = self.text
         candidates = words
         if (own := lx.PLACE_LEVEL.match(text, start)) and _level_word(own.group("word")) in words:
             candidates, start = (_level_word(own.group("word")),), own.end()  # "gồm: phường A"
         first = lx.known_place(text, start)
         word = first and next((w for w in candidates if (w, first[0]) in lx.places_of(w)), None)
         if not first or word is None:
-            return None  # "các huyện, thị xã": every one of them, not a list
+            return None
         group: list[set[str]] = []
         if word in lx.COMMUNE_WORDS:
             self.add_commune(at, candidates, *first, group=group)
@@ -317,13 +324,20 @@ class Parser(CdHeads):
 
             self.add(at, Deferred(district))
 
-    def bare_commune(self, at: int, pos: int, level: str) -> None:
+    def bare_commune(self, at: int, pos: int, level: str) -> int:
         """ "Công đoàn phường" alone: the ward the text names, unless it is a plural
-        ("các Công đoàn xã", "Công đoàn xã, phường")."""
+        ("các Công đoàn xã", "Công đoàn xã, phường", "8 Công đoàn phường"), whose members
+        may be listed further on ("..., gồm 8 phường: A, B")."""
         before = self.text[max(0, at - 6) : at].casefold().split()
-        if lx.GENERIC_TAIL.match(self.text, pos) or (before and before[-1] in ("các", "những")):
-            return
+        plural = before and (before[-1] in ("các", "những") or before[-1].isdigit())
+        if plural and (ahead := lx.LEVEL_MEMBERS_AHEAD.match(self.text, pos)):
+            stop = self.listed_places(at, ahead.end(), (level,))
+            if stop is not None:
+                return stop
+        if lx.GENERIC_TAIL.match(self.text, pos) or plural:
+            return pos
         self.add(at, Deferred(lambda ctx: ctx.commune_named(at, level)))
+        return pos
 
     def add_district(self, at: int, level: str | tuple[str, ...], place: str, end: int) -> None:
         """ "LĐLĐ huyện X"; ``level`` may list the levels a list allows."""
