@@ -200,6 +200,16 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn xã Trừ Văn Thố (Hồ Chí Minh)", "Công đoàn xã Bàu Bàng (Hồ Chí Minh)",
       "Công đoàn phường Tây Nam (Hồ Chí Minh)"]),
     ("8 Công đoàn phường đã tổ chức đại hội.", "Hồ Chí Minh", []),
+    # Provinces typed without their tone marks, and the host named last.
+    ("Vận động viên đến từ LĐLĐ 6 tỉnh: Dak Nông, Gia Lai và chủ nhà Dak Lak.", None,
+     ["LĐLĐ tỉnh Đắk Nông", "LĐLĐ tỉnh Gia Lai", "LĐLĐ tỉnh Đắk Lắk"]),
+    # A count names the unions when they are listed with "Việt Nam".
+    ("Cán bộ của 2 Công đoàn ngành Y tế và Giáo dục Việt Nam tham gia.", None,
+     ["Công đoàn Y tế Việt Nam", "Công đoàn Giáo dục Việt Nam"]),
+    # A regional cluster spelled out; a Youth Union's cluster is not a union's.
+    ("Hội thao Cụm thi đua Liên đoàn Lao động các tỉnh Nam Trung bộ và Tây Nguyên", None,
+     ["Cụm thi đua LĐLĐ các tỉnh Nam Trung Bộ và Tây Nguyên"]),
+    ("Giao ban cụm thi đua Đoàn TN 4 công ty cao su trên địa bàn tỉnh.", "Gia Lai", []),
     ("Tối 4/6, Cụm thi đua số III của Thanh tra Chính phủ khai mạc hội thi.", None, []),
     ("Giải nhất toàn đoàn thuộc về các CĐCS cụm thi đua số 01.", None, []),
     ("Cụm thi đua số 3 của LĐLĐ các tỉnh Bắc Trung Bộ tổng kết.", None, ["Cụm thi đua số 3"]),

@@ -46,7 +46,7 @@ class CdHeads(ParserBase):
                 return end  # "Trường CĐ Y tế Nghệ An" is a college
         if lx.FUND_BEFORE.search(text, max(0, at - 48), at):
             return end  # "Quỹ Xã hội Công đoàn Hà Tĩnh": a fund, not the federation
-        if lx.COUNT_BEFORE.search(text, max(0, at - 8), at) and lx.SECTOR.match(text, end):
+        if lx.COUNT_BEFORE.search(text, max(0, at - 8), at) and self.counted_only(end):
             return end  # "5 Công đoàn ngành Y tế": a count, no union named
         if text[max(0, at - 8) : at].casefold().endswith("các cấp "):
             # "các cấp Công đoàn tỉnh X": every level, not one unit; "các cấp Công đoàn
@@ -261,6 +261,16 @@ class CdHeads(ParserBase):
 
         self.add(at, Deferred(build))
         return stop
+
+    def counted_only(self, end: int) -> bool:
+        """After a count ("5 Công đoàn ngành Y tế"), a sector that names no union: no
+        "Việt Nam" ("2 Công đoàn ngành Y tế và Giáo dục Việt Nam") nor province after it."""
+        sector = lx.SECTOR.match(self.text, end)
+        if not sector:
+            return False
+        listed, stop = self.sector_list(sector.end(), central=True)
+        after = stop if listed else sector.end()
+        return not (self.national_after(after) or self.province_here(after, need_capital=True))
 
     def national_after(self, pos: int) -> re.Match[str] | None:
         """ "Việt Nam" at ``pos``, maybe after the name's acronym: " (KH&CN) Việt Nam"."""

@@ -398,6 +398,7 @@ def places_of(level: str) -> dict[tuple[str, str], list[str]]:
 LIST_COLON = re.compile(
     rf"(?:{OSP},)?(?:{OSP}:|{SP}(?i:như|gồm(?:{SP}có)?)(?:{OSP}:)?)(?={SP}[^\W\d_])"
 )
+HOST_WORD = re.compile(rf"(?i:chủ{SP}nhà|đơn{SP}vị{SP}chủ{SP}nhà){SP}")
 LIST_NEXT = re.compile(rf"(?:{OSP},{OSP}|{SP}(?:và|với){SP})(?=\S)")
 TOKEN = re.compile(rf"(?:{SP}|(?<=\.))([^\W\d_][\w'’]*|\d{{1,2}}(?!\d))")
 EXPLICIT_PROVINCE = re.compile(
@@ -429,8 +430,13 @@ NOT_SECTOR = {"Công ty", "Tổng công ty", "Tổng Công ty", "Tập đoàn", 
 OWNER_NOT_UNION = re.compile(
     rf"{OSP},?{SP}(?i:của|thuộc){SP}(?!(?i:công{SP}đoàn|liên{SP}đoàn|tổng{SP}liên|l[đd]l[đd]|cđ|tlđ)(?!\w))"
 )
+# "Cụm thi đua LĐLĐ các tỉnh ...", also spelled out.
+CUM_LDLD = re.compile(rf"{SP}(L[ĐD]L[ĐD]|(?i:liên{SP}đoàn{SP}lao{SP}động))(?!\w)")
+# A Youth Union's or an association's cluster: "cụm thi đua Đoàn TN 4".
+NOT_UNION_CLUSTER = re.compile(rf"{SP}(?:Đoàn{SP}(?:TN|Thanh)|Hội|Chi{SP}đoàn)(?!\w)")
+REGION_WORDS = {"Trung", "Nam", "Bắc", "Đông", "Tây"}
 CUM_WORDS = {"các", "tỉnh", "thành", "phố", "số", "khu", "vực", "và", "miền", "vùng", "duyên",
-              "hải", "núi", "phía", "trung", "du"}  # fmt: skip
+              "hải", "núi", "phía", "trung", "du", "bộ"}  # fmt: skip
 
 
 def known_place(text: str, pos: int) -> tuple[str, int] | None:

@@ -89,7 +89,10 @@ class ParserBase:
             sep = lx.LIST_NEXT.match(self.text, pos)
             if not sep:
                 break
-            m = lx.PROVINCE.match(self.text, sep.end())
+            start = sep.end()
+            if host := lx.HOST_WORD.match(self.text, start):  # "... và chủ nhà Đắk Lắk"
+                start = host.end()
+            m = lx.PROVINCE.match(self.text, start)
             if not m or not m.group("prov")[0].isupper():
                 break
             province = lx.PROVINCE_ALIASES[exact_key(m.group("prov"))]

@@ -421,13 +421,16 @@ class Parser(CdHeads):
         end = m.end()
         keep_end = end
         keep = 0
+        if lx.NOT_UNION_CLUSTER.match(text, end):
+            return end  # "cụm thi đua Đoàn TN 4 công ty": the Youth Union's
         while len(tokens) < 12:
-            t = lx.TOKEN.match(text, end) or re.compile(rf"{lx.SP}(L[ĐD]L[ĐD])(?!\w)").match(
-                text, end
-            )
+            t = lx.CUM_LDLD.match(text, end) or lx.TOKEN.match(text, end)
             if not t:
                 break
-            tok = t.group(1)
+            # "Liên đoàn Lao động" spelled out is written "LĐLĐ", as in the contract's form.
+            tok = "LĐLĐ" if t.re is lx.CUM_LDLD else t.group(1)
+            if tok == "bộ" and tokens and tokens[-1] in lx.REGION_WORDS:
+                tok = "Bộ"  # "Nam Trung bộ": the region's name
             strong = tok[0].isupper() or tok.isdigit()
             if not strong and tok.casefold() not in lx.CUM_WORDS:
                 break
@@ -451,6 +454,8 @@ class Parser(CdHeads):
             # "Cụm thi đua Công đoàn khối doanh nghiệp": named by its members, not a
             # cluster's own name; "Cụm thi đua Công" would be a unit nobody has.
             keep -= 1
+        if tokens[:keep] == ["LĐLĐ"]:
+            keep = 0  # "Cụm thi đua Liên đoàn Lao động huyện (Cụm 2)": its members, no name
         if not keep:
             return m.end()
         if lx.OWNER_NOT_UNION.match(text, keep_end):
