@@ -452,6 +452,15 @@ def test_place_for_url(url: str, province: str | None, expected: tuple[str, str]
     assert place_for_url(url, province) == expected
 
 
+def test_a_headline_opening_on_a_district_names_the_bare_federation() -> None:
+    text = "Vừa qua, Liên đoàn Lao động quận đã phát động công đoàn cơ sở tổ chức Tết Trung thu."
+    title = "Ninh Kiều phát động công đoàn cơ sở tổ chức vui Tết Trung thu"
+    assert names(text, title=title, source="Cần Thơ") == ["LĐLĐ quận Ninh Kiều"]
+    # A headline opening on the province names no district.
+    title = "Cần Thơ: công đoàn cơ sở tổ chức vui Tết Trung thu"
+    assert names(text, title=title, source="Cần Thơ") == []
+
+
 def test_a_district_sites_bare_federation_is_that_districts() -> None:
     text = "Sáng 27/4, các chủ tịch công đoàn tập trung về LĐLĐ huyện để dự lễ phát động."
     on_site = analyze("Hưởng ứng Tháng Công nhân", text, url="https://nghiloc.nghean.gov.vn/a")

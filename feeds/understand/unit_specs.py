@@ -137,6 +137,10 @@ class Context:
             known = lx.known_place(self.text, m.end())
             if known and (level, known[0]) in lx.TABLES.district_province:
                 places.add(known[0])
+        # A headline opening on the place: "Ninh Kiều phát động ..." (the title is first).
+        lead = None if places else lx.known_place(" " + self.text[:60], 0)
+        if lead and (level, lead[0]) in lx.TABLES.district_province:
+            places.add(lead[0])
         if len(places) == 1:
             return [district_unit(level, places.pop(), None, self)]
         if not places and self.source_place and self.source_place[0] == level:
