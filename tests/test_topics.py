@@ -633,6 +633,14 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " Hội nghị thông qua quy chế chi tiêu nội bộ và bầu Ban Thanh tra nhân dân.",
         {"phap_luat_quan_he_lao_dong"},
     ),
+    # A knowledge contest on law is communication, not labour relations (CORPUS.md).
+    (
+        "Tổng kết Cuộc thi trực tuyến Tìm hiểu kiến thức pháp luật lao động năm 2024",
+        "LĐLĐ tỉnh tổng kết Cuộc thi trực tuyến Tìm hiểu kiến thức pháp luật lao động năm 2024"
+        " cho đoàn viên. Cuộc thi giúp người lao động nắm vững kiến thức pháp luật về hợp đồng"
+        " lao động, phòng tránh vi phạm.",
+        {"tuyen_truyen_giao_duc"},
+    ),
     # The Party's badges and anniversary, kept by its committees, are not union news.
     (
         "44 đảng viên được tặng Huy hiệu Đảng dịp 3/2",
