@@ -36,6 +36,9 @@ FOLDERS = {
         "merged": "gm",
         "relations": "gn",
         "ceremony": "gp",
+        "members": "gq",
+        "commend": "gr",
+        "local": "gs",
     },
 }
 FIRST_SETS = (
@@ -57,7 +60,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (600, 35, 45)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (740, 40, 55)}
 
 
 def _load(path: Path) -> list[dict]:
