@@ -59,7 +59,7 @@ MIN_GAIN = 0.04
 # Probabilities below which a topic the rules accepted may be dropped (0: never).
 KEEP_GRID = (0.0, 0.05, 0.1, 0.2, 0.3)
 MIN_DF = 3  # an n-gram seen in one item only is noise at this corpus size
-KEEP_WEIGHT = 0.005  # smaller weights are dropped from the shipped file
+KEEP_WEIGHT = 0.06  # smaller weights are dropped from the shipped file
 C = 16.0
 RULES_AS_FEATURES = False
 FOLDS = 5
