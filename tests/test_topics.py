@@ -641,6 +641,21 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " lao động, phòng tránh vi phạm.",
         {"tuyen_truyen_giao_duc"},
     ),
+    # The Youth Union's own festival is its news; held with the federation, it is union news.
+    (
+        "Huyện đoàn Trảng Bàng tổ chức Ngày hội đoàn viên năm 2016",
+        "Sáng 26/3, Huyện đoàn tổ chức Ngày hội đoàn viên với các trò chơi dân gian, nhảy bao"
+        " bố, kéo co và hội diễn văn nghệ. Hơn 500 đoàn viên thanh niên tham gia giao lưu văn"
+        " hóa, thể dục thể thao.",
+        set(),
+    ),
+    (
+        "Huyện đoàn phối hợp LĐLĐ huyện tổ chức Ngày hội đoàn viên năm 2016",
+        "Sáng 26/3, Huyện đoàn phối hợp với Liên đoàn Lao động huyện tổ chức Ngày hội đoàn viên"
+        " với các trò chơi dân gian, nhảy bao bố, kéo co và hội diễn văn nghệ. Hơn 500 đoàn viên"
+        " thanh niên tham gia giao lưu văn hóa, thể dục thể thao.",
+        {"van_hoa_the_thao"},
+    ),
     # The Party's badges and anniversary, kept by its committees, are not union news.
     (
         "44 đảng viên được tặng Huy hiệu Đảng dịp 3/2",

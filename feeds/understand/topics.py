@@ -75,6 +75,22 @@ class _Definition:
     lead_enough: bool = False  # a named programme: a solid phrase in the lead is the subject
 
 
+# The union's own words; an item with none of them that names the Youth, Women's,
+# Farmers' or Veterans' Union is that organisation's news ("Huyện đoàn tổ chức Ngày hội
+# đoàn viên"), not a union topic, whatever its sports or gifts.
+_UNION_WORDS = ("công đoàn", "liên đoàn lao động", "lđlđ", "cđcs", "nghiệp đoàn", "cnvc", "nữ công")
+_OTHER_ORGANISATIONS = re.compile(
+    r"(?<!\w)(?:đoàn thanh niên|huyện đoàn|tỉnh đoàn|thành đoàn|quận đoàn|chi đoàn|đoàn tncs"
+    r"|đoàn tn|hội liên hiệp phụ nữ|hội lhpn|hội phụ nữ|hội nông dân|hội cựu chiến binh)(?!\w)"
+)
+
+
+def _another_organisations(text: str) -> bool:
+    """Whether ``text`` is another mass organisation's news (see above)."""
+    plain = text.lower()
+    return not any(w in plain for w in _UNION_WORDS) and bool(_OTHER_ORGANISATIONS.search(plain))
+
+
 class TopicClassifier:
     """Assigns union topics to items and resolves topic names typed by users."""
 
@@ -172,6 +188,8 @@ class TopicClassifier:
         if self._model is not None:
             self._vote(self._model, (title or "", lead, body), evidence, accepted)
         self._drop_unrequited(title, text, accepted)
+        if accepted and _another_organisations(f"{title}\n{text}"):
+            return []
         for topic_id, score in list(accepted.items()):
             for implied in self._defs[topic_id].implies:
                 if implied in self._defs and implied not in accepted:
