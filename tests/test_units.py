@@ -200,6 +200,10 @@ CASES: list[tuple[str, str | None, list[str]]] = [
      ["Công đoàn xã Trừ Văn Thố (Hồ Chí Minh)", "Công đoàn xã Bàu Bàng (Hồ Chí Minh)",
       "Công đoàn phường Tây Nam (Hồ Chí Minh)"]),
     ("8 Công đoàn phường đã tổ chức đại hội.", "Hồ Chí Minh", []),
+    # A venue the federation owns is not the federation.
+    ("Chiều 19/4, Công đoàn Viên chức tỉnh tổ chức hội thao tại Nhà thi đấu Liên đoàn Lao"
+     " động tỉnh.", "Thừa Thiên Huế", ["Công đoàn Viên chức tỉnh Thừa Thiên Huế"]),
+    ("Các đội đến cổ vũ tại sân bóng đá Liên đoàn lao động tỉnh Hậu Giang.", None, []),
     # Provinces typed without their tone marks, and the host named last.
     ("Vận động viên đến từ LĐLĐ 6 tỉnh: Dak Nông, Gia Lai và chủ nhà Dak Lak.", None,
      ["LĐLĐ tỉnh Đắk Nông", "LĐLĐ tỉnh Gia Lai", "LĐLĐ tỉnh Đắk Lắk"]),

@@ -324,6 +324,12 @@ FUND_BEFORE = re.compile(
 # "các CĐCS cụm thi đua số 01": grassroots unions grouped for emulation.
 # ("Công đoàn Cơ quan Tổng LĐLĐ" stays the federation's: the labels say so.)
 GRASSROOTS_BEFORE = re.compile(rf"(?<!\w)(?:CĐCS|(?i:công{SP}đoàn{SP}cơ{SP}sở)){SP}\Z")
+# "tại Nhà thi đấu Liên đoàn Lao động tỉnh", "sân bóng đá LĐLĐ tỉnh": a venue the
+# federation owns, where others meet; not the federation itself.
+VENUE_BEFORE = re.compile(
+    rf"(?<!\w)(?i:nhà{SP}thi{SP}đấu(?:{SP}đa{SP}năng)?|sân{SP}(?:bóng{SP}đá|bóng|vận{SP}động)"
+    rf"|nhà{SP}văn{SP}hóa{SP}lao{SP}động|cung{SP}văn{SP}hóa{SP}lao{SP}động){SP}\Z"
+)
 # "5 Công đoàn ngành Y tế": a count of sector unions, none of them named.
 COUNT_BEFORE = re.compile(rf"(?<![\w/.,\-])\d{{1,3}}{SP}\Z")
 ABBR_PAREN = re.compile(rf"{OSP}\((?:L[ĐD]L[ĐD]|CĐ)\)")

@@ -67,8 +67,12 @@ class Parser(CdHeads):
             return self.parse_dept(m, at)
         if m.group("tld") or m.group("ldld"):
             before = self.text[max(0, at - 48) : at]
-            if lx.FUND_BEFORE.search(before) or lx.GRASSROOTS_BEFORE.search(before):
-                return m.end()  # "Quỹ Tấm lòng vàng Tổng LĐLĐ": a fund's or an office's name
+            if (
+                lx.FUND_BEFORE.search(before)
+                or lx.GRASSROOTS_BEFORE.search(before)
+                or lx.VENUE_BEFORE.search(before)
+            ):
+                return m.end()  # "Quỹ Tấm lòng vàng Tổng LĐLĐ": a fund's, office's, venue's name
         if m.group("tld"):
             return self.parse_tld(m, at)
         if m.group("ldld"):
