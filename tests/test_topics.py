@@ -656,6 +656,14 @@ RECALL_CASES: list[tuple[str, str, set[str]]] = [
         " thanh niên tham gia giao lưu văn hóa, thể dục thể thao.",
         {"van_hoa_the_thao"},
     ),
+    # The propaganda department runs gifts too: its name is no sign of communication work.
+    (
+        "Các cấp Công đoàn Đà Nẵng chăm lo Tết Trung thu cho con đoàn viên, người lao động",
+        "Ban Tuyên giáo - Nữ công LĐLĐ thành phố phối hợp tổ chức chương trình Trung thu, trao"
+        " 500 suất quà cho con đoàn viên có hoàn cảnh khó khăn. Trưởng Ban Tuyên giáo cho biết"
+        " các công đoàn cơ sở cũng tặng quà cho các cháu.",
+        {"cham_lo_doi_song"},
+    ),
     # The Party's badges and anniversary, kept by its committees, are not union news.
     (
         "44 đảng viên được tặng Huy hiệu Đảng dịp 3/2",

@@ -81,7 +81,7 @@ class _Definition:
 _UNION_WORDS = ("công đoàn", "liên đoàn lao động", "lđlđ", "cđcs", "nghiệp đoàn", "cnvc", "nữ công")
 _OTHER_ORGANISATIONS = re.compile(
     r"(?<!\w)(?:đoàn thanh niên|huyện đoàn|tỉnh đoàn|thành đoàn|quận đoàn|chi đoàn|đoàn tncs"
-    r"|đoàn tn|hội liên hiệp phụ nữ|hội lhpn|hội phụ nữ|hội nông dân|hội cựu chiến binh)(?!\w)"
+    r"|đoàn tn|đoàn khối|hội liên hiệp phụ nữ|hội lhpn|hội phụ nữ|hội nông dân|hội cựu chiến binh)(?!\w)"
 )
 
 
