@@ -229,6 +229,25 @@ def test_a_lead_reporting_two_days_dates_the_page_on_the_last() -> None:
     assert days(lead, None, "Chúc mừng Đại hội Công đoàn cơ sở") == []
 
 
+def test_an_undated_report_of_two_days_is_not_in_progress_on_its_own_last_day() -> None:
+    # The page's day comes from the lead, which tells the whole span: it is a report.
+    lead = (
+        "Trong 2 ngày, ngày 27 và ngày 28/4/2027 tại Cơ quan Cục Thống kê, Công đoàn Cục Thống"
+        " kê tổ chức giải thể thao gồm bóng chuyền hơi và cầu lông."
+    )
+    assert days(lead, None, "Công đoàn Cục Thống kê tổ chức hoạt động thể thao") == []
+    # The same lead on a page dated that day is a span still running: its end counts.
+    assert days(lead, date(2027, 4, 28)) == [("2027-04-28", "end")]
+
+
+def test_an_anniversary_span_typed_with_a_star_is_a_span() -> None:
+    text = (
+        "Ngày 12/10, LĐLĐ tỉnh khai mạc hội thao chào mừng kỷ niệm 95 năm Ngày thành lập Hội"
+        " LHPN Việt Nam (20/10/1932 * 20/10/2027)."
+    )
+    assert days(text, date(2027, 10, 12)) == []
+
+
 def test_missing_published_takes_the_year_the_text_writes() -> None:
     text = "Năm 2024, LĐLĐ tỉnh sẽ tổ chức Hội thao vào ngày 20/5 tại Vinh."
     assert days(text, None) == [("2024-05-20", "event")]

@@ -221,6 +221,7 @@ class _Reading:
     notice: bool  # a Kế hoạch / Thông báo...: its days are to come
     undated: bool = False  # no date given or found: only the text's tense tells
     year: int | None = None  # undated: the year its paragraph or title writes, for year-less days
+    from_lead: bool = False  # ``base`` is the day the report's own lead tells
 
 
 def _resolve(
@@ -544,8 +545,11 @@ def _range_events(
         return []
     head = clause[prev_end : expr.start]
     end_kind = "deadline" if _DEADLINE.search(head) else "end"
-    # "trong 2 ngày từ 7-8/2" on the 8th: the span is in progress, its last day to come.
-    in_progress = not reading.undated and start < base == end and cue() >= 0
+    # "trong 2 ngày từ 7-8/2" on the 8th: the span is in progress, its last day to come
+    # (not when that day is only the one the report's own lead tells: it reports the span).
+    in_progress = (
+        not reading.undated and not reading.from_lead and start < base == end and cue() >= 0
+    )
     if not in_progress and not _keep(end, reading, cue, plan, end_kind, last.clock is not None):
         return []
     out = []
@@ -631,11 +635,13 @@ def extract_events(text: str, published: date | None, *, title: str = "") -> lis
     # news day its lead writes ("Sáng 7/6/2025, LĐLĐ tỉnh khai mạc...") beats both.
     title = normalize(title).strip()
     notice = bool(_NOTICE_TITLE.match(title))
+    from_lead = False
     if published is None and stamp is None and not notice:
         stamp = lead_day([title, *lines])
+        from_lead = stamp is not None
     base = published or stamp or _today()
     undated = published is None and stamp is None
-    reading = _Reading(base, notice, undated)
+    reading = _Reading(base, notice, undated, from_lead=from_lead)
     fallback_title = _cut(title)
     events: list[Event] = []
     if title:

@@ -82,12 +82,15 @@ def _light_normalize(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = _ODD_CHARS.sub(lambda m: _ODD_MAP.get(m[0], " "), text)
+    if "*" in text:  # "(20/10/1930 * 20/10/2025)": an anniversary span typed with a star
+        text = _STAR_DASH.sub(r"\1 - \2", text)
     # "ngày 14 /10/ 2013": typed with spaces around the slashes.
     if " /" not in text and "/ " not in text:
         return text
     return _SPACED_SLASH.sub(lambda m: "/".join(g for g in m.groups() if g), text)
 
 
+_STAR_DASH = re.compile(r"(\d{4})\s*\*\s*(\d{1,2}\s*[/.-])")
 _SPACED_SLASH = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?(?!\d)")
 _ODD_MAP = {"Ð": "Đ", "ð": "đ", "\u200b": "", "\ufeff": "", "\u00ad": ""}
 _ODD_CHARS = re.compile(r"[\u00a0\u2000-\u200b\u202f\u3000\ufeff\u00adÐð]")
