@@ -39,6 +39,9 @@ FOLDERS = {
         "members": "gq",
         "commend": "gr",
         "local": "gs",
+        "mekong": "gt",
+        "northern": "gu",
+        "coastal": "gv",
     },
 }
 FIRST_SETS = (
@@ -60,7 +63,7 @@ EARLIER = {
     ),
 }
 # folder -> (at least this many items, source provinces, items with events)
-SPREAD = {"blind2": (150, 30, 15), "devset_general": (740, 40, 55)}
+SPREAD = {"blind2": (150, 30, 15), "devset_general": (840, 45, 60)}
 
 
 def _load(path: Path) -> list[dict]:
