@@ -502,8 +502,7 @@ def province_for_url(url: str | None) -> str | None:
     """Default province of a source: baonghean.vn, congdoannghean.vn... -> "Nghệ An"."""
     if not url:
         return None
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
-    host = re.sub(r"^(?:www\d?|m|amp|mobile)\.", "", host)
+    host = _host(url)
     tax = taxonomy()
     known = tax.data.get("source_provinces", {})
     if host in known:
@@ -521,6 +520,12 @@ def province_for_url(url: str | None) -> str | None:
     return None
 
 
+def _host(url: str) -> str:
+    """The site's host name in lower case, without "www.", "m.", "amp."."""
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    return re.sub(r"^(?:www\d?|m|amp|mobile)\.", "", host)
+
+
 # What a district or city portal puts around its place's name in its host:
 # pgddtphumy.edu.vn (the district's education office), nghiloc.nghean.gov.vn,
 # thanhphovinh..., backancity.gov.vn.  A level word marks the place's own site.
@@ -533,20 +538,31 @@ def place_for_url(url: str | None, province: str | None) -> tuple[str, str] | No
     its bare "LĐLĐ huyện", "Liên đoàn Lao động thành phố" are that place's."""
     if not url or not province:
         return None
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
     named: dict[str, bool] = {}  # a host label's place part -> written with a level word
-    for label in host.split("."):
+    for label in _host(url).split("."):
         bare = _SITE_OFFICE.sub("", label.replace("-", ""))
         place = _SITE_LEVEL.sub("", bare)
         named[place] = named.get(place, False) or place != bare
     province_slug = slugify(province).replace("-", "")
-    found = set()
-    for (level, place), provinces in taxonomy().tables.district_province.items():
-        slug = slugify(place).replace("-", "")
+    places = _district_slugs(province)
+    found = {
+        district
+        for slug, leveled in named.items()
         # congdoanthanhhoa.vn is the province's site; thanhphothanhhoa... the city's.
-        if province in provinces and slug in named and (slug != province_slug or named[slug]):
-            found.add((level, place))
+        if slug != province_slug or leveled
+        for district in places.get(slug, ())
+    }
     return found.pop() if len(found) == 1 else None
+
+
+@cache
+def _district_slugs(province: str) -> dict[str, list[tuple[str, str]]]:
+    """The province's districts and cities by their host-name slug ("nghiloc")."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for (level, place), provinces in taxonomy().tables.district_province.items():
+        if province in provinces:
+            index.setdefault(slugify(place).replace("-", ""), []).append((level, place))
+    return index
 
 
 def find_units(
