@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 from feeds.understand.date_grammar import DateExpr, DatePart, find_expressions
 from feeds.understand.page_date import (
     DOC_DATE,
-    DOC_HEADER,
     body_lines,
+    is_document_header,
     latest_cited_document,
     lead_day,
     written_year,
@@ -378,7 +378,7 @@ def _today() -> date:
 
 def _furniture(sentence: str) -> bool:
     """A credit or a document's "Hà Nội, ngày 01 tháng 9 năm 2011" sentence."""
-    return bool(_CREDIT.match(sentence) or (len(sentence) < 80 and DOC_HEADER.match(sentence)))
+    return bool(_CREDIT.match(sentence)) or is_document_header(sentence)
 
 
 def _clauses(sentence: str) -> list[tuple[int, str]]:

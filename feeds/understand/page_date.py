@@ -18,8 +18,8 @@ from feeds.vntext import split_sentences
 
 __all__ = [
     "DOC_DATE",
-    "DOC_HEADER",
     "body_lines",
+    "is_document_header",
     "latest_cited_document",
     "lead_day",
     "written_year",
@@ -67,11 +67,17 @@ _PUB_LINE = re.compile(
 
 # A document's place-and-date line ("Nghệ An, ngày 15 tháng 3 năm 2024") or number
 # line ("Số: 45/KH-LĐLĐ"): the notice's own date, not a day to act on.
-DOC_HEADER = re.compile(
+_DOC_HEADER = re.compile(
     r"^\W*(?:[^\W\d][\w.]*(?:\s+[^\W\d][\w.]*){0,4}\s*,\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
     r"\s+năm\s+\d{4}|số\s*:?\s*\d+[\w/.-]*)\W*$",
     _I,
 )
+
+
+def is_document_header(line: str) -> bool:
+    """A short place-and-date or number line of a document ("Hà Nội, ngày 01 tháng 9 năm
+    2011", "Số: 45/KH-LĐLĐ"): the document's own date, neither news nor an event."""
+    return len(line) < 80 and _DOC_HEADER.match(line) is not None
 
 
 def _light_normalize(text: str) -> str:
@@ -107,7 +113,7 @@ def body_lines(text: str, published: date | None) -> tuple[list[str], date | Non
             continue
         if len(line) < 60 and _STOP_LINE.match(line):
             break
-        if len(line) < 80 and DOC_HEADER.match(line):
+        if is_document_header(line):
             continue
         pub = _PUB_LINE.match(line) if len(line) < 80 else None
         if pub is not None and (pub["label"] or pub["clock"] or pub["views"]):

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from itertools import islice, pairwise
 
 from feeds import vntext
-from feeds.understand.page_date import DOC_HEADER
+from feeds.understand.page_date import is_document_header
 
 MAX_SENTENCES = 2
 _MIN_SENTENCE_CHARS = 25
@@ -157,7 +157,7 @@ def _usable(sentences: Iterator[str], title_key: str) -> Iterator[str]:
             or _CAPTION.search(sentence)
             or sentence.endswith("!")
             or _SLOGAN.search(sentence)
-            or (len(sentence) < 80 and DOC_HEADER.match(sentence))  # the document's date
+            or is_document_header(sentence)
             or _repeats_title(key, title_key)
         ):
             continue
